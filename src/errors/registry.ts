@@ -1,0 +1,32 @@
+/**
+ * The one registry of wxhub's own errors. Each code is stable (callers and dashboards match on
+ * it), has a one-line meaning and the HTTP status a server answers with. docs/errors.md lists
+ * them; test/errors/registry.test.ts keeps the two in step.
+ */
+export const ERRORS = {
+  WXHUB_ERR_INVALID_ARGUMENT: { status: 400, message: 'Invalid argument' },
+  WXHUB_ERR_INVALID_CONFIG: { status: 500, message: 'Invalid configuration' },
+  WXHUB_ERR_TRANSPORT: { status: 502, message: 'Upstream transport error' },
+  WXHUB_ERR_TIMEOUT: { status: 504, message: 'Upstream timed out' },
+  WXHUB_ERR_UPSTREAM_BODY: { status: 502, message: 'Upstream answered a body that is not WeChat JSON' },
+  WXHUB_ERR_UNKNOWN_ACCOUNT: { status: 404, message: 'Unknown appid' },
+  WXHUB_ERR_ACCOUNT_DISABLED: {
+    status: 503,
+    message: 'Account refreshing is stopped after a configuration error from WeChat',
+  },
+  WXHUB_ERR_QUOTA_EXHAUSTED: { status: 503, message: 'Daily token quota exhausted' },
+  WXHUB_ERR_REFRESH_FAILED: { status: 503, message: 'Could not obtain a token from WeChat' },
+  WXHUB_ERR_LEASE_TIMEOUT: { status: 503, message: 'Timed out waiting for another process to refresh' },
+  WXHUB_ERR_STORE_UNAVAILABLE: { status: 503, message: 'Store unavailable' },
+  WXHUB_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid client key' },
+  WXHUB_ERR_FORBIDDEN: { status: 403, message: 'Client key lacks permission' },
+  WXHUB_ERR_RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
+  WXHUB_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  WXHUB_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  WXHUB_ERR_OAUTH_STATE: { status: 400, message: 'Login state is invalid, used or expired' },
+  WXHUB_ERR_OAUTH_RETURN_TO: { status: 400, message: 'return_to is not in the allowed list' },
+  WXHUB_ERR_OAUTH_TICKET: { status: 400, message: 'Login ticket is invalid, used or expired' },
+  WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,10 @@
+export {
+  HttpClient,
+  type HttpClientOptions,
+  type JsonRequest,
+  type JsonResponse,
+  type Query,
+  withQuery,
+} from './http-client.js';
+export { pathOf, redactUrl } from './redact.js';
+export { callWeChat, throwIfWeChatError } from './wechat-call.js';

@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isWeChatError, isWxhubError } from '../../src/errors/index.js';
+import { callWeChat, HttpClient, withQuery } from '../../src/http/index.js';
+
+let server: Server;
+let base: string;
+const seen: { url?: string; body?: string; type?: string } = {};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      Object.assign(seen, { url: req.url, body, type: req.headers['content-type'] });
+      const send = (status: number, text: string) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(text);
+      };
+      if (req.url?.startsWith('/ok')) return send(200, '{"access_token":"T","expires_in":7200}');
+      if (req.url?.startsWith('/err'))
+        return send(200, '{"errcode":40013,"errmsg":"invalid appid rid: 0000000a-0000000b-0000000c"}');
+      if (req.url?.startsWith('/html')) return send(502, '<html><body>502 Bad Gateway</body></html>');
+      if (req.url?.startsWith('/empty')) return send(200, '');
+      if (req.url?.startsWith('/array')) return send(200, '[1,2]');
+      if (req.url?.startsWith('/big')) return send(200, `{"x":"${'a'.repeat(2048)}"}`);
+      if (req.url?.startsWith('/hang')) return; // never answers
+      send(404, '{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+describe('HttpClient', () => {
+  const http = new HttpClient({ timeoutMs: 300, maxBodyBytes: 1024 });
+  afterAll(() => http.close());
+
+  it('parses a JSON object body and sends the query', async () => {
+    const res = await http.json('GET', `${base}/ok`, { query: { appid: 'wx1', skip: undefined } });
+    expect(res).toEqual({ status: 200, body: { access_token: 'T', expires_in: 7200 } });
+    expect(seen.url).toBe('/ok?appid=wx1');
+  });
+
+  it('sends JSON bodies as application/json', async () => {
+    await http.json('POST', `${base}/ok`, { json: { appid: 'wx1' } });
+    expect(seen).toMatchObject({ body: '{"appid":"wx1"}', type: 'application/json' });
+  });
+
+  it.each(['/html', '/empty', '/array'])('turns %s into a typed upstream-body error', async (path) => {
+    const err = await http.json('GET', `${base}${path}`).catch((e) => e);
+    expect(isWxhubError(err, 'WXHUB_ERR_UPSTREAM_BODY')).toBe(true);
+  });
+
+  it('caps the body size', async () => {
+    const err = await http.json('GET', `${base}/big`).catch((e) => e);
+    expect(isWxhubError(err, 'WXHUB_ERR_UPSTREAM_BODY')).toBe(true);
+    expect(err.message).toMatch(/larger than 1024/);
+  });
+
+  it('times out a hanging upstream without leaking the secret', async () => {
+    const err = await http.json('GET', `${base}/hang`, { query: { secret: 'S3CR3T' } }).catch((e) => e);
+    expect(isWxhubError(err, 'WXHUB_ERR_TIMEOUT')).toBe(true);
+    expect(err.message).not.toContain('S3CR3T');
+  });
+
+  it('reports a refused connection as a transport error', async () => {
+    const err = await http.json('GET', 'http://127.0.0.1:1/x?access_token=TOK').catch((e) => e);
+    expect(isWxhubError(err, 'WXHUB_ERR_TRANSPORT')).toBe(true);
+    expect(err.message).not.toContain('TOK');
+  });
+});
+
+describe('callWeChat', () => {
+  const http = new HttpClient({ timeoutMs: 1000 });
+  afterAll(() => http.close());
+
+  it('resolves a success body', async () => {
+    await expect(callWeChat(http, 'GET', base, '/ok')).resolves.toMatchObject({ access_token: 'T' });
+  });
+
+  it('rejects errcode bodies with WeChatError', async () => {
+    const err = await callWeChat(http, 'GET', base, '/err').catch((e) => e);
+    expect(isWeChatError(err)).toBe(true);
+    expect(err).toMatchObject({ errcode: 40013, rid: '0000000a-0000000b-0000000c', path: '/err' });
+  });
+});
+
+describe('withQuery', () => {
+  it('appends to an existing query and skips undefined', () => {
+    expect(withQuery('/a?x=1', { y: 2, z: undefined })).toBe('/a?x=1&y=2');
+    expect(withQuery('/a', {})).toBe('/a');
+  });
+});
