@@ -1,6 +1,8 @@
-import { EventEmitter } from 'node:events';
+import { WxhubError } from '../errors/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { CredentialListeners } from './credential-listeners.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
+import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,14 +22,14 @@ export class MemoryStore implements Store {
   readonly #leases = new Map<string, Expiring<string>>();
   readonly #counters = new Map<string, Expiring<number>>();
   readonly #once = new Map<string, Expiring<string>>();
-  readonly #events = new EventEmitter();
+  readonly #listeners = new CredentialListeners();
 
   constructor(options: { clock?: Clock } = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#events.setMaxListeners(0);
   }
 
   async getCredential(key: string): Promise<CredentialRecord | null> {
+    checkName('key', key);
     return this.#credentials.get(key) ?? null;
   }
 
@@ -36,6 +38,9 @@ export class MemoryStore implements Store {
     expectedVersion: number,
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
+    checkName('key', key);
+    checkInteger('expectedVersion', expectedVersion, 0);
+    checkCredentialInput(next);
     const current = this.#credentials.get(key);
     if ((current?.version ?? 0) !== expectedVersion) return null;
     const record: CredentialRecord = {
@@ -45,15 +50,19 @@ export class MemoryStore implements Store {
       version: expectedVersion + 1,
     };
     this.#credentials.set(key, record);
-    this.#events.emit('credential', key);
+    this.#listeners.emit(key);
     return record;
   }
 
   async deleteCredential(key: string): Promise<void> {
-    if (this.#credentials.delete(key)) this.#events.emit('credential', key);
+    checkName('key', key);
+    if (this.#credentials.delete(key)) this.#listeners.emit(key);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkName('name', name);
+    checkName('owner', owner);
+    checkTtl('ttlMs', ttlMs);
     const held = this.#live(this.#leases, name);
     if (held && held.value !== owner) return false;
     this.#leases.set(name, { value: owner, expiresAt: this.#clock.now() + ttlMs });
@@ -61,6 +70,8 @@ export class MemoryStore implements Store {
   }
 
   async releaseLease(name: string, owner: string): Promise<boolean> {
+    checkName('name', name);
+    checkName('owner', owner);
     const held = this.#live(this.#leases, name);
     if (!held || held.value !== owner) return false;
     this.#leases.delete(name);
@@ -68,6 +79,10 @@ export class MemoryStore implements Store {
   }
 
   async incrementCounter(name: string, window: string, by = 1, ttlMs = 2 * DAY_MS): Promise<number> {
+    checkName('name', name);
+    checkName('window', window);
+    checkInteger('by', by);
+    checkTtl('ttlMs', ttlMs);
     const key = `${name}\u0000${window}`;
     const total = (this.#live(this.#counters, key)?.value ?? 0) + by;
     this.#counters.set(key, { value: total, expiresAt: this.#clock.now() + ttlMs });
@@ -75,28 +90,35 @@ export class MemoryStore implements Store {
   }
 
   async getCounter(name: string, window: string): Promise<number> {
+    checkName('name', name);
+    checkName('window', window);
     return this.#live(this.#counters, `${name}\u0000${window}`)?.value ?? 0;
   }
 
   async putOnce(key: string, value: string, ttlMs: number): Promise<boolean> {
+    checkName('key', key);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
     if (this.#live(this.#once, key)) return false;
     this.#once.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
     return true;
   }
 
   async takeOnce(key: string): Promise<string | null> {
+    checkName('key', key);
     const entry = this.#live(this.#once, key);
     this.#once.delete(key);
     return entry?.value ?? null;
   }
 
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
-    this.#events.on('credential', listener);
-    return () => this.#events.off('credential', listener);
+    if (typeof listener !== 'function')
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
-    this.#events.removeAllListeners();
+    this.#listeners.clear();
   }
 
   /** The entry if present and not expired; expired entries are dropped on the way. */

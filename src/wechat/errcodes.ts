@@ -18,6 +18,18 @@ interface ErrInfo {
 
 export const ERRCODES: Readonly<Record<number, ErrInfo>> = {
   [-1]: { errmsg: 'system error', action: 'retry' },
+  // Web-authorization page errors (open.weixin.qq.com shows them on an HTML page, not as JSON).
+  10003: { errmsg: 'redirect_uri 域名与后台配置不一致', action: 'config' },
+  10004: { errmsg: '此公众号被封禁', action: 'config' },
+  10005: { errmsg: '此公众号并没有这些 scope 的权限', action: 'config' },
+  10006: { errmsg: '必须关注此测试号', action: 'report' },
+  10009: { errmsg: '操作太频繁了，请稍后重试', action: 'retry' },
+  10010: { errmsg: 'scope 不能为空', action: 'report' },
+  10011: { errmsg: 'redirect_uri 不能为空', action: 'report' },
+  10012: { errmsg: 'appid 不能为空', action: 'config' },
+  10013: { errmsg: 'state 不能为空', action: 'report' },
+  10015: { errmsg: '公众号未授权第三方平台，请检查授权状态', action: 'config' },
+  10016: { errmsg: '不支持微信开放平台的 Appid，请使用公众号 Appid', action: 'config' },
   40001: {
     errmsg:
       'invalid credential, access_token is invalid or not latest, could get access_token by getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r',
@@ -31,6 +43,7 @@ export const ERRCODES: Readonly<Record<number, ErrInfo>> = {
   40030: { errmsg: 'invalid refresh_token', action: 'relogin' },
   40032: { errmsg: 'invalid openid list size', action: 'report' },
   40097: { errmsg: 'invalid args', action: 'report' },
+  40066: { errmsg: 'invalid url', action: 'report' },
   40125: { errmsg: 'invalid appsecret', action: 'config' },
   40163: { errmsg: 'code been used', action: 'relogin' },
   40164: { errmsg: 'invalid ip, not in whitelist', action: 'config' },
@@ -40,12 +53,16 @@ export const ERRCODES: Readonly<Record<number, ErrInfo>> = {
   },
   41001: { errmsg: 'access_token missing', action: 'report' },
   41002: { errmsg: 'appid missing', action: 'report' },
+  41003: { errmsg: 'refresh_token missing', action: 'relogin' },
   41004: { errmsg: 'appsecret missing', action: 'report' },
   41008: { errmsg: 'missing code', action: 'relogin' },
+  41009: { errmsg: 'missing openid', action: 'report' },
   42001: { errmsg: 'access_token expired', action: 'refresh' },
   42002: { errmsg: 'refresh_token expired', action: 'relogin' },
   42003: { errmsg: 'code expired', action: 'relogin' },
   42007: { errmsg: 'access_token and refresh_token exception', action: 'relogin' },
+  43001: { errmsg: 'require GET method', action: 'report' },
+  43002: { errmsg: 'require POST method', action: 'report' },
   43004: { errmsg: 'require subscribe', action: 'report' },
   44002: { errmsg: 'empty post data', action: 'report' },
   45009: {

@@ -1,0 +1,134 @@
+import { ERRORS, type ErrorCode, WxhubError } from '../errors/index.js';
+import { HttpClient, type JsonRequest } from '../http/index.js';
+import type { TicketType } from '../tokens/fetchers.js';
+import type { TokenProvider } from './token-provider.js';
+
+export interface HubTokenProviderOptions {
+  /** The hub's base URL, e.g. `http://hub.internal:8080`. */
+  readonly url: string;
+  /** A client key with the `token` scope (and `refresh` for refresh-if-current). */
+  readonly key: string;
+  readonly http?: HttpClient;
+  /** Stop using a cached credential this long before it expires, ms. Default 60000. */
+  readonly expiryMarginMs?: number;
+}
+
+interface Cached {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Credentials from a wxhub hub (`wxhub serve`): the hub alone talks to WeChat for tokens. Values
+ * are cached here until shortly before they expire, so an API call costs no extra round trip.
+ */
+export class HubTokenProvider implements TokenProvider {
+  readonly #base: string;
+  readonly #key: string;
+  readonly #http: HttpClient;
+  readonly #ownsHttp: boolean;
+  readonly #marginMs: number;
+  readonly #cache = new Map<string, Cached>();
+  readonly #inflight = new Map<string, Promise<string>>();
+
+  constructor(options: HubTokenProviderOptions) {
+    if (!options?.url || !/^https?:\/\//.test(options.url)) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        'url must be the hub base URL (http:// or https://)',
+      );
+    }
+    if (!options.key)
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'key (a hub client key) is required');
+    this.#base = options.url.replace(/\/+$/, '');
+    this.#key = options.key;
+    this.#ownsHttp = !options.http;
+    this.#http = options.http ?? new HttpClient();
+    this.#marginMs = options.expiryMarginMs ?? 60_000;
+  }
+
+  getAccessToken(appid: string): Promise<string> {
+    return this.#cached(`token:${appid}`, () =>
+      this.#ask('GET', `/v1/accounts/${encodeURIComponent(appid)}/access-token`, 'access_token'),
+    );
+  }
+
+  refreshAccessToken(appid: string, staleToken: string): Promise<string> {
+    const key = `token:${appid}`;
+    const cached = this.#cache.get(key);
+    if (cached && cached.value !== staleToken && Date.now() < cached.expiresAt - this.#marginMs) {
+      return Promise.resolve(cached.value);
+    }
+    this.#cache.delete(key);
+    return this.#single(`refresh:${appid}:${staleToken}`, async () => {
+      const got = await this.#ask(
+        'POST',
+        `/v1/accounts/${encodeURIComponent(appid)}/access-token/refresh`,
+        'access_token',
+        {
+          json: { stale_token: staleToken },
+        },
+      );
+      this.#cache.set(key, got);
+      return got.value;
+    });
+  }
+
+  getTicket(appid: string, type: TicketType): Promise<string> {
+    return this.#cached(`ticket:${type}:${appid}`, () =>
+      this.#ask('GET', `/v1/accounts/${encodeURIComponent(appid)}/jsapi-ticket`, 'ticket', {
+        query: { type },
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsHttp) await this.#http.close();
+  }
+
+  #cached(key: string, load: () => Promise<Cached>): Promise<string> {
+    const hit = this.#cache.get(key);
+    if (hit && Date.now() < hit.expiresAt - this.#marginMs) return Promise.resolve(hit.value);
+    return this.#single(key, async () => {
+      const got = await load();
+      this.#cache.set(key, got);
+      return got.value;
+    });
+  }
+
+  #single(key: string, run: () => Promise<string>): Promise<string> {
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = run().finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #ask(method: 'GET' | 'POST', path: string, field: string, req: JsonRequest = {}): Promise<Cached> {
+    const { status, body } = await this.#http.json(method, this.#base + path, {
+      ...req,
+      headers: { authorization: `Bearer ${this.#key}` },
+    });
+    if (status !== 200) throw hubError(status, body);
+    const value = body[field];
+    const expiresIn = body.expires_in;
+    if (typeof value !== 'string' || typeof expiresIn !== 'number') {
+      throw new WxhubError('WXHUB_ERR_UPSTREAM_BODY', `hub ${path} answered without ${field}/expires_in`);
+    }
+    return { value, expiresAt: Date.now() + expiresIn * 1000 };
+  }
+}
+
+/** Rebuilds the hub's JSON error (`{error: {code, message, errcode?}}`) as a WxhubError. */
+function hubError(status: number, body: Record<string, unknown>): WxhubError {
+  const error = (body.error ?? {}) as { code?: unknown; message?: unknown; errcode?: unknown };
+  const code =
+    typeof error.code === 'string' && error.code in ERRORS
+      ? (error.code as ErrorCode)
+      : 'WXHUB_ERR_TRANSPORT';
+  const message = typeof error.message === 'string' ? error.message : `hub answered HTTP ${status}`;
+  return new WxhubError(code, `hub: ${message}`, {
+    errcode: typeof error.errcode === 'number' ? error.errcode : undefined,
+  });
+}

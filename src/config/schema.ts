@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** A secret is given inline or as `env:NAME`, read from the environment at load time. */
+const secret = z.string().min(1, 'must not be empty');
+
+const baseUrl = z
+  .string()
+  .regex(/^https?:\/\/[^/?#]+(\/[^?#]*)?$/, 'must be an http(s) base URL')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+/** `return_to` allowlist entries: an origin, optionally with a path prefix. */
+const returnTo = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) origin, optionally with a path prefix, e.g. https://shop.example.com/account');
+
+const account = z.strictObject({
+  appid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_-]'),
+  secret,
+  name: z.string().optional(),
+  tokenMode: z.enum(['stable', 'classic']).default('stable'),
+  refreshMarginSeconds: z.number().int().min(30).max(3600).optional(),
+  dailyBudget: z.number().int().positive().default(2000),
+  /** Drop-in `/cgi-bin/token` may be called with the real appsecret (legacy code that can't change it). */
+  allowSecretInDropIn: z.boolean().default(false),
+  oauth: z
+    .strictObject({
+      returnTo: z.array(returnTo).default([]),
+      defaultScope: z.enum(['snsapi_base', 'snsapi_userinfo']).default('snsapi_base'),
+    })
+    .default({ returnTo: [], defaultScope: 'snsapi_base' }),
+});
+
+/**
+ * The one configuration schema (wxhub.config.json). Defaults live here, so a config of `{}` is a
+ * working single-machine hub on SQLite under ./.wxhub/.
+ */
+export const configSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  /** Where tokens, leases and counters live: `sqlite:PATH`, `redis://...`, `memory:`. */
+  store: z.string().min(1).default('sqlite:.wxhub/wxhub.db'),
+  /** Where users, identities and client keys live: `sqlite:PATH` or `postgres://...`. */
+  database: z.string().min(1).default('sqlite:.wxhub/wxhub.db'),
+  /** The hub's public base URL (behind a proxy); else built from each request's origin. */
+  publicUrl: baseUrl.optional(),
+  wechat: z
+    .strictObject({
+      apiBase: baseUrl.default('https://api.weixin.qq.com'),
+      openBase: baseUrl.default('https://open.weixin.qq.com'),
+      timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    })
+    .default({
+      apiBase: 'https://api.weixin.qq.com',
+      openBase: 'https://open.weixin.qq.com',
+      timeoutMs: 5000,
+    }),
+  accounts: z.array(account).default([]),
+  /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().positive().max(1_000_000).default(100),
+      burst: z.number().int().min(1).max(1_000_000).default(200),
+    })
+    .default({ perSecond: 100, burst: 200 }),
+  /** The drop-in endpoints (`/cgi-bin/*`, `/sns/*`) for code written against WeChat itself. */
+  dropIn: z
+    .strictObject({
+      /** Largest request body the proxy buffers (and can resend after a refresh), bytes. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
+      /**
+       * The HMAC key for stand-in tokens (32+ characters, e.g. `env:WXHUB_DROPIN_KEY`). Absent: a
+       * key generated once and kept in the database, so a fleet sharing it agrees.
+       */
+      signingKey: z.string().min(32, 'must be at least 32 characters').optional(),
+      /** Keys that signed earlier stand-ins, still accepted (keep one for 2 h after a rotation). */
+      previousSigningKeys: z.array(z.string().min(32, 'must be at least 32 characters')).default([]),
+    })
+    .default({ maxBodyBytes: 1024 * 1024, previousSigningKeys: [] }),
+  /** Trust `X-Forwarded-*` from a reverse proxy in front of the hub (client IPs in logs). */
+  trustProxy: z.boolean().default(false),
+  logging: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type AccountConfig = Config['accounts'][number];

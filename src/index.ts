@@ -1,0 +1,16 @@
+/**
+ * wxhub: the SDK surface. `import { WeChatClient, HubTokenProvider, SqliteStore } from 'wxhub'`.
+ */
+export * from './client/index.js';
+export * from './errors/index.js';
+export { HttpClient, type HttpClientOptions } from './http/index.js';
+export { MemoryStore } from './store/memory-store.js';
+export type { CredentialInput, CredentialRecord, Store, StoreKind } from './store/store.js';
+export * from './tokens/index.js';
+export { type Clock, ManualClock, systemClock } from './util/clock.js';
+export type { Logger } from './util/logger.js';
+export { AVATAR_SIZES, type AvatarSize, avatarUrl } from './wechat/avatar.js';
+export { ERRCODES, errAction, TOKEN_INVALID_ERRCODES } from './wechat/errcodes.js';
+export { jsapiSignature } from './wechat/jssdk-signature.js';
+export { type Endpoints, PATHS, WECHAT_ENDPOINTS } from './wechat/paths.js';
+export { quotaDay } from './wechat/quota-day.js';

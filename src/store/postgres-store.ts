@@ -1,0 +1,414 @@
+import pg from 'pg';
+import { isWxhubError, WxhubError } from '../errors/index.js';
+import { CredentialListeners } from './credential-listeners.js';
+import type { Migration } from './migrations.js';
+import { migratePostgres, POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
+import type { CredentialInput, CredentialRecord, Store } from './store.js';
+import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
+import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
+
+const DAY_MS = 86_400_000;
+const SWEEP_EVERY_MS = 60_000;
+const SCHEMA = /^[a-z_][a-z0-9_]{0,47}$/;
+/** SQLSTATE classes that mean "the database is not reachable or not usable right now". */
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57', '58']);
+
+export interface PostgresStoreOptions {
+  /** `postgres://[user[:password]@]host[:port]/database[?...]` (or `postgresql://`). */
+  readonly url: string;
+  /** The schema holding the store's tables; created on first use. Default `wxhub`. */
+  readonly schema?: string;
+  /** pg pool options, applied over wxhub's (2 s connect timeout, 5 s query timeout, max 10). */
+  readonly pool?: pg.PoolConfig;
+  /** Steps applied after the store's own, for components that keep tables in the same schema. */
+  readonly migrations?: readonly Migration[];
+  /** Delay before the n-th attempt to reopen a lost LISTEN connection, ms. */
+  readonly retryStrategy?: (attempt: number) => number;
+}
+
+/** Reconnect delays for the LISTEN connection: 100 ms doubling to a 5 s cap, forever. */
+export function defaultPostgresRetryStrategy(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 5000);
+}
+
+/**
+ * The Store on PostgreSQL, for fleets that already run one. Tables live in one schema, created
+ * and migrated on first use under an advisory lock. CAS is a conditional INSERT/UPDATE that
+ * notifies watchers with `pg_notify` in the same statement; leases, counters and once keys expire
+ * by the database clock (`clock_timestamp()`), so hubs with skewed clocks agree.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  readonly #where: string;
+  readonly #secret: string | undefined;
+  readonly #pool: pg.Pool;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #migrations: readonly Migration[];
+  readonly #retryStrategy: (attempt: number) => number;
+  readonly #channel: string;
+  readonly #sql: ReturnType<typeof statements>;
+  readonly #listeners = new CredentialListeners();
+  #migrating: Promise<void> | undefined;
+  #listening: Promise<void> | undefined;
+  #listenClient: pg.Client | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnectAttempt = 0;
+  #lastSweep = 0;
+  #sweeping: Promise<unknown> | undefined;
+  #closed = false;
+
+  constructor(urlOrOptions: string | PostgresStoreOptions) {
+    const options: PostgresStoreOptions =
+      typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
+    checkPostgresUrl(options?.url);
+    this.schema = options.schema ?? 'wxhub';
+    if (typeof this.schema !== 'string' || !SCHEMA.test(this.schema))
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        'schema must be 1-48 characters of [a-z0-9_], not starting with a digit',
+      );
+    this.#where = redactUrlPassword(options.url);
+    this.#secret = urlPassword(options.url);
+    this.#migrations = [...POSTGRES_STORE_MIGRATIONS, ...(options.migrations ?? [])];
+    this.#retryStrategy = options.retryStrategy ?? defaultPostgresRetryStrategy;
+    this.#channel = `${this.schema}_credentials`;
+    this.#sql = statements(`"${this.schema}"`);
+    const config: pg.PoolConfig = {
+      connectionString: options.url,
+      max: 10,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 10_000,
+      query_timeout: 5000,
+      allowExitOnIdle: true,
+      application_name: 'wxhub',
+      ...options.pool,
+    };
+    const {
+      max: _max,
+      min: _min,
+      idleTimeoutMillis: _idle,
+      allowExitOnIdle: _exit,
+      ...clientConfig
+    } = config;
+    this.#clientConfig = { ...clientConfig, keepAlive: true };
+    this.#pool = new pg.Pool(config);
+    // An idle client that loses its connection is dropped by the pool; without a listener the
+    // error would crash the process.
+    this.#pool.on('error', () => undefined);
+  }
+
+  async getCredential(key: string): Promise<CredentialRecord | null> {
+    checkName('key', key);
+    const { rows } = await this.#query<CredentialRow>(this.#sql.getCredential, [key]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async compareAndSetCredential(
+    key: string,
+    expectedVersion: number,
+    next: CredentialInput,
+  ): Promise<CredentialRecord | null> {
+    checkName('key', key);
+    checkInteger('expectedVersion', expectedVersion, 0);
+    checkCredentialInput(next);
+    const { rows } =
+      expectedVersion === 0
+        ? await this.#query<{ version: string }>(this.#sql.casInsert, [
+            key,
+            next.value,
+            next.expiresAt,
+            next.fetchedAt,
+            this.#channel,
+          ])
+        : await this.#query<{ version: string }>(this.#sql.casUpdate, [
+            key,
+            next.value,
+            next.expiresAt,
+            next.fetchedAt,
+            this.#channel,
+            expectedVersion,
+          ]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      value: next.value,
+      expiresAt: next.expiresAt,
+      fetchedAt: next.fetchedAt,
+      version: Number(row.version),
+    };
+  }
+
+  async deleteCredential(key: string): Promise<void> {
+    checkName('key', key);
+    await this.#query(this.#sql.deleteCredential, [key, this.#channel]);
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    checkName('name', name);
+    checkName('owner', owner);
+    checkTtl('ttlMs', ttlMs);
+    const { rowCount } = await this.#query(this.#sql.acquireLease, [name, owner, ttlMs]);
+    this.#maybeSweep();
+    return rowCount === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    checkName('name', name);
+    checkName('owner', owner);
+    const { rowCount } = await this.#query(this.#sql.releaseLease, [name, owner]);
+    return rowCount === 1;
+  }
+
+  async incrementCounter(name: string, window: string, by = 1, ttlMs = 2 * DAY_MS): Promise<number> {
+    checkName('name', name);
+    checkName('window', window);
+    checkInteger('by', by);
+    checkTtl('ttlMs', ttlMs);
+    const { rows } = await this.#query<{ value: string }>(this.#sql.increment, [name, window, by, ttlMs]);
+    this.#maybeSweep();
+    return Number(rows[0]?.value);
+  }
+
+  async getCounter(name: string, window: string): Promise<number> {
+    checkName('name', name);
+    checkName('window', window);
+    const { rows } = await this.#query<{ value: string }>(this.#sql.getCounter, [name, window]);
+    return Number(rows[0]?.value ?? 0);
+  }
+
+  async putOnce(key: string, value: string, ttlMs: number): Promise<boolean> {
+    checkName('key', key);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
+    const { rowCount } = await this.#query(this.#sql.putOnce, [key, value, ttlMs]);
+    this.#maybeSweep();
+    return rowCount === 1;
+  }
+
+  async takeOnce(key: string): Promise<string | null> {
+    checkName('key', key);
+    const { rows } = await this.#query<{ value: string; live: boolean }>(this.#sql.takeOnce, [key]);
+    const row = rows[0];
+    return row?.live ? row.value : null;
+  }
+
+  /**
+   * Listens with `LISTEN` on a dedicated connection, opened on the first call. Notifications are
+   * sent at commit, so writes arrive within a round trip. When that connection is lost it is
+   * reopened (see `retryStrategy`) and every stored credential key is reported once, since
+   * notifications sent meanwhile are gone: listeners re-read, nothing is missed.
+   */
+  async watchCredentials(listener: (key: string) => void): Promise<() => void> {
+    if (typeof listener !== 'function')
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
+    this.#checkOpen();
+    this.#listening ??= this.#listen().catch((err) => {
+      this.#listening = undefined;
+      throw this.#error(err);
+    });
+    await this.#listening;
+    return this.#listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    clearTimeout(this.#reconnectTimer);
+    const client = this.#listenClient;
+    this.#listenClient = undefined;
+    await Promise.allSettled([client?.end(), this.#sweeping]);
+    await this.#pool.end().catch(() => undefined);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed)
+      throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', `postgres ${this.#where}: store is closed`);
+  }
+
+  #error(err: unknown): WxhubError {
+    if (isWxhubError(err)) return err;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (
+      typeof code === 'string' &&
+      /^[0-9A-Z]{5}$/.test(code) &&
+      !UNAVAILABLE_CLASSES.has(code.slice(0, 2))
+    ) {
+      const message = storeUnavailable('postgres', this.#where, err, [this.#secret]).message;
+      return new WxhubError('WXHUB_ERR_INTERNAL', `${message} (SQLSTATE ${code})`);
+    }
+    return storeUnavailable('postgres', this.#where, err, [this.#secret]);
+  }
+
+  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    this.#checkOpen();
+    try {
+      await this.#migrated();
+      return await this.#pool.query<R>(text, values);
+    } catch (err) {
+      throw this.#error(err);
+    }
+  }
+
+  /** Runs the migrations once per instance; a failure (database down) is retried by the next call. */
+  #migrated(): Promise<void> {
+    this.#migrating ??= (async () => {
+      const client = await this.#pool.connect();
+      let failure: Error | undefined;
+      try {
+        await migratePostgres(client, this.schema, this.#migrations);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(failure);
+      }
+    })().catch((err) => {
+      this.#migrating = undefined;
+      throw err;
+    });
+    return this.#migrating;
+  }
+
+  async #listen(): Promise<void> {
+    await this.#migrated();
+    const client = new pg.Client(this.#clientConfig);
+    client.on('error', (err) => this.#lost(client, err));
+    client.on('end', () => this.#lost(client));
+    client.on('notification', (msg) => {
+      if (msg.channel === this.#channel && msg.payload) this.#listeners.emit(msg.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.#channel}"`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#listenClient = client;
+  }
+
+  #lost(client: pg.Client, _err?: Error): void {
+    if (this.#listenClient !== client) return;
+    this.#listenClient = undefined;
+    client.end().catch(() => undefined);
+    if (!this.#closed) this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    const delay = this.#retryStrategy(++this.#reconnectAttempt);
+    this.#reconnectTimer = setTimeout(async () => {
+      this.#reconnectTimer = undefined;
+      if (this.#closed) return;
+      try {
+        await this.#listen();
+        this.#reconnectAttempt = 0;
+        await this.#resync();
+      } catch {
+        if (!this.#closed && !this.#listenClient) this.#scheduleReconnect();
+      }
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  /** Reports every stored credential key: the LISTEN connection was away and may have missed writes. */
+  async #resync(): Promise<void> {
+    const { rows } = await this.#query<{ key: string }>(this.#sql.allKeys, []);
+    for (const { key } of rows) this.#listeners.emit(key);
+  }
+
+  /** Drops expired leases, counters and once keys at most once a minute, in the background. */
+  #maybeSweep(): void {
+    const now = Date.now();
+    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#closed) return;
+    this.#lastSweep = now;
+    this.#sweeping = this.#pool.query(this.#sql.sweep).catch(() => undefined);
+  }
+}
+
+interface CredentialRow {
+  value: string;
+  expires_at: string;
+  fetched_at: string;
+  version: string;
+}
+
+function toRecord(row: CredentialRow): CredentialRecord {
+  return {
+    value: row.value,
+    expiresAt: Number(row.expires_at),
+    fetchedAt: Number(row.fetched_at),
+    version: Number(row.version),
+  };
+}
+
+function checkPostgresUrl(url: unknown): asserts url is string {
+  checkName('url', url);
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'url is not a valid postgres:// URL');
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+    throw new WxhubError(
+      'WXHUB_ERR_INVALID_ARGUMENT',
+      `url must be postgres:// or postgresql://, not ${protocol}//`,
+    );
+}
+
+/** The store's SQL with the (validated, quoted) schema filled in. */
+function statements(s: string) {
+  const expiry = (param: string) => `clock_timestamp() + ${param}::float8 * interval '1 millisecond'`;
+  return {
+    getCredential: `SELECT value, expires_at, fetched_at, version FROM ${s}.credentials WHERE key = $1`,
+    allKeys: `SELECT key FROM ${s}.credentials`,
+    casInsert: `
+      WITH w AS (
+        INSERT INTO ${s}.credentials (key, value, expires_at, fetched_at, version)
+        VALUES ($1, $2, $3, $4, 1)
+        ON CONFLICT (key) DO NOTHING
+        RETURNING version
+      )
+      SELECT version, pg_notify($5, $1) FROM w`,
+    casUpdate: `
+      WITH w AS (
+        UPDATE ${s}.credentials SET value = $2, expires_at = $3, fetched_at = $4, version = version + 1
+        WHERE key = $1 AND version = $6
+        RETURNING version
+      )
+      SELECT version, pg_notify($5, $1) FROM w`,
+    deleteCredential: `
+      WITH d AS (DELETE FROM ${s}.credentials WHERE key = $1 RETURNING key)
+      SELECT pg_notify($2, key) FROM d`,
+    acquireLease: `
+      INSERT INTO ${s}.leases AS t (name, owner, expires_at) VALUES ($1, $2, ${expiry('$3')})
+      ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+      WHERE t.expires_at <= clock_timestamp() OR t.owner = EXCLUDED.owner`,
+    releaseLease: `DELETE FROM ${s}.leases WHERE name = $1 AND owner = $2 AND expires_at > clock_timestamp()`,
+    increment: `
+      INSERT INTO ${s}.counters AS t (name, win, value, expires_at) VALUES ($1, $2, $3, ${expiry('$4')})
+      ON CONFLICT (name, win) DO UPDATE SET
+        value = CASE WHEN t.expires_at <= clock_timestamp() THEN EXCLUDED.value ELSE t.value + EXCLUDED.value END,
+        expires_at = EXCLUDED.expires_at
+      RETURNING value`,
+    getCounter: `SELECT value FROM ${s}.counters WHERE name = $1 AND win = $2 AND expires_at > clock_timestamp()`,
+    putOnce: `
+      INSERT INTO ${s}.once_values AS t (key, value, expires_at) VALUES ($1, $2, ${expiry('$3')})
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+      WHERE t.expires_at <= clock_timestamp()`,
+    takeOnce: `DELETE FROM ${s}.once_values WHERE key = $1 RETURNING value, expires_at > clock_timestamp() AS live`,
+    sweep: `
+      DELETE FROM ${s}.leases WHERE expires_at <= clock_timestamp();
+      DELETE FROM ${s}.counters WHERE expires_at <= clock_timestamp();
+      DELETE FROM ${s}.once_values WHERE expires_at <= clock_timestamp();`,
+  };
+}
