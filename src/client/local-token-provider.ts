@@ -9,8 +9,8 @@ export class LocalTokenProvider implements TokenProvider {
     private readonly ownsManager = false,
   ) {}
 
-  async getAccessToken(appid: string): Promise<string> {
-    return (await this.manager.getAccessToken(appid)).value;
+  getAccessToken(appid: string): Promise<string> {
+    return this.manager.getAccessTokenValue(appid);
   }
 
   async refreshAccessToken(appid: string, staleToken: string): Promise<string> {

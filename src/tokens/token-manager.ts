@@ -82,10 +82,18 @@ export interface AccountStatus {
   readonly lastError: { readonly at: number; readonly message: string; readonly errcode?: number } | null;
 }
 
+/** This process's copy of a credential, with the instants that decide the hot path precomputed. */
 interface CacheEntry {
-  record: CredentialRecord;
-  /** Date.now() of the last read from the store; drives revalidation. */
-  checkedAt: number;
+  readonly record: CredentialRecord;
+  /** The same answer for every caller, allocated once: a warm read costs a map lookup. */
+  readonly promise: Promise<CredentialRecord>;
+  readonly valuePromise: Promise<string>;
+  /** No longer handed out from here on (expiry minus the safety margin). */
+  readonly serveUntil: number;
+  /** Due for a proactive refresh from here on. */
+  readonly refreshAt: number;
+  /** Until then nothing needs doing: the earlier of refreshAt and the next revalidation. */
+  quietUntil: number;
 }
 
 const RETRYABLE = new Set(['WXHUB_ERR_TRANSPORT', 'WXHUB_ERR_TIMEOUT', 'WXHUB_ERR_UPSTREAM_BODY']);
@@ -111,7 +119,11 @@ export class TokenManager extends EventEmitter {
   readonly #changes: ChangeFeed;
   readonly #refresher: Refresher;
   readonly #quota: QuotaGuard;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: Record<CredentialKind, Map<string, CacheEntry>> = {
+    access_token: new Map(),
+    jsapi: new Map(),
+    wx_card: new Map(),
+  };
   /** Background refreshes in flight, by key; a pass of tick() waits for them. */
   readonly #background = new Map<string, Promise<void>>();
   readonly #nextAttemptAt = new Map<string, number>();
@@ -154,7 +166,8 @@ export class TokenManager extends EventEmitter {
       this.emit('quota-warning', w);
     });
     this.#changes.onChange((key) => {
-      if (this.#cache.has(key)) void this.#revalidate(key);
+      const { kind, appid } = parseKey(key);
+      if (this.#cache[kind]?.has(appid)) void this.#revalidate(kind, appid);
     });
     this.#ready = this.#changes.start().catch((err: unknown) => {
       this.#log.warn({ err: String(err) }, 'store change feed unavailable; relying on revalidation');
@@ -178,7 +191,16 @@ export class TokenManager extends EventEmitter {
 
   /** A valid access_token for `appid`, fetched only when no process on the store has one. */
   getAccessToken(appid: string): Promise<CredentialRecord> {
-    return this.#get('access_token', appid);
+    const entry = this.#cache.access_token.get(appid);
+    if (entry !== undefined && this.#clock.now() < entry.quietUntil) return entry.promise;
+    return this.#read('access_token', appid, entry);
+  }
+
+  /** getAccessToken's value alone: the SDK's hot path, with no allocation when warm. */
+  getAccessTokenValue(appid: string): Promise<string> {
+    const entry = this.#cache.access_token.get(appid);
+    if (entry !== undefined && this.#clock.now() < entry.quietUntil) return entry.valuePromise;
+    return this.#read('access_token', appid, entry).then((record) => record.value);
   }
 
   /**
@@ -191,7 +213,9 @@ export class TokenManager extends EventEmitter {
 
   /** A valid JS-SDK (`jsapi`) or card (`wx_card`) ticket for `appid`. */
   getTicket(appid: string, type: TicketType = 'jsapi'): Promise<CredentialRecord> {
-    return this.#get(type, appid);
+    const entry = this.#cache[type].get(appid);
+    if (entry !== undefined && this.#clock.now() < entry.quietUntil) return entry.promise;
+    return this.#read(type, appid, entry);
   }
 
   /** Refresh-if-current for a ticket. */
@@ -212,16 +236,12 @@ export class TokenManager extends EventEmitter {
 
   status(appid: string): AccountStatus {
     const account = this.#account(appid);
-    const record = this.#cache.get(tokenKey('access_token', appid))?.record;
+    const entry = this.#cache.access_token.get(appid);
     return {
       appid,
       tokenMode: account.tokenMode,
-      token: record
-        ? {
-            fetchedAt: record.fetchedAt,
-            expiresAt: record.expiresAt,
-            refreshAt: this.#refreshAt(account, record),
-          }
+      token: entry
+        ? { fetchedAt: entry.record.fetchedAt, expiresAt: entry.record.expiresAt, refreshAt: entry.refreshAt }
         : null,
       disabledUntil: this.#disabledUntil.get(appid) ?? null,
       lastError: this.#lastError.get(appid) ?? null,
@@ -242,15 +262,14 @@ export class TokenManager extends EventEmitter {
   async tick(): Promise<void> {
     const now = this.#clock.now();
     const due: Promise<void>[] = [];
-    for (const account of this.#accounts.values()) {
-      const key = tokenKey('access_token', account.appid);
-      if (!this.#cache.has(key)) due.push(this.#warm(account.appid));
+    for (const appid of this.#accounts.keys()) {
+      if (!this.#cache.access_token.has(appid)) due.push(this.#warm(appid));
     }
-    for (const [key, entry] of this.#cache) {
-      const { kind, appid } = parseKey(key);
-      const account = this.#accounts.get(appid);
-      if (account && now >= this.#refreshAt(account, entry.record)) {
-        due.push(this.#refreshInBackground(kind, account, entry.record));
+    for (const kind of KINDS) {
+      for (const [appid, entry] of this.#cache[kind]) {
+        const account = this.#accounts.get(appid);
+        if (account && now >= entry.refreshAt)
+          due.push(this.#refreshInBackground(kind, account, entry.record));
       }
     }
     await Promise.all(due);
@@ -270,27 +289,22 @@ export class TokenManager extends EventEmitter {
 
   // --- reading ---------------------------------------------------------------------------------
 
-  #get(kind: CredentialKind, appid: string): Promise<CredentialRecord> {
-    const key = tokenKey(kind, appid);
-    const entry = this.#cache.get(key);
-    if (entry !== undefined) {
-      const now = this.#clock.now();
-      if (now < entry.record.expiresAt - this.#expiryMarginMs) {
-        const account = this.#accounts.get(appid);
-        if (account && now >= this.#refreshAt(account, entry.record)) {
-          void this.#refreshInBackground(kind, account, entry.record);
-        } else if (Date.now() - entry.checkedAt > this.#revalidateMs) {
-          void this.#revalidate(key);
-        }
-        return Promise.resolve(entry.record);
-      }
+  /** The slow side of a read: the local copy is missing, due, or owes a revalidation. */
+  #read(kind: CredentialKind, appid: string, entry: CacheEntry | undefined): Promise<CredentialRecord> {
+    const now = this.#clock.now();
+    const account = this.#accounts.get(appid);
+    if (entry !== undefined && account !== undefined && now < entry.serveUntil) {
+      if (now >= entry.refreshAt) void this.#refreshInBackground(kind, account, entry.record);
+      else void this.#revalidate(kind, appid);
+      return entry.promise;
     }
     return this.#obtain(kind, appid, (r) => (this.#usable(r) ? 'ok' : r ? 'expired' : 'missing'));
   }
 
   #refreshIfCurrent(kind: CredentialKind, appid: string, stale: string): Promise<CredentialRecord> {
-    const cached = this.#cache.get(tokenKey(kind, appid))?.record;
-    if (cached && cached.value !== stale && this.#usable(cached)) return Promise.resolve(cached);
+    const cached = this.#cache[kind].get(appid);
+    if (cached && cached.record.value !== stale && this.#clock.now() < cached.serveUntil)
+      return cached.promise;
     const reportedAt = this.#clock.now();
     return this.#obtain(
       kind,
@@ -305,27 +319,43 @@ export class TokenManager extends EventEmitter {
     );
   }
 
-  async #revalidate(key: string): Promise<void> {
-    const entry = this.#cache.get(key);
-    if (entry) entry.checkedAt = Date.now();
+  async #revalidate(kind: CredentialKind, appid: string): Promise<void> {
+    const key = tokenKey(kind, appid);
+    const entry = this.#cache[kind].get(appid);
+    // Quiet again at once, so the callers arriving during this read don't start another.
+    if (entry) entry.quietUntil = Math.min(entry.refreshAt, this.#clock.now() + this.#revalidateMs);
     try {
       const record = await this.#store.getCredential(key);
-      if (record) return this.#remember(key, record);
+      if (record) return this.#remember(kind, appid, record);
       // The store lost it (e.g. Redis restarted): put back what we hold rather than refetch.
       if (entry && this.#usable(entry.record)) {
         const { value, expiresAt, fetchedAt } = entry.record;
         const restored = await this.#store.compareAndSetCredential(key, 0, { value, expiresAt, fetchedAt });
-        if (restored) this.#remember(key, restored);
+        if (restored) this.#remember(kind, appid, restored);
       }
     } catch (err) {
       this.#log.warn({ key, err: errorText(err) }, 'store read failed; serving cached credential');
     }
   }
 
-  #remember(key: string, record: CredentialRecord): void {
-    const cached = this.#cache.get(key)?.record;
-    if (cached && isOlder(record, cached) && this.#usable(cached)) return;
-    this.#cache.set(key, { record, checkedAt: Date.now() });
+  #remember(kind: CredentialKind, appid: string, record: CredentialRecord): void {
+    const cache = this.#cache[kind];
+    const cached = cache.get(appid);
+    if (cached && isOlder(record, cached.record) && this.#usable(cached.record)) return;
+    if (cached && cached.record.version === record.version && cached.record.value === record.value) {
+      cached.quietUntil = Math.min(cached.refreshAt, this.#clock.now() + this.#revalidateMs);
+      return;
+    }
+    const account = this.#accounts.get(appid);
+    const refreshAt = account ? this.#refreshAt(account, record) : record.expiresAt;
+    cache.set(appid, {
+      record,
+      promise: Promise.resolve(record),
+      valuePromise: Promise.resolve(record.value),
+      serveUntil: record.expiresAt - this.#expiryMarginMs,
+      refreshAt,
+      quietUntil: Math.min(refreshAt, this.#clock.now() + this.#revalidateMs),
+    });
   }
 
   // --- refreshing ------------------------------------------------------------------------------
@@ -345,7 +375,7 @@ export class TokenManager extends EventEmitter {
         this.#fetch(kind, account, judge(current) as RefreshReason, stale, keepLease),
     };
     const { record } = await this.#refresher.refresh(plan);
-    this.#remember(key, record);
+    this.#remember(kind, appid, record);
     return record;
   }
 
@@ -580,6 +610,8 @@ export class TokenManager extends EventEmitter {
     else this.#log.warn(fields, 'credential refresh failed');
   }
 }
+
+const KINDS: readonly CredentialKind[] = ['access_token', 'jsapi', 'wx_card'];
 
 export function tokenKey(kind: CredentialKind, appid: string): string {
   return kind === 'access_token' ? `token:${appid}` : `ticket:${kind}:${appid}`;
