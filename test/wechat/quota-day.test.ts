@@ -8,3 +8,14 @@ describe('quotaDay', () => {
     expect(quotaMonth(Date.UTC(2026, 10, 30, 16, 0, 0))).toBe('2026-12');
   });
 });
+
+describe('numeric windows', () => {
+  it('agree with the string windows', async () => {
+    const { quotaDayIndex, quotaMonthIndex, beijingWallTime } = await import('../../src/wechat/quota-day.js');
+    const before = Date.UTC(2026, 10, 30, 15, 59, 59);
+    const after = before + 1000;
+    expect(quotaDayIndex(after) - quotaDayIndex(before)).toBe(1);
+    expect(quotaMonthIndex(after) - quotaMonthIndex(before)).toBe(1);
+    expect(beijingWallTime(after)).toBe('2026-12-01 00:00:00');
+  });
+});

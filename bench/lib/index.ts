@@ -1,0 +1,8 @@
+/** Shared helpers for wxhub's benchmarks. */
+
+export { announceAndWait, type ChildServer, READY_PREFIX, startChildServer } from './child-server.js';
+export { type LoadOptions, type LoadRequest, type LoadResult, runLoad } from './load.js';
+export { processCpuSeconds } from './process-cpu.js';
+export { environment, RESULTS_DIR, writeResults } from './results.js';
+export { median, percentile, round, type Summary, summarize } from './summary.js';
+export { formatTable, printTable } from './table.js';
