@@ -2,8 +2,33 @@
  * wxhub: the SDK surface. `import { WeChatClient, HubTokenProvider, SqliteStore } from 'wxhub'`.
  */
 export * from './client/index.js';
+export {
+  type ClientKeyRecord,
+  type ClientKeyTable,
+  type Database,
+  type DatabaseKind,
+  MemoryDatabase,
+  type OpenDatabaseOptions,
+  openDatabase,
+  PostgresDatabase,
+  type RateLimit,
+  SCOPES,
+  type Scope,
+  type SettingsTable,
+  SqliteDatabase,
+} from './db/index.js';
 export * from './errors/index.js';
 export { HttpClient, type HttpClientOptions } from './http/index.js';
+export {
+  ClientKeys,
+  type CreateHubOptions,
+  createHub,
+  type Hub,
+  type HubServices,
+  type StartedHub,
+  type StartHubOptions,
+  startHub,
+} from './hub/index.js';
 export { MemoryStore } from './store/memory-store.js';
 export type { CredentialInput, CredentialRecord, Store, StoreKind } from './store/store.js';
 export * from './tokens/index.js';

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
+import { registerKeys } from './keys-command.js';
+import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
 
 /** Exit codes of every wxhub command. */
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSim(program);
+  registerServe(program);
+  registerKeys(program);
   return program;
 }
 

@@ -1,0 +1,69 @@
+/**
+ * The hub's durable records (as opposed to the Store's short-lived credentials, leases and
+ * counters): client keys and hub settings now; users and WeChat identities slot in next to them
+ * as further tables (`database.users`, `database.identities`). One implementation per backend
+ * folder (memory, sqlite, postgres), all proven by one contract suite (test/db/contract.ts).
+ */
+
+/** What a client key may do. `admin` implies every other scope and every appid. */
+export type Scope = 'token' | 'refresh' | 'proxy' | 'oauth' | 'admin';
+
+export const SCOPES: readonly Scope[] = ['token', 'refresh', 'proxy', 'oauth', 'admin'];
+
+/** A per-key token bucket: `perSecond` refill, up to `burst` requests at once. */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** A client key as stored: never the key itself, only a SHA-256 of its secret part. */
+export interface ClientKeyRecord {
+  /** The public part of the key (`wxk_<id>_...`), the primary key. */
+  readonly id: string;
+  readonly name: string;
+  /** Hex SHA-256 of the secret part. Keys are 256-bit random, so a fast hash is the right one. */
+  readonly secretHash: string;
+  readonly appids: readonly string[];
+  readonly scopes: readonly Scope[];
+  /** Overrides the hub's default rate limit for this key; null: the default. */
+  readonly rateLimit: RateLimit | null;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms; null while the key is active. */
+  readonly revokedAt: number | null;
+}
+
+/** The client key table. */
+export interface ClientKeyTable {
+  /** Inserts a new key; rejects with `WXHUB_ERR_INVALID_ARGUMENT` when the id exists. */
+  insert(record: ClientKeyRecord): Promise<void>;
+  get(id: string): Promise<ClientKeyRecord | null>;
+  /** Every key, oldest first, revoked ones included. */
+  list(): Promise<ClientKeyRecord[]>;
+  /** Marks an active key revoked at `at`; false when it is unknown or already revoked. */
+  revoke(id: string, at: number): Promise<boolean>;
+}
+
+/** Small named values the hub keeps for the whole fleet (e.g. the drop-in signing keys). */
+export interface SettingsTable {
+  get(name: string): Promise<string | null>;
+  /**
+   * Writes `value` only if `name` has none and resolves the stored value: the first hub of a
+   * fleet to start decides, every other one reads its choice.
+   */
+  putIfAbsent(name: string, value: string): Promise<string>;
+  /** Replaces `value` only if the stored one is `expected`; true when it did. */
+  compareAndSet(name: string, expected: string, value: string): Promise<boolean>;
+}
+
+export type DatabaseKind = 'memory' | 'sqlite' | 'postgres';
+
+/** The hub's database: `openDatabase('sqlite:PATH' | 'postgres://…' | 'memory:')`. */
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly keys: ClientKeyTable;
+  readonly settings: SettingsTable;
+  /** Resolves when the database answers a trivial query (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

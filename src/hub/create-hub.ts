@@ -1,0 +1,171 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
+import { type Database, openDatabase } from '../db/index.js';
+import { HttpClient } from '../http/index.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { TokenManager, type TokenManagerOptions } from '../tokens/index.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { SigningKeyRing } from './drop-in/signing-key-ring.js';
+import { StandInTokens } from './drop-in/stand-in-tokens.js';
+import { installErrorReplies, sendError } from './http/error-replies.js';
+import { installRequestHooks } from './http/request-hooks.js';
+import { createHubLogger } from './hub-logger.js';
+import type { HubServices } from './hub-services.js';
+import { ClientKeys } from './keys/client-keys.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { RateLimiter } from './rate-limit/rate-limiter.js';
+import { dropInProxyRoutes } from './routes/drop-in-proxy.js';
+import { dropInTokenRoutes } from './routes/drop-in-token.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { v1CredentialRoutes } from './routes/v1-credentials.js';
+
+export interface CreateHubOptions {
+  /** The configuration: a parsed `Config` or the raw object of wxhub.config.json. */
+  readonly config: Config | ConfigInput;
+  /** Use this store instead of opening `config.store` (the hub then leaves it open on close). */
+  readonly store?: Store;
+  /** Use this database instead of opening `config.database` (left open on close). */
+  readonly database?: Database;
+  /** Decides token expiry, stand-in age and rate limits. Default: the system clock. */
+  readonly clock?: Clock;
+  /** The HTTP client to WeChat (tests pass one on a mock dispatcher). Left open on close. */
+  readonly http?: HttpClient;
+  /** A pino logger. Default: pino at `config.logging.level` on stdout. */
+  readonly logger?: FastifyBaseLogger;
+  /** Run the proactive refresh loop (`TokenManager.start()`). Default true. */
+  readonly proactiveRefresh?: boolean;
+  /** Time bound of each `/readyz` probe, ms. Default 1000. */
+  readonly readyTimeoutMs?: number;
+  /** Base directory for relative `sqlite:` paths. Default: the cwd. */
+  readonly cwd?: string;
+  /** Token engine tuning (retry strategy, margins), over what the config says. */
+  readonly tokens?: Partial<
+    Omit<TokenManagerOptions, 'store' | 'accounts' | 'endpoints' | 'http' | 'clock' | 'logger'>
+  >;
+}
+
+/** A hub built by `createHub`: a Fastify app (not listening) and the services behind it. */
+export interface Hub {
+  readonly app: FastifyInstance;
+  readonly manager: TokenManager;
+  readonly database: Database;
+  readonly store: Store;
+  /** The services the route plugins share (`app.hub`), client keys included. */
+  readonly services: HubServices;
+  /** Every route registered, as `METHOD /url` (the OpenAPI test checks each is documented). */
+  readonly routes: readonly string[];
+  /** Stops refreshing, closes the app, and closes the store, database and HTTP client it opened. */
+  close(): Promise<void>;
+}
+
+/** How often hubs re-read the drop-in signing keys another hub may have rotated, ms. */
+const RING_RELOAD_MS = 60_000;
+
+/**
+ * Builds the hub: opens the store and database named by the config (unless given), loads the
+ * accounts into a TokenManager, reads (or creates, once for the fleet) the drop-in signing key,
+ * and registers each feature as a Fastify plugin. The app is returned ready but not listening
+ * (`app.inject()` for tests; `startHub` listens).
+ */
+export async function createHub(options: CreateHubOptions): Promise<Hub> {
+  const config = parseConfig(options.config);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createHubLogger(config.logging.level);
+  const cleanup: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  let built: FastifyInstance | undefined;
+  try {
+    const http = options.http ?? new HttpClient({ timeoutMs: config.wechat.timeoutMs });
+    if (!options.http) cleanup.push(() => http.close());
+    const store = options.store ?? openStore(config.store, { clock, cwd: options.cwd });
+    if (!options.store) cleanup.push(() => store.close());
+    const database = options.database ?? openDatabase(config.database, { cwd: options.cwd });
+    if (!options.database) cleanup.push(() => database.close());
+
+    const manager = new TokenManager({
+      ...options.tokens,
+      store,
+      http,
+      clock,
+      logger: logger.child({ component: 'tokens' }),
+      endpoints: { api: config.wechat.apiBase, open: config.wechat.openBase },
+      accounts: config.accounts.map((a) => ({
+        appid: a.appid,
+        secret: a.secret,
+        tokenMode: a.tokenMode,
+        refreshMarginSeconds: a.refreshMarginSeconds,
+        dailyBudget: a.dailyBudget,
+      })),
+    });
+    cleanup.push(() => manager.close());
+
+    const ring = await SigningKeyRing.open(
+      config.dropIn.signingKey
+        ? { kind: 'config', current: config.dropIn.signingKey, previous: config.dropIn.previousSigningKeys }
+        : { kind: 'database', database, clock },
+    );
+    const ringTimer = setInterval(() => void ring.reload(), RING_RELOAD_MS);
+    ringTimer.unref();
+    cleanup.push(async () => clearInterval(ringTimer));
+
+    const services: HubServices = {
+      config,
+      manager,
+      store,
+      database,
+      http,
+      clock,
+      keys: new ClientKeys(database, { clock }),
+      standIns: new StandInTokens(ring, clock),
+      limiter: new RateLimiter(config.rateLimit, clock),
+      metrics: new HubMetrics(manager, clock),
+      readyTimeoutMs: options.readyTimeoutMs ?? 1000,
+    };
+
+    const routes: string[] = [];
+    const app = buildApp(services, logger, routes);
+    // The app owns the cleanup: app.close() (or hub.close()) releases everything opened here.
+    app.addHook('onClose', async () => closeAll());
+    built = app;
+    await app.ready();
+    if (options.proactiveRefresh !== false) manager.start();
+    if (config.accounts.length === 0) logger.warn({}, 'no accounts configured: the hub has nothing to serve');
+    return { app, manager, database, store, services, routes, close: () => app.close() };
+  } catch (err) {
+    if (built) await built.close().catch(() => undefined);
+    await closeAll();
+    throw err;
+  }
+}
+
+function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: string[]): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    // Fastify's own request lines would log raw URLs; installRequestHooks logs redacted ones.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: services.config.trustProxy,
+    return503OnClosing: true,
+    frameworkErrors: (err, request, reply) => {
+      sendError(request, reply, err);
+    },
+  });
+  app.decorate('hub', services);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  installRequestHooks(app);
+  installErrorReplies(app);
+  app.register(healthRoutes);
+  app.register(metricsRoutes);
+  app.register(openapiRoutes);
+  app.register(v1CredentialRoutes);
+  app.register(dropInTokenRoutes);
+  app.register(dropInProxyRoutes);
+  return app;
+}

@@ -1,0 +1,103 @@
+import type { Readable } from 'node:stream';
+import { type Dispatcher, request as undiciRequest } from 'undici';
+
+/** One request to WeChat's API host, as the proxy sends it. */
+export interface UpstreamRequest {
+  readonly method: 'GET' | 'POST';
+  /** Absolute URL on `wechat.apiBase`, query included. */
+  readonly url: string;
+  readonly body: Buffer | undefined;
+  readonly contentType: string | undefined;
+  readonly accept: string | undefined;
+  readonly dispatcher: Dispatcher;
+  /** Headers timeout and idle body timeout, ms. */
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** JSON-like bodies above this are refused (they are buffered to find the errcode). */
+  readonly maxJsonBytes: number;
+}
+
+/** WeChat's answer: JSON-like bodies buffered (to read errcode), anything else left streaming. */
+export type UpstreamAnswer =
+  | {
+      readonly kind: 'buffered';
+      readonly status: number;
+      readonly headers: Record<string, string>;
+      readonly body: Buffer;
+      /** The `errcode` of a JSON object body; undefined when the body is not one. */
+      readonly errcode: number | undefined;
+    }
+  | {
+      readonly kind: 'stream';
+      readonly status: number;
+      readonly headers: Record<string, string>;
+      readonly body: Readable;
+    };
+
+/** Response headers worth passing on; hop-by-hop and cookies stay behind. */
+const PASSED_HEADERS = [
+  'content-type',
+  'content-disposition',
+  'cache-control',
+  'expires',
+  'last-modified',
+  'etag',
+];
+
+/** Bodies WeChat sends JSON in (media errors come as text/plain; some gateways send none). */
+function isJsonLike(contentType: string): boolean {
+  return contentType === '' || /json|text\/plain|javascript/i.test(contentType);
+}
+
+export class UpstreamBodyTooLarge extends Error {
+  override readonly name = 'UpstreamBodyTooLarge';
+}
+
+/** Sends one request upstream. Rejects on transport failures (undici's errors, timeouts). */
+export async function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
+  const headers: Record<string, string> = { accept: req.accept ?? '*/*', 'user-agent': 'wxhub' };
+  if (req.body !== undefined && req.contentType) headers['content-type'] = req.contentType;
+  const res = await undiciRequest(req.url, {
+    method: req.method,
+    headers,
+    body: req.body,
+    dispatcher: req.dispatcher,
+    headersTimeout: req.timeoutMs,
+    bodyTimeout: req.timeoutMs,
+    signal: req.signal,
+  });
+  const passed: Record<string, string> = {};
+  for (const name of PASSED_HEADERS) {
+    const value = res.headers[name];
+    if (typeof value === 'string') passed[name] = value;
+  }
+  const contentType = passed['content-type'] ?? '';
+  if (!isJsonLike(contentType)) {
+    const length = res.headers['content-length'];
+    if (typeof length === 'string') passed['content-length'] = length;
+    return { kind: 'stream', status: res.statusCode, headers: passed, body: res.body };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > req.maxJsonBytes) {
+      res.body.destroy();
+      throw new UpstreamBodyTooLarge(`WeChat answered more than ${req.maxJsonBytes} bytes of JSON`);
+    }
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks);
+  return { kind: 'buffered', status: res.statusCode, headers: passed, body, errcode: errcodeOf(body) };
+}
+
+function errcodeOf(body: Buffer): number | undefined {
+  const text = body.toString('utf8').trim();
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(text) as { errcode?: unknown };
+    return typeof value.errcode === 'number' ? value.errcode : undefined;
+  } catch {
+    return undefined;
+  }
+}

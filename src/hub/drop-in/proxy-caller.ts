@@ -1,0 +1,75 @@
+import type { FastifyRequest } from 'fastify';
+import type { HubServices } from '../hub-services.js';
+import { looksLikeClientKey } from '../keys/client-key-format.js';
+import { hasAppid, hasScope } from '../keys/permissions.js';
+import type { DropInCaller } from './drop-in-credentials.js';
+import { accountOf } from './drop-in-credentials.js';
+
+/** A proxied call the hub will make for `appid`, on behalf of `caller`. */
+export interface ProxyCaller extends DropInCaller {
+  readonly appid: string;
+}
+
+/** Why an `access_token` was refused: always answered as WeChat's 40001 (or 41002 / 40013), no upstream call. */
+export interface ProxyRefusal {
+  readonly status: number;
+  readonly errcode: number;
+  readonly detail: string;
+  readonly reason: string;
+}
+
+/**
+ * Decides what a proxied request's `access_token` stands for. Accepted: a stand-in this fleet
+ * signed, younger than 7200 s, whose issuing key is not revoked; or a client key with the `proxy`
+ * scope, for its single appid or the one named by `?appid=` / `X-Wxhub-Appid`.
+ */
+export async function resolveProxyCaller(
+  hub: HubServices,
+  request: FastifyRequest,
+  token: string | null,
+  queryAppid: string | null,
+): Promise<ProxyCaller | ProxyRefusal> {
+  const refuse = (detail: string, reason: string, errcode = 40001, status = 401): ProxyRefusal => ({
+    status,
+    errcode,
+    detail,
+    reason,
+  });
+  if (!token)
+    return refuse('access_token missing: use the token from this hub /cgi-bin/token', 'missing_token');
+  if (looksLikeClientKey(token)) {
+    const key = await hub.keys.verify(token);
+    if (!key) return refuse('client key unknown, wrong or revoked', 'invalid_key');
+    if (!hasScope(key, 'proxy')) return refuse('client key lacks the proxy scope', 'scope');
+    const header = request.headers['x-wxhub-appid'];
+    const named = queryAppid ?? (typeof header === 'string' && header ? header : null);
+    const appid = named ?? (key.appids.length === 1 && !key.scopes.includes('admin') ? key.appids[0]! : null);
+    if (!appid) {
+      return refuse(
+        'client key has several appids: name one with ?appid= or X-Wxhub-Appid',
+        'appid',
+        41002,
+        400,
+      );
+    }
+    if (!accountOf(hub, appid)) return refuse('appid is not configured in this hub', 'appid', 40013, 404);
+    if (!hasAppid(key, appid)) return refuse('client key is not for this appid', 'appid');
+    return { appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };
+  }
+  const claims = await hub.standIns.verify(token);
+  if (!claims)
+    return refuse('access_token is not one this hub issued, or is older than 7200 s', 'invalid_token');
+  if (!accountOf(hub, claims.appid))
+    return refuse('access_token is for an appid no longer configured', 'invalid_token');
+  if (claims.keyId === null) {
+    return { appid: claims.appid, keyId: null, bucket: `appsecret:${claims.appid}`, rateLimit: null };
+  }
+  const key = await hub.keys.lookup(claims.keyId);
+  if (!key || key.revokedAt !== null)
+    return refuse('the client key that obtained this access_token is revoked', 'revoked');
+  return { appid: claims.appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };
+}
+
+export function isRefusal(value: ProxyCaller | ProxyRefusal): value is ProxyRefusal {
+  return 'errcode' in value;
+}

@@ -1,0 +1,39 @@
+import type { Config } from '../config/index.js';
+import type { ClientKeyRecord, Database } from '../db/index.js';
+import type { HttpClient } from '../http/index.js';
+import type { Store } from '../store/store.js';
+import type { TokenManager } from '../tokens/index.js';
+import type { Clock } from '../util/clock.js';
+import type { StandInTokens } from './drop-in/stand-in-tokens.js';
+import type { ClientKeys } from './keys/client-keys.js';
+import type { HubMetrics } from './metrics/hub-metrics.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
+
+/**
+ * What every route plugin shares, decorated once on the root instance as `app.hub`: route
+ * plugins reach services only through it, so the list of shared state is this interface.
+ */
+export interface HubServices {
+  readonly config: Config;
+  readonly manager: TokenManager;
+  readonly store: Store;
+  readonly database: Database;
+  readonly keys: ClientKeys;
+  readonly standIns: StandInTokens;
+  readonly limiter: RateLimiter;
+  readonly metrics: HubMetrics;
+  readonly http: HttpClient;
+  readonly clock: Clock;
+  /** Bounds each readiness probe of the store and database, ms. */
+  readonly readyTimeoutMs: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: HubServices;
+  }
+  interface FastifyRequest {
+    /** The verified client key of a `/v1` request (set by the auth pre-handler). */
+    clientKey: ClientKeyRecord | null;
+  }
+}

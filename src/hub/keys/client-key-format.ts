@@ -1,0 +1,36 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A client key: `wxk_<id>_<secret>`, where `id` is 16 hex characters (the public part, the
+ * database's primary key) and `secret` is 32 random bytes in base64url. Only `[A-Za-z0-9_-]`,
+ * because legacy code pastes keys into query strings (`secret=`, `access_token=`) unencoded.
+ */
+export interface ParsedClientKey {
+  readonly id: string;
+  readonly secret: string;
+}
+
+const KEY = /^wxk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** A fresh key: the full string (shown once) and its parts. */
+export function generateClientKey(): ParsedClientKey & { readonly key: string } {
+  const id = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return { id, secret, key: `wxk_${id}_${secret}` };
+}
+
+/** The parts of a well-formed key, or null for anything else (a WeChat token, a stand-in, junk). */
+export function parseClientKey(value: string): ParsedClientKey | null {
+  const match = KEY.exec(value);
+  return match ? { id: match[1]!, secret: match[2]! } : null;
+}
+
+/** True when a value has the shape of a client key (cheap; proves nothing about validity). */
+export function looksLikeClientKey(value: string): boolean {
+  return value.startsWith('wxk_');
+}
+
+/** What the database keeps: SHA-256 of the secret part (high-entropy input, so a fast hash). */
+export function hashKeySecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}

@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, POSTGRES_DATABASE_MIGRATIONS, PostgresDatabase } from '../../src/db/index.js';
+import { isWxhubError } from '../../src/errors/index.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { dropPostgresSchema, randomId, withPostgres } from '../store/helpers.js';
+import { serviceUrl } from '../support/services.js';
+import { describeDatabaseContract } from './contract.js';
+
+const url = serviceUrl('postgres');
+const schema = `wxhub_dbtest_${randomId()}`;
+
+if (url) {
+  const schemas = [schema];
+  afterAll(async () => {
+    for (const s of schemas) await dropPostgresSchema(url, s);
+  });
+
+  describeDatabaseContract('postgres', () => new PostgresDatabase({ url, schema }), { shared: true });
+
+  describe('PostgresDatabase', () => {
+    it('shares a schema with the PostgresStore; both migrate once with their own ids', async () => {
+      const shared = `wxhub_dbtest_${randomId()}`;
+      schemas.push(shared);
+      const store = new PostgresStore({ url, schema: shared });
+      const dbs = [0, 1, 2].map(() => new PostgresDatabase({ url, schema: shared }));
+      try {
+        await Promise.all([
+          store.compareAndSetCredential('k', 0, { value: 'v', expiresAt: 2, fetchedAt: 1 }),
+          ...dbs.map((db, i) => db.settings.putIfAbsent('boot', `hub-${i}`)),
+        ]);
+        const ids = await withPostgres(url, async (c) =>
+          (
+            await c.query<{ id: string }>(
+              `SELECT id FROM "${shared}".schema_migrations WHERE id LIKE 'db_%' ORDER BY id`,
+            )
+          ).rows.map((r) => r.id),
+        );
+        expect(ids).toEqual(POSTGRES_DATABASE_MIGRATIONS.map((m) => m.id));
+        expect(new Set(await Promise.all(dbs.map((db) => db.settings.get('boot')))).size).toBe(1);
+      } finally {
+        await Promise.all([store.close(), ...dbs.map((db) => db.close())]);
+      }
+    });
+
+    it('opens from a postgres:// URL', async () => {
+      const db = openDatabase(url, { postgres: { schema } });
+      expect(db.kind).toBe('postgres');
+      await db.ping();
+      await db.close();
+    });
+
+    it('reports an unreachable server as WXHUB_ERR_DATABASE_UNAVAILABLE without the password', async () => {
+      const db = new PostgresDatabase({
+        url: 'postgres://u:hunter2@127.0.0.1:1/x',
+        schema,
+        pool: { connectionTimeoutMillis: 500 },
+      });
+      const err = await db.ping().catch((e: unknown) => e);
+      await db.close();
+      expect(isWxhubError(err, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+      expect(String((err as Error).message)).not.toContain('hunter2');
+    });
+  });
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, SQLITE_DATABASE_MIGRATIONS, SqliteDatabase } from '../../src/db/index.js';
+import { isWxhubError } from '../../src/errors/index.js';
+import { SQLITE_STORE_MIGRATIONS } from '../../src/store/sqlite-migrations.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { describeDatabaseContract } from './contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wxhub-db-'));
+const file = join(dir, 'contract.db');
+
+describeDatabaseContract('sqlite', () => new SqliteDatabase({ path: file }), { shared: true });
+
+describe('SqliteDatabase', () => {
+  it('shares one file with the SqliteStore: both migrate, ids do not collide, WAL is on', async () => {
+    const shared = join(dir, 'shared.db');
+    const store = new SqliteStore(shared);
+    const db = openDatabase(`sqlite:${shared}`);
+    try {
+      await store.compareAndSetCredential('k', 0, { value: 'v', expiresAt: 2, fetchedAt: 1 });
+      await db.settings.putIfAbsent('a', 'b');
+      const raw = new Sqlite(shared, { readonly: true });
+      const ids = raw.prepare('SELECT id FROM schema_migrations ORDER BY id').pluck().all();
+      const mode = raw.pragma('journal_mode', { simple: true });
+      raw.close();
+      expect(ids).toEqual(
+        [...SQLITE_DATABASE_MIGRATIONS, ...SQLITE_STORE_MIGRATIONS].map((m) => m.id).sort(),
+      );
+      expect(SQLITE_DATABASE_MIGRATIONS.every((m) => m.id.startsWith('db_'))).toBe(true);
+      expect(mode).toBe('wal');
+    } finally {
+      await db.close();
+      await store.close();
+    }
+  });
+
+  it('keeps its records across reopening', async () => {
+    const path = join(dir, 'reopen.db');
+    const first = openDatabase(`sqlite:${path}`);
+    await first.settings.putIfAbsent('k', 'v');
+    await first.close();
+    const second = openDatabase(`sqlite:${path}`);
+    expect(await second.settings.get('k')).toBe('v');
+    await second.close();
+  });
+
+  it('reports an unusable path as WXHUB_ERR_DATABASE_UNAVAILABLE', () => {
+    const notADir = join(dir, 'plain-file');
+    writeFileSync(notADir, 'x');
+    let err: unknown;
+    try {
+      new SqliteDatabase({ path: join(notADir, 'x.db') });
+    } catch (e) {
+      err = e;
+    }
+    expect(isWxhubError(err, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+  });
+});
+
+describe('openDatabase', () => {
+  it('opens each URL scheme and refuses others without echoing the URL', async () => {
+    const memory = openDatabase('memory:');
+    expect(memory.kind).toBe('memory');
+    await memory.close();
+    const sqlite = openDatabase('sqlite::memory:');
+    expect(sqlite.kind).toBe('sqlite');
+    await sqlite.close();
+    const relative = openDatabase('sqlite:rel.db', { cwd: dir });
+    expect((relative as SqliteDatabase).path).toBe(join(dir, 'rel.db'));
+    await relative.close();
+    expect(() => openDatabase('mysql://user:hunter2@db/x')).toThrow(/unsupported database scheme "mysql:"/);
+    expect(() => openDatabase('mysql://user:hunter2@db/x')).not.toThrow(/hunter2/);
+    expect(() => openDatabase('sqlite:')).toThrow(/needs a path/);
+    expect(() => openDatabase('')).toThrow(/non-empty/);
+  });
+});

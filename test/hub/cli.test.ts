@@ -1,0 +1,244 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { type StartedHub, startHub } from '../../src/hub/index.js';
+import { FakeWeChat } from './support/fake-wechat.js';
+import { APP_A, APP_B, SECRET_A, SECRET_B } from './support/hub-fixture.js';
+import { runCli, spawnCli } from './support/run-cli.js';
+
+describe('wxhub keys', () => {
+  let dir: string;
+  let configPath: string;
+  let fake: FakeWeChat;
+  let hub: StartedHub;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wxhub-cli-'));
+    fake = await FakeWeChat.start({ [APP_A]: SECRET_A, [APP_B]: SECRET_B });
+    configPath = join(dir, 'hub.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        store: `sqlite:${join(dir, 'hub.db')}`,
+        database: `sqlite:${join(dir, 'hub.db')}`,
+        wechat: { apiBase: fake.url, openBase: fake.url },
+        accounts: [
+          { appid: APP_A, secret: 'env:TEST_SECRET_A', tokenMode: 'classic' },
+          { appid: APP_B, secret: SECRET_B, tokenMode: 'classic' },
+        ],
+      }),
+    );
+    hub = await startHub({
+      config: loadConfig(configPath, { TEST_SECRET_A: SECRET_A }),
+      port: 0,
+      host: '127.0.0.1',
+      logger: pino({ level: 'silent' }),
+      proactiveRefresh: false,
+    });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await fake?.close();
+  });
+
+  const accessToken = async (key: string, appid = APP_A) => {
+    const res = await request(`${hub.url}/v1/accounts/${appid}/access-token`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+  };
+
+  it('create prints the key alone on the last line, once, and that key works against a hub on the same config', async () => {
+    // The accounts' env: secrets are not needed to manage keys.
+    const res = await runCli(
+      [
+        'keys',
+        'create',
+        '--name',
+        'shop backend',
+        '--appid',
+        APP_A,
+        '--scope',
+        'token,refresh',
+        '--config',
+        configPath,
+      ],
+      dir,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trimEnd().split('\n');
+    const key = lines.at(-1)!;
+    expect(key).toMatch(/^wxk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(res.stdout.split(key).length - 1).toBe(1);
+    expect(res.stdout).toContain('shop backend');
+    expect(res.stdout).toContain('token, refresh');
+    const got = await accessToken(key);
+    expect(got.status).toBe(200);
+    expect(got.body.access_token).toBe(fake.current(APP_A));
+    expect((await accessToken(key, APP_B)).status).toBe(403);
+  });
+
+  it('create takes several --appid and repeated --scope, with a per-key rate limit', async () => {
+    const res = await runCli(
+      [
+        'keys',
+        'create',
+        '--name',
+        'multi',
+        '--appid',
+        APP_A,
+        '--appid',
+        APP_B,
+        '--scope',
+        'token',
+        '--scope',
+        'proxy',
+        '--rate-limit',
+        '5',
+        '--config',
+        configPath,
+      ],
+      dir,
+    );
+    expect(res.code).toBe(0);
+    const key = res.stdout.trimEnd().split('\n').at(-1)!;
+    expect((await accessToken(key, APP_B)).status).toBe(200);
+    expect(res.stdout).toContain('5/s, burst 10');
+  });
+
+  it('list shows keys without their secrets; revoke stops a key', async () => {
+    const created = await runCli(
+      ['keys', 'create', '--name', 'doomed', '--appid', APP_A, '--scope', 'token', '--config', configPath],
+      dir,
+    );
+    const key = created.stdout.trimEnd().split('\n').at(-1)!;
+    const id = key.split('_')[1]!;
+    const list = await runCli(['keys', 'list', '--config', configPath], dir);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(id);
+    expect(list.stdout).toContain('doomed');
+    expect(list.stdout).not.toContain(key.slice(-43));
+    const json = await runCli(['keys', 'list', '--json', '--config', configPath], dir);
+    const parsed = JSON.parse(json.stdout) as { id: string; secretHash?: string }[];
+    expect(parsed.find((k) => k.id === id)).toBeDefined();
+    expect(json.stdout).not.toContain('secretHash');
+
+    const revoked = await runCli(['keys', 'revoke', id, '--config', configPath], dir);
+    expect(revoked.code).toBe(0);
+    expect((await accessToken(key)).status).toBe(401);
+    const again = await runCli(['keys', 'revoke', id, '--config', configPath], dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no active client key ${id}`);
+  });
+
+  it('bad flags and bad config: one clear line on stderr, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['keys', 'create', '--appid', APP_A, '--scope', 'token', '--config', configPath], /--name/],
+      [
+        ['keys', 'create', '--name', 'x', '--appid', APP_A, '--scope', 'token,root', '--config', configPath],
+        /"root" is not one of/,
+      ],
+      [['keys', 'create', '--name', 'x', '--scope', 'token', '--config', configPath], /appid/],
+      [
+        [
+          'keys',
+          'create',
+          '--name',
+          'x',
+          '--appid',
+          APP_A,
+          '--scope',
+          'token',
+          '--rate-limit',
+          'fast',
+          '--config',
+          configPath,
+        ],
+        /--rate-limit/,
+      ],
+      [
+        [
+          'keys',
+          'create',
+          '--name',
+          'x',
+          '--appid',
+          APP_A,
+          '--scope',
+          'token',
+          '--config',
+          join(dir, 'missing.json'),
+        ],
+        /missing\.json: no such file/,
+      ],
+      [['keys', 'list', '--bogus'], /unknown option/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, dir)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const res = results[i]!;
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr, args.join(' ')).toMatch(message);
+      expect(
+        res.stderr.split('\n').filter((l) => l.startsWith('wxhub:') || l.startsWith('error:')).length,
+      ).toBe(1);
+    }
+  });
+});
+
+describe('wxhub serve', () => {
+  it('a bad config lists its problems and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxhub-serve-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ listen: { port: 'eighty' }, accounts: [{ appid: 'wx1' }], surprise: 1 }),
+    );
+    const res = await runCli(['serve', '--config', bad], dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('listen.port');
+    expect(res.stderr).toContain('accounts[0].secret');
+    expect(res.stderr).toContain('surprise');
+    const port = await runCli(['serve', '--port', 'abc'], dir);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port');
+    const viaEnv = await runCli(['serve'], dir, { WXHUB_CONFIG: bad });
+    expect(viaEnv.code).toBe(2);
+  });
+
+  it('with no config: embedded SQLite under ./.wxhub/, no accounts, prints the URL, stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxhub-serve-'));
+    const child = spawnCli(['serve', '--port', '0'], dir);
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${stdout} ${stderr}`)));
+    });
+    expect(stdout).toContain('no configuration file');
+    expect(stdout).toContain('no accounts configured');
+    const health = await request(`${url}/healthz`);
+    expect(health.statusCode).toBe(200);
+    await health.body.dump();
+    const ready = await request(`${url}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    expect(await ready.body.json()).toMatchObject({ checks: { store: 'ok', database: 'ok', accounts: 0 } });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stdout).toContain('stopping');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, '.wxhub', 'wxhub.db'))).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryDatabase } from '../../src/db/index.js';
+import { ClientKeys, hashKeySecret, parseClientKey } from '../../src/hub/index.js';
+import { ManualClock } from '../../src/util/clock.js';
+
+describe('ClientKeys', () => {
+  it('creates URL-safe keys and stores only a SHA-256 of the secret part', async () => {
+    const db = new MemoryDatabase();
+    const keys = new ClientKeys(db);
+    const { key, record } = await keys.create({
+      name: 'shop',
+      appids: ['wx1'],
+      scopes: ['token', 'refresh'],
+    });
+    expect(key).toMatch(/^wxk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(encodeURIComponent(key)).toBe(key);
+    const parsed = parseClientKey(key)!;
+    const stored = (await db.keys.get(record.id))!;
+    expect(stored.secretHash).toBe(hashKeySecret(parsed.secret));
+    expect(JSON.stringify(await db.keys.list())).not.toContain(parsed.secret);
+    expect(stored).toMatchObject({
+      name: 'shop',
+      appids: ['wx1'],
+      scopes: ['token', 'refresh'],
+      revokedAt: null,
+    });
+  });
+
+  it('verifies the right key only, and never a revoked one', async () => {
+    const keys = new ClientKeys(new MemoryDatabase());
+    const { key, record } = await keys.create({ name: 'a', appids: ['wx1'], scopes: ['token'] });
+    expect((await keys.verify(key))?.id).toBe(record.id);
+    expect(await keys.verify(`${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`)).toBeNull();
+    expect(await keys.verify(`wxk_ffffffffffffffff_${key.slice(-43)}`)).toBeNull();
+    expect(await keys.verify('')).toBeNull();
+    expect(await keys.revoke(record.id)).toBe(true);
+    expect(await keys.revoke(record.id)).toBe(false);
+    expect(await keys.verify(key)).toBeNull();
+  });
+
+  it('rejects bad scopes and appids, naming them', async () => {
+    const keys = new ClientKeys(new MemoryDatabase());
+    await expect(keys.create({ name: 'a', appids: ['wx1'], scopes: ['root' as 'token'] })).rejects.toThrow(
+      /root/,
+    );
+    await expect(keys.create({ name: 'a', appids: [], scopes: ['token'] })).rejects.toThrow(/appid/);
+    await expect(keys.create({ name: 'a', appids: ['wx 1'], scopes: ['token'] })).rejects.toThrow(/wx 1/);
+    expect((await keys.create({ name: 'a', appids: [], scopes: ['admin'] })).record.scopes).toEqual([
+      'admin',
+    ]);
+  });
+
+  it('caches a verified key: a revocation by another process is seen once the cache entry expires', async () => {
+    const db = new MemoryDatabase();
+    const clock = new ManualClock();
+    const keys = new ClientKeys(db, { clock, cacheTtlMs: 30_000 });
+    const { key, record } = await keys.create({ name: 'a', appids: ['wx1'], scopes: ['token'] });
+    let reads = 0;
+    const get = db.keys.get.bind(db.keys);
+    db.keys.get = (id) => {
+      reads++;
+      return get(id);
+    };
+    expect(await keys.verify(key)).not.toBeNull();
+    expect(await keys.verify(key)).not.toBeNull();
+    expect(reads).toBe(1);
+    await db.keys.revoke(record.id, clock.now()); // "another process"
+    clock.advance(29_000);
+    expect(await keys.verify(key)).not.toBeNull();
+    clock.advance(2_000);
+    expect(await keys.verify(key)).toBeNull();
+    expect(reads).toBe(2);
+  });
+
+  it('remembers unknown ids briefly, so junk keys do not hit the database per request', async () => {
+    const db = new MemoryDatabase();
+    const clock = new ManualClock();
+    const keys = new ClientKeys(db, { clock, missTtlMs: 5000 });
+    let reads = 0;
+    const get = db.keys.get.bind(db.keys);
+    db.keys.get = (id) => {
+      reads++;
+      return get(id);
+    };
+    const junk = `wxk_0000000000000000_${'a'.repeat(43)}`;
+    await keys.verify(junk);
+    await keys.verify(junk);
+    expect(reads).toBe(1);
+    clock.advance(5001);
+    await keys.verify(junk);
+    expect(reads).toBe(2);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_A, APP_B, APP_C, SECRET_A, SECRET_C, type TestHub, testHub } from './support/hub-fixture.js';
+
+describe('drop-in GET /cgi-bin/token', () => {
+  let t: TestHub;
+  let tokenKey: string;
+
+  beforeAll(async () => {
+    t = await testHub();
+    tokenKey = await t.key(['token'], [APP_A, APP_C]);
+  });
+  afterAll(() => t.close());
+
+  const get = (query: string) => t.hub.app.inject({ method: 'GET', url: `/cgi-bin/token?${query}` });
+  const wechatError = (res: Awaited<ReturnType<typeof get>>, status: number, errcode: number) => {
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toBe('application/json; encoding=utf-8');
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(['errcode', 'errmsg']);
+    expect(body.errcode).toBe(errcode);
+    expect(typeof body.errmsg).toBe('string');
+    return body;
+  };
+
+  it('answers exactly as WeChat does, with a hub-signed stand-in instead of the real token', async () => {
+    const res = await get(`grant_type=client_credential&appid=${APP_A}&secret=${tokenKey}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; encoding=utf-8');
+    const body = res.json();
+    expect(Object.keys(body)).toEqual(['access_token', 'expires_in']);
+    expect(body.expires_in).toBe(7200);
+    expect(body.access_token).toMatch(/^[A-Za-z0-9_-]{100,512}$/);
+    expect(body.access_token).not.toBe(t.fake.current(APP_A));
+    expect(res.body).not.toContain(t.fake.current(APP_A)!);
+    // Every call hands out a fresh stand-in; the real token was fetched once.
+    const again = (await get(`grant_type=client_credential&appid=${APP_A}&secret=${tokenKey}`)).json();
+    expect(again.access_token).not.toBe(body.access_token);
+    expect(t.fake.callsTo('/cgi-bin/token')).toHaveLength(1);
+  });
+
+  it('appid missing: 41002', async () => {
+    wechatError(await get(`grant_type=client_credential&secret=${tokenKey}`), 200, 41002);
+  });
+
+  it('secret missing: 41004 (HTTP 401)', async () => {
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}`), 401, 41004);
+  });
+
+  it('bad grant_type: 40002', async () => {
+    wechatError(await get(`grant_type=password&appid=${APP_A}&secret=${tokenKey}`), 200, 40002);
+    wechatError(await get(`appid=${APP_A}&secret=${tokenKey}`), 200, 40002);
+  });
+
+  it('unknown appid: 40013', async () => {
+    wechatError(await get(`grant_type=client_credential&appid=wxunknown&secret=${tokenKey}`), 200, 40013);
+  });
+
+  it('a wrong or unknown key, or junk: HTTP 401 with 40125, and no key echoed', async () => {
+    const wrong = `${tokenKey.slice(0, -2)}${tokenKey.endsWith('zz') ? 'yy' : 'zz'}`;
+    for (const secret of [wrong, `wxk_0123456789abcdef_${'Q'.repeat(43)}`, 'not-a-key', SECRET_A]) {
+      const res = await get(`grant_type=client_credential&appid=${APP_A}&secret=${secret}`);
+      const body = wechatError(res, 401, 40125);
+      expect(body.errmsg).not.toContain(secret);
+    }
+  });
+
+  it('a key without the token scope, for another appid, or revoked: 40125', async () => {
+    const proxyOnly = await t.key(['proxy', 'refresh'], [APP_A]);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${proxyOnly}`), 401, 40125);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_B}&secret=${tokenKey}`), 401, 40125);
+    const revoked = await t.key(['token'], [APP_A]);
+    await t.hub.services.keys.revoke(revoked);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${revoked}`), 401, 40125);
+  });
+
+  it('takes the real appsecret only where the account allows it', async () => {
+    const allowed = await get(`grant_type=client_credential&appid=${APP_C}&secret=${SECRET_C}`);
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json().access_token).toMatch(/^[A-Za-z0-9_-]{100,}$/);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_C}&secret=${SECRET_C}x`), 401, 40125);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${SECRET_A}`), 401, 40125);
+  });
+
+  it("says -1 (HTTP 503) when the hub cannot obtain a real token, never WeChat's secret error", async () => {
+    t.fake.override('/cgi-bin/token', (_request, reply) =>
+      reply
+        .header('content-type', 'application/json')
+        .send('{"errcode":40164,"errmsg":"invalid ip 1.2.3.4"}'),
+    );
+    try {
+      const key = await t.key(['token'], [APP_B]);
+      const body = wechatError(
+        await get(`grant_type=client_credential&appid=${APP_B}&secret=${key}`),
+        503,
+        -1,
+      );
+      expect(body.errmsg).toContain('WXHUB_ERR_ACCOUNT_DISABLED');
+    } finally {
+      t.fake.override('/cgi-bin/token', undefined);
+    }
+  });
+});
