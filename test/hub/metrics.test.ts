@@ -81,7 +81,8 @@ describe('GET /metrics', () => {
           status: '200',
         }),
       ).toBe(1);
-      expect(text).toContain('wxhub_process_');
+      expect(text).toContain('wxhub_process_cpu_seconds_total');
+      expect(text).not.toContain('wxhub_process_process_');
 
       for (const secret of [SECRET_A, SECRET_B, key, token.access_token, t.fake.current(APP_A)!]) {
         expect(text).not.toContain(secret);

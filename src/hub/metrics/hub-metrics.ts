@@ -25,7 +25,7 @@ export class HubMetrics {
 
   constructor(manager: TokenManager, clock: Clock) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'wxhub_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'wxhub_' });
     this.#requests = new Histogram({
       name: 'wxhub_http_request_duration_seconds',
       help: 'Hub HTTP requests by route pattern, method and status',

@@ -1,8 +1,8 @@
 import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { beijingWallTime } from '../../wechat/quota-day.js';
 import { faultSpecSchema } from '../faults.js';
 import { controlError, parseBody } from '../http/control-reply.js';
-import { beijingWallTime } from '../../wechat/quota-day.js';
 import type { SimState } from '../state/sim-state.js';
 
 const clockSchema = z
