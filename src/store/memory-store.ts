@@ -2,7 +2,7 @@ import { WxhubError } from '../errors/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { CredentialListeners } from './credential-listeners.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
-import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
+import { checkCompareAndSet, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -38,9 +38,7 @@ export class MemoryStore implements Store {
     expectedVersion: number,
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
-    checkName('key', key);
-    checkInteger('expectedVersion', expectedVersion, 0);
-    checkCredentialInput(next);
+    checkCompareAndSet(key, expectedVersion, next);
     const current = this.#credentials.get(key);
     if ((current?.version ?? 0) !== expectedVersion) return null;
     const record: CredentialRecord = {

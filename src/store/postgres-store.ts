@@ -5,7 +5,14 @@ import type { Migration } from './migrations.js';
 import { migratePostgres, POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
 import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
-import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
+import {
+  checkCompareAndSet,
+  checkInteger,
+  checkName,
+  checkString,
+  checkTtl,
+  checkUrlProtocol,
+} from './validate.js';
 
 const DAY_MS = 86_400_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -61,7 +68,7 @@ export class PostgresStore implements Store {
   constructor(urlOrOptions: string | PostgresStoreOptions) {
     const options: PostgresStoreOptions =
       typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
-    checkPostgresUrl(options?.url);
+    checkUrlProtocol(options?.url, ['postgres:', 'postgresql:']);
     this.schema = options.schema ?? 'wxhub';
     if (typeof this.schema !== 'string' || !SCHEMA.test(this.schema))
       throw new WxhubError(
@@ -109,9 +116,7 @@ export class PostgresStore implements Store {
     expectedVersion: number,
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
-    checkName('key', key);
-    checkInteger('expectedVersion', expectedVersion, 0);
-    checkCredentialInput(next);
+    checkCompareAndSet(key, expectedVersion, next);
     const { rows } =
       expectedVersion === 0
         ? await this.#query<{ version: string }>(this.#sql.casInsert, [
@@ -348,21 +353,6 @@ function toRecord(row: CredentialRow): CredentialRecord {
     fetchedAt: Number(row.fetched_at),
     version: Number(row.version),
   };
-}
-
-function checkPostgresUrl(url: unknown): asserts url is string {
-  checkName('url', url);
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'url is not a valid postgres:// URL');
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
-    throw new WxhubError(
-      'WXHUB_ERR_INVALID_ARGUMENT',
-      `url must be postgres:// or postgresql://, not ${protocol}//`,
-    );
 }
 
 /** The store's SQL with the (validated, quoted) schema filled in. */

@@ -10,7 +10,14 @@ import {
 } from './redis-scripts.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
 import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
-import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
+import {
+  checkCompareAndSet,
+  checkInteger,
+  checkName,
+  checkString,
+  checkTtl,
+  checkUrlProtocol,
+} from './validate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -72,7 +79,7 @@ export class RedisStore implements Store {
   constructor(urlOrOptions: string | RedisStoreOptions) {
     const options: RedisStoreOptions =
       typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
-    checkRedisUrl(options?.url);
+    checkUrlProtocol(options?.url, ['redis:', 'rediss:']);
     this.keyPrefix = options.keyPrefix ?? 'wxhub:';
     checkString('keyPrefix', this.keyPrefix);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000;
@@ -121,9 +128,7 @@ export class RedisStore implements Store {
     expectedVersion: number,
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
-    checkName('key', key);
-    checkInteger('expectedVersion', expectedVersion, 0);
-    checkCredentialInput(next);
+    checkCompareAndSet(key, expectedVersion, next);
     const version = await this.#call(() =>
       this.#scripts.wxhubCas(
         this.#credKey(key),
@@ -333,21 +338,6 @@ export class RedisStore implements Store {
       // Redis went away again: the next reconnect resyncs
     }
   }
-}
-
-function checkRedisUrl(url: unknown): asserts url is string {
-  checkName('url', url);
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'url is not a valid redis:// URL');
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:')
-    throw new WxhubError(
-      'WXHUB_ERR_INVALID_ARGUMENT',
-      `url must be redis:// or rediss://, not ${protocol}//`,
-    );
 }
 
 function escapeGlob(text: string): string {

@@ -8,7 +8,7 @@ import type { Migration } from './migrations.js';
 import { migrateSqlite, SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
 import { storeUnavailable } from './store-error.js';
-import { checkCredentialInput, checkInteger, checkName, checkString, checkTtl } from './validate.js';
+import { checkCompareAndSet, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
 const SWEEP_EVERY_MS = 60_000;
@@ -110,9 +110,7 @@ export class SqliteStore implements Store {
     expectedVersion: number,
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
-    checkName('key', key);
-    checkInteger('expectedVersion', expectedVersion, 0);
-    checkCredentialInput(next);
+    checkCompareAndSet(key, expectedVersion, next);
     const written = this.#run(() => this.#tx.cas.immediate(key, expectedVersion, next));
     if (!written) return null;
     const record: CredentialRecord = {
