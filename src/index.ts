@@ -29,8 +29,21 @@ export {
   type StartHubOptions,
   startHub,
 } from './hub/index.js';
-export { MemoryStore } from './store/memory-store.js';
-export type { CredentialInput, CredentialRecord, Store, StoreKind } from './store/store.js';
+export {
+  type CredentialInput,
+  type CredentialRecord,
+  MemoryStore,
+  type OpenStoreOptions,
+  openStore,
+  PostgresStore,
+  type PostgresStoreOptions,
+  RedisStore,
+  type RedisStoreOptions,
+  SqliteStore,
+  type SqliteStoreOptions,
+  type Store,
+  type StoreKind,
+} from './store/index.js';
 export * from './tokens/index.js';
 export { type Clock, ManualClock, systemClock } from './util/clock.js';
 export type { Logger } from './util/logger.js';
