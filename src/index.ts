@@ -2,6 +2,21 @@
  * wxhub: the SDK surface. `import { WeChatClient, HubTokenProvider, SqliteStore } from 'wxhub'`.
  */
 export * from './client/index.js';
+export type {
+  BindResult,
+  FollowerRecord,
+  FollowerTable,
+  FollowerView,
+  IdentityPatch,
+  IdentityRecord,
+  IdentityTable,
+  LoginInput,
+  OAuthScope,
+  Page,
+  PageOptions,
+  UserRecord,
+  UserTable,
+} from './db/index.js';
 export {
   type ClientKeyRecord,
   type ClientKeyTable,
@@ -18,6 +33,7 @@ export {
   SqliteDatabase,
 } from './db/index.js';
 export * from './errors/index.js';
+export { type SyncFollowersOptions, type SyncFollowersResult, syncFollowers } from './followers/index.js';
 export { HttpClient, type HttpClientOptions } from './http/index.js';
 export {
   ClientKeys,
@@ -29,6 +45,15 @@ export {
   type StartHubOptions,
   startHub,
 } from './hub/index.js';
+export {
+  checkReturnTo,
+  oauthRoutes,
+  parseEncryptionKey,
+  type RefreshProfileOptions,
+  refreshProfile,
+  type TicketBody,
+  TokenCipher,
+} from './oauth/index.js';
 export {
   type CredentialInput,
   type CredentialRecord,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
+import { registerDemo } from './demo-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerServe(program);
   registerKeys(program);
+  registerDemo(program);
   return program;
 }
 

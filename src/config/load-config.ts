@@ -48,9 +48,25 @@ export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env):
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `${file}: not valid JSON (${(err as Error).message})`);
+    throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `${file}: not valid JSON (${jsonProblem(text, err)})`);
   }
   return parseConfig(json, env, file);
+}
+
+/**
+ * Where JSON.parse failed, without the text around it: V8 quotes the neighbourhood of a bad token
+ * (`Unexpected token 'T', "{"secret":TOPSECRET}" is not valid JSON`), which may be a secret.
+ */
+function jsonProblem(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[2]));
+    const line = before.split('\n').length;
+    return `${at[1]} at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  if (message.includes('end of JSON input')) return 'unexpected end of input';
+  return 'unexpected token; the text around it is not shown, it may hold a secret';
 }
 
 function resolveEnv(

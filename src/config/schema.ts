@@ -18,6 +18,14 @@ const returnTo = z.string().refine((value) => {
   }
 }, 'must be an http(s) origin, optionally with a path prefix, e.g. https://shop.example.com/account');
 
+/** A 32-byte key as 64 hex digits or base64 / base64url (usually `env:NAME`). */
+const encryptionKey = z
+  .string()
+  .refine(
+    (value) => /^[0-9a-fA-F]{64}$/.test(value) || /^[A-Za-z0-9+/_-]{43}=?$/.test(value),
+    'must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)',
+  );
+
 const account = z.strictObject({
   appid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_-]'),
   secret,
@@ -90,6 +98,20 @@ export const configSchema = z.strictObject({
       previousSigningKeys: z.array(z.string().min(32, 'must be at least 32 characters')).default([]),
     })
     .default({ maxBodyBytes: 1024 * 1024, previousSigningKeys: [] }),
+  /** Web login (`/oauth/:appid/login`): see docs/login.md. */
+  oauth: z
+    .strictObject({
+      /**
+       * AES-256-GCM key sealing the web tokens kept for profile refresh (e.g. `env:WXHUB_OAUTH_KEY`).
+       * Absent: a key generated once and kept in the database settings (a warning says so).
+       */
+      encryptionKey: encryptionKey.optional(),
+      /** How long a login may take between the redirect to WeChat and the callback, s. */
+      stateTtlSeconds: z.number().int().min(30).max(3600).default(600),
+      /** How long the business app has to redeem a login ticket, s. */
+      ticketTtlSeconds: z.number().int().min(5).max(600).default(60),
+    })
+    .default({ stateTtlSeconds: 600, ticketTtlSeconds: 60 }),
   /** Trust `X-Forwarded-*` from a reverse proxy in front of the hub (client IPs in logs). */
   trustProxy: z.boolean().default(false),
   logging: z

@@ -1,9 +1,11 @@
 /**
  * The hub's durable records (as opposed to the Store's short-lived credentials, leases and
- * counters): client keys and hub settings now; users and WeChat identities slot in next to them
- * as further tables (`database.users`, `database.identities`). One implementation per backend
- * folder (memory, sqlite, postgres), all proven by one contract suite (test/db/contract.ts).
+ * counters): client keys, hub settings, users, their WeChat identities and each account's
+ * followers. One implementation per backend folder (memory, sqlite, postgres), all proven by one
+ * contract suite (test/db/contract.ts).
  */
+
+import type { FollowerTable, IdentityTable, UserTable } from './people.js';
 
 /** What a client key may do. `admin` implies every other scope and every appid. */
 export type Scope = 'token' | 'refresh' | 'proxy' | 'oauth' | 'admin';
@@ -63,6 +65,12 @@ export interface Database {
   readonly kind: DatabaseKind;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  /** People: one row per person, across appids (the UnionID mechanism joins them). */
+  readonly users: UserTable;
+  /** WeChat identities (appid + openid) captured at web login, each bound to a user. */
+  readonly identities: IdentityTable;
+  /** Each account's followers as last synced from `/cgi-bin/user/get` (see `syncFollowers`). */
+  readonly followers: FollowerTable;
   /** Resolves when the database answers a trivial query (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;

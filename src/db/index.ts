@@ -10,6 +10,21 @@ export {
 } from './database.js';
 export { MemoryDatabase } from './memory/memory-database.js';
 export { type OpenDatabaseOptions, openDatabase } from './open-database.js';
+export type {
+  BindResult,
+  FollowerRecord,
+  FollowerTable,
+  FollowerView,
+  IdentityPatch,
+  IdentityRecord,
+  IdentityTable,
+  LoginInput,
+  OAuthScope,
+  Page,
+  PageOptions,
+  UserRecord,
+  UserTable,
+} from './people.js';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
 export { POSTGRES_DATABASE_MIGRATIONS } from './postgres/postgres-migrations.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';

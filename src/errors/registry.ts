@@ -29,6 +29,15 @@ export const ERRORS = {
   WXHUB_ERR_OAUTH_STATE: { status: 400, message: 'Login state is invalid, used or expired' },
   WXHUB_ERR_OAUTH_RETURN_TO: { status: 400, message: 'return_to is not in the allowed list' },
   WXHUB_ERR_OAUTH_TICKET: { status: 400, message: 'Login ticket is invalid, used or expired' },
+  WXHUB_ERR_OAUTH_CODE: {
+    status: 400,
+    message: 'WeChat refused the login code (used or expired): log in again',
+  },
+  WXHUB_ERR_OAUTH_UPSTREAM: { status: 502, message: 'WeChat could not complete the login: try again' },
+  WXHUB_ERR_OAUTH_LOGIN_REQUIRED: {
+    status: 409,
+    message: 'No usable web authorization is kept for this identity: the user must log in again',
+  },
   WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

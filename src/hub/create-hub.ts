@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
 import { HttpClient } from '../http/index.js';
+import { oauthRoutes } from '../oauth/oauth-routes.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { TokenManager, type TokenManagerOptions } from '../tokens/index.js';
@@ -167,5 +168,6 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(v1CredentialRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
+  app.register(oauthRoutes);
   return app;
 }

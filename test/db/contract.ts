@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientKeyRecord, Database } from '../../src/db/index.js';
+import type { ClientKeyRecord, Database, LoginInput } from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
 
 const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
@@ -12,6 +12,23 @@ const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
   rateLimit: null,
   createdAt: 1_700_000_000_000,
   revokedAt: null,
+  ...overrides,
+});
+
+const rnd = () => randomBytes(6).toString('hex');
+const login = (overrides: Partial<LoginInput> = {}): LoginInput => ({
+  appid: `wx${rnd()}`,
+  openid: `o${rnd()}`,
+  unionid: null,
+  scope: 'snsapi_userinfo',
+  nickname: '小明',
+  headimgurl: 'https://thirdwx.qlogo.cn/mmopen/x/132',
+  subscribe: 1,
+  sealedWebToken: 'v1.k.sealed-web',
+  webTokenExpiresAt: 1_700_007_200_000,
+  sealedRefreshToken: 'v1.k.sealed-refresh',
+  refreshTokenExpiresAt: 1_702_592_000_000,
+  at: 1_700_000_000_000,
   ...overrides,
 });
 
@@ -117,11 +134,268 @@ export function describeDatabaseContract(
       });
     });
 
+    describe('users and identities', () => {
+      it('a first login creates a user and an identity with every field', async () => {
+        const l = login({ unionid: `u${rnd()}` });
+        const bound = await a.identities.bind(l);
+        expect(bound.isNew).toBe(true);
+        expect(bound.user).toEqual({
+          id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+          unionid: l.unionid,
+          createdAt: l.at,
+        });
+        const expected = {
+          appid: l.appid,
+          openid: l.openid,
+          userId: bound.user.id,
+          unionid: l.unionid,
+          nickname: '小明',
+          headimgurl: l.headimgurl,
+          subscribe: 1,
+          scope: 'snsapi_userinfo',
+          firstLoginAt: l.at,
+          lastLoginAt: l.at,
+          sealedWebToken: 'v1.k.sealed-web',
+          webTokenExpiresAt: l.webTokenExpiresAt,
+          sealedRefreshToken: 'v1.k.sealed-refresh',
+          refreshTokenExpiresAt: l.refreshTokenExpiresAt,
+        };
+        expect(bound.identity).toEqual(expected);
+        expect(await b.identities.get(l.appid, l.openid)).toEqual(expected);
+        expect(await b.users.get(bound.user.id)).toEqual(bound.user);
+        expect(await b.users.getByUnionid(l.unionid!)).toEqual(bound.user);
+        expect(await a.users.get('nobody')).toBeNull();
+        expect(await a.identities.get(l.appid, 'o-unknown')).toBeNull();
+      });
+
+      it('the same identity again keeps its user; what this login learnt wins, the rest stays', async () => {
+        const first = login();
+        const { user } = await a.identities.bind(first);
+        const again = await b.identities.bind({
+          ...first,
+          scope: 'snsapi_base',
+          nickname: undefined,
+          headimgurl: undefined,
+          subscribe: null,
+          sealedWebToken: 'v1.k.second',
+          at: first.at + 60_000,
+        });
+        expect(again.isNew).toBe(false);
+        expect(again.user.id).toBe(user.id);
+        expect(again.identity).toMatchObject({
+          nickname: '小明',
+          headimgurl: first.headimgurl,
+          subscribe: 1,
+          scope: 'snsapi_base',
+          firstLoginAt: first.at,
+          lastLoginAt: first.at + 60_000,
+          sealedWebToken: 'v1.k.second',
+        });
+        const third = await a.identities.bind({
+          ...first,
+          nickname: 'New',
+          subscribe: 0,
+          at: first.at + 120_000,
+        });
+        expect(third.identity).toMatchObject({
+          nickname: 'New',
+          subscribe: 0,
+          lastLoginAt: first.at + 120_000,
+        });
+        expect(await b.identities.get(first.appid, first.openid)).toEqual(third.identity);
+      });
+
+      it('a new identity whose unionid is known joins that user (the UnionID mechanism)', async () => {
+        const unionid = `u${rnd()}`;
+        const shop = await a.identities.bind(login({ unionid }));
+        const news = await b.identities.bind(login({ unionid, at: 1_700_000_100_000 }));
+        expect(news.isNew).toBe(false);
+        expect(news.user.id).toBe(shop.user.id);
+        const all = await a.identities.listByUser(shop.user.id);
+        expect(all.map((i) => i.appid)).toEqual([shop.identity.appid, news.identity.appid]);
+        const stranger = await a.identities.bind(login({ unionid: `u${rnd()}` }));
+        expect(stranger.user.id).not.toBe(shop.user.id);
+      });
+
+      it('a user first seen without unionid takes it on a later login, and other appids then join', async () => {
+        const first = login({ unionid: null });
+        const bound = await a.identities.bind(first);
+        expect(bound.user.unionid).toBeNull();
+        const unionid = `u${rnd()}`;
+        const again = await a.identities.bind({ ...first, unionid, at: first.at + 1 });
+        expect(again.user).toEqual({ ...bound.user, unionid });
+        expect((await b.users.getByUnionid(unionid))?.id).toBe(bound.user.id);
+        const other = await b.identities.bind(login({ unionid }));
+        expect(other.user.id).toBe(bound.user.id);
+      });
+
+      it('concurrent first logins with one unionid end in one user', async () => {
+        const unionid = `u${rnd()}`;
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).identities.bind(login({ unionid }))),
+        );
+        expect(new Set(results.map((r) => r.user.id)).size).toBe(1);
+        expect(results.filter((r) => r.isNew)).toHaveLength(1);
+        expect(await a.identities.listByUser(results[0]!.user.id)).toHaveLength(10);
+      });
+
+      it('concurrent first logins of one identity end in one identity and one user', async () => {
+        const l = login({ unionid: null });
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).identities.bind({ ...l, at: l.at + i })),
+        );
+        expect(new Set(results.map((r) => r.user.id)).size).toBe(1);
+        expect(results.filter((r) => r.isNew)).toHaveLength(1);
+        expect((await a.identities.get(l.appid, l.openid))?.lastLoginAt).toBe(l.at + 5);
+      });
+
+      it("lists an account's identities, latest login first, a page at a time", async () => {
+        const appid = `wx${rnd()}`;
+        for (let i = 0; i < 5; i++) await a.identities.bind(login({ appid, openid: `o${i}`, at: 1_000 + i }));
+        await a.identities.bind(login({ openid: 'o-elsewhere' }));
+        const page = await b.identities.list(appid, { limit: 2, offset: 1 });
+        expect(page.total).toBe(5);
+        expect(page.rows.map((r) => r.openid)).toEqual(['o3', 'o2']);
+        expect((await b.identities.list(appid)).rows).toHaveLength(5);
+        await expect(a.identities.list(appid, { limit: 0 })).rejects.toThrow(/limit/);
+      });
+
+      it('updates chosen fields of an identity', async () => {
+        const l = login();
+        await a.identities.bind(l);
+        const updated = await b.identities.update(l.appid, l.openid, {
+          nickname: 'Renamed',
+          sealedWebToken: null,
+          webTokenExpiresAt: null,
+        });
+        expect(updated).toMatchObject({ nickname: 'Renamed', sealedWebToken: null, webTokenExpiresAt: null });
+        expect(await a.identities.get(l.appid, l.openid)).toEqual(updated);
+        expect(await a.identities.update(l.appid, 'o-unknown', { nickname: 'x' })).toBeNull();
+        await expect(
+          a.identities.update(l.appid, l.openid, { userId: 'x' } as unknown as { nickname: string }),
+        ).rejects.toThrow(/patch.userId/);
+      });
+
+      it('refuses malformed logins, naming the field', async () => {
+        await expect(a.identities.bind(login({ scope: 'snsapi_all' as 'snsapi_base' }))).rejects.toThrow(
+          /scope/,
+        );
+        await expect(a.identities.bind(login({ openid: '' }))).rejects.toThrow(/openid/);
+        await expect(a.identities.bind(login({ subscribe: 2 as 1 }))).rejects.toThrow(/subscribe/);
+        await expect(a.identities.bind(login({ at: 1.5 }))).rejects.toThrow(/at must/);
+      });
+    });
+
+    describe('followers', () => {
+      const follower = (appid: string, openid: string, subscribeTime: number | null, syncedAt = 10) => ({
+        appid,
+        openid,
+        unionid: null,
+        subscribeTime,
+        subscribeScene: 'ADD_SCENE_QR_CODE',
+        syncedAt,
+      });
+
+      it('upserts, reads back, and lists joined with profiles captured at login', async () => {
+        const appid = `wx${rnd()}`;
+        await a.followers.upsert([
+          follower(appid, 'oA', 3_000),
+          follower(appid, 'oB', 1_000),
+          follower(appid, 'oC', null),
+          { ...follower(appid, 'oD', 2_000), unionid: 'uD' },
+        ]);
+        await a.followers.upsert([follower(`wx${rnd()}`, 'oA', 9_000)]);
+        await b.identities.bind(login({ appid, openid: 'oB', unionid: 'uB', nickname: 'Bee', at: 5_000 }));
+        expect(await b.followers.get(appid, 'oD')).toEqual({
+          ...follower(appid, 'oD', 2_000),
+          unionid: 'uD',
+        });
+        expect(await b.followers.get(appid, 'oZ')).toBeNull();
+        const page = await b.followers.list(appid);
+        expect(page.total).toBe(4);
+        expect(page.rows).toEqual([
+          {
+            openid: 'oA',
+            unionid: null,
+            subscribeTime: 3_000,
+            nickname: null,
+            headimgurl: null,
+            lastLoginAt: null,
+          },
+          {
+            openid: 'oD',
+            unionid: 'uD',
+            subscribeTime: 2_000,
+            nickname: null,
+            headimgurl: null,
+            lastLoginAt: null,
+          },
+          {
+            openid: 'oB',
+            unionid: 'uB',
+            subscribeTime: 1_000,
+            nickname: 'Bee',
+            headimgurl: 'https://thirdwx.qlogo.cn/mmopen/x/132',
+            lastLoginAt: 5_000,
+          },
+          {
+            openid: 'oC',
+            unionid: null,
+            subscribeTime: null,
+            nickname: null,
+            headimgurl: null,
+            lastLoginAt: null,
+          },
+        ]);
+        const second = await a.followers.list(appid, { limit: 2, offset: 2 });
+        expect(second.rows.map((r) => r.openid)).toEqual(['oB', 'oC']);
+        expect(second.total).toBe(4);
+      });
+
+      it('a later sync replaces rows and removes those it did not see', async () => {
+        const appid = `wx${rnd()}`;
+        expect(await a.followers.lastSyncedAt(appid)).toBeNull();
+        await a.followers.upsert([
+          follower(appid, 'o1', 1, 10),
+          follower(appid, 'o2', 2, 10),
+          follower(appid, 'o3', 3, 10),
+        ]);
+        await b.followers.upsert([follower(appid, 'o1', 7, 20), follower(appid, 'o3', 3, 20)]);
+        expect(await a.followers.lastSyncedAt(appid)).toBe(20);
+        expect(await a.followers.removeStale(appid, 20)).toBe(1);
+        expect(await b.followers.removeStale(appid, 20)).toBe(0);
+        const rows = (await a.followers.list(appid)).rows;
+        expect(rows.map((r) => [r.openid, r.subscribeTime])).toEqual([
+          ['o1', 7],
+          ['o3', 3],
+        ]);
+      });
+
+      it('upserts thousands of followers at once', async () => {
+        const appid = `wx${rnd()}`;
+        const many = Array.from({ length: 2500 }, (_, i) =>
+          follower(appid, `o${String(i).padStart(5, '0')}`, i),
+        );
+        await a.followers.upsert(many);
+        expect((await b.followers.list(appid, { limit: 1 })).total).toBe(2500);
+      });
+
+      it('refuses malformed followers', async () => {
+        await expect(a.followers.upsert([{ ...follower('wx1', 'o1', 1), syncedAt: -0.5 }])).rejects.toThrow(
+          /syncedAt/,
+        );
+      });
+    });
+
     it('after close, calls fail with WXHUB_ERR_DATABASE_UNAVAILABLE', async () => {
       const db = options.shared ? open() : open();
       await db.close();
       const err = await db.keys.get('0000000000000000').catch((e: unknown) => e);
       expect(isWxhubError(err, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+      const bindErr = await db.identities.bind(login()).catch((e: unknown) => e);
+      expect(isWxhubError(bindErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+      const listErr = await db.followers.list('wx1').catch((e: unknown) => e);
+      expect(isWxhubError(listErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       await expect(db.ping()).rejects.toThrow(/closed/);
       await db.close();
     });

@@ -1,6 +1,8 @@
 import type { ClientKeyRecord, ClientKeyTable, Database, SettingsTable } from '../database.js';
 import { databaseClosed, duplicateKey } from '../db-error.js';
+import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
 import { checkKeyRecord, checkSettingName, checkSettingValue } from '../validate.js';
+import { memoryPeople } from './memory-people.js';
 
 /**
  * The Database in process memory: for tests and throwaway demos (nothing survives the process,
@@ -10,6 +12,9 @@ export class MemoryDatabase implements Database {
   readonly kind = 'memory' as const;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly users: UserTable;
+  readonly identities: IdentityTable;
+  readonly followers: FollowerTable;
   #closed = false;
 
   constructor() {
@@ -65,6 +70,10 @@ export class MemoryDatabase implements Database {
         return true;
       },
     };
+    const people = memoryPeople(open);
+    this.users = people.users;
+    this.identities = people.identities;
+    this.followers = people.followers;
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,13 @@
 import pg from 'pg';
-import { WxhubError } from '../../errors/index.js';
+import { isWxhubError, WxhubError } from '../../errors/index.js';
 import { migratePostgres } from '../../store/postgres-migrations.js';
 import { redactUrlPassword, urlPassword } from '../../store/store-error.js';
 import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
 import { databaseClosed, databaseUnavailable } from '../db-error.js';
+import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
 import { postgresKeyTable } from './postgres-keys.js';
 import { POSTGRES_DATABASE_MIGRATIONS } from './postgres-migrations.js';
+import { postgresPeople } from './postgres-people.js';
 import { postgresSettingsTable } from './postgres-settings.js';
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -25,6 +27,9 @@ export type PgQuery = <R extends pg.QueryResultRow = pg.QueryResultRow>(
   values: unknown[],
 ) => Promise<pg.QueryResult<R>>;
 
+/** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+export type PgTransaction = <T>(fn: (query: PgQuery) => Promise<T>) => Promise<T>;
+
 /**
  * The Database on PostgreSQL, for fleets (and, later, users at scale). The schema is migrated on
  * first use under the runner's advisory lock, so hubs starting together migrate once.
@@ -34,6 +39,9 @@ export class PostgresDatabase implements Database {
   readonly schema: string;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly users: UserTable;
+  readonly identities: IdentityTable;
+  readonly followers: FollowerTable;
   readonly #pool: pg.Pool;
   readonly #where: string;
   readonly #secret: string | undefined;
@@ -73,6 +81,11 @@ export class PostgresDatabase implements Database {
     const query: PgQuery = (text, values) => this.#query(text, values);
     this.keys = postgresKeyTable(query, quoted);
     this.settings = postgresSettingsTable(query, quoted);
+    const transaction: PgTransaction = (fn) => this.#transaction(fn);
+    const people = postgresPeople(query, transaction, quoted);
+    this.users = people.users;
+    this.identities = people.identities;
+    this.followers = people.followers;
   }
 
   async ping(): Promise<void> {
@@ -91,11 +104,49 @@ export class PostgresDatabase implements Database {
       await this.#migrated();
       return await this.#pool.query<R>(text, values);
     } catch (err) {
-      const wrapped = databaseUnavailable('postgres', this.#where, err, [this.#secret]);
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string') Object.defineProperty(wrapped, 'pgCode', { value: code });
-      throw wrapped;
+      throw this.#wrap(err);
     }
+  }
+
+  async #transaction<T>(fn: (query: PgQuery) => Promise<T>): Promise<T> {
+    if (this.#closed) throw databaseClosed('postgres', this.#where);
+    let client: pg.PoolClient;
+    try {
+      await this.#migrated();
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw this.#wrap(err);
+    }
+    const query: PgQuery = async (text, values) => {
+      try {
+        return await client.query(text, values);
+      } catch (err) {
+        throw this.#wrap(err);
+      }
+    };
+    let broken: Error | undefined;
+    try {
+      await query('BEGIN', []);
+      const result = await fn(query);
+      await query('COMMIT', []);
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** A driver error as WxhubError, its SQLSTATE kept in `pgCode` (23505: a unique constraint). */
+  #wrap(err: unknown): Error {
+    if (isWxhubError(err)) return err;
+    const wrapped = databaseUnavailable('postgres', this.#where, err, [this.#secret]);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') Object.defineProperty(wrapped, 'pgCode', { value: code });
+    return wrapped;
   }
 
   #migrated(): Promise<void> {

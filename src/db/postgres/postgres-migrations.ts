@@ -3,7 +3,7 @@ import type { Migration } from '../../store/migrations.js';
 /**
  * The Database's tables in PostgreSQL, applied by the Store's runner (`migratePostgres`) in the
  * database's schema; ids are prefixed `db_` so the schema may be the PostgresStore's too. Append
- * new steps (users, identities) at the end; never edit an applied one.
+ * new steps at the end; never edit an applied one.
  */
 export const POSTGRES_DATABASE_MIGRATIONS: readonly Migration[] = [
   {
@@ -29,6 +29,57 @@ export const POSTGRES_DATABASE_MIGRATIONS: readonly Migration[] = [
         value text NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
+    `,
+  },
+  {
+    id: 'db_0003_users',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        unionid text UNIQUE,
+        created_at bigint NOT NULL
+      );
+    `,
+  },
+  {
+    id: 'db_0004_identities',
+    sql: `
+      CREATE TABLE identities (
+        appid text NOT NULL,
+        openid text NOT NULL,
+        user_id text NOT NULL REFERENCES users (id),
+        unionid text,
+        nickname text,
+        headimgurl text,
+        subscribe smallint NOT NULL DEFAULT 0,
+        scope text NOT NULL,
+        first_login_at bigint NOT NULL,
+        last_login_at bigint NOT NULL,
+        web_token_sealed text,
+        web_token_expires_at bigint,
+        refresh_token_sealed text,
+        refresh_token_expires_at bigint,
+        PRIMARY KEY (appid, openid)
+      );
+      CREATE INDEX identities_user_id ON identities (user_id);
+      CREATE INDEX identities_unionid ON identities (unionid);
+      CREATE INDEX identities_last_login ON identities (appid, last_login_at);
+    `,
+  },
+  {
+    id: 'db_0005_followers',
+    sql: `
+      CREATE TABLE followers (
+        appid text NOT NULL,
+        openid text NOT NULL,
+        unionid text,
+        subscribe_time bigint,
+        subscribe_scene text,
+        synced_at bigint NOT NULL,
+        PRIMARY KEY (appid, openid)
+      );
+      CREATE INDEX followers_synced_at ON followers (appid, synced_at);
+      CREATE INDEX followers_subscribe_time ON followers (appid, subscribe_time);
     `,
   },
 ];

@@ -4,8 +4,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { migrateSqlite } from '../../store/sqlite-migrations.js';
 import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
 import { databaseClosed, databaseUnavailable } from '../db-error.js';
+import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
 import { sqliteKeyTable } from './sqlite-keys.js';
 import { SQLITE_DATABASE_MIGRATIONS } from './sqlite-migrations.js';
+import { sqlitePeople } from './sqlite-people.js';
 import { sqliteSettingsTable } from './sqlite-settings.js';
 
 export interface SqliteDatabaseOptions {
@@ -24,6 +26,9 @@ export class SqliteDatabase implements Database {
   readonly path: string;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly users: UserTable;
+  readonly identities: IdentityTable;
+  readonly followers: FollowerTable;
   readonly #db: BetterSqlite3.Database;
   #closed = false;
 
@@ -55,6 +60,10 @@ export class SqliteDatabase implements Database {
     };
     this.keys = sqliteKeyTable(db, run);
     this.settings = sqliteSettingsTable(db, run);
+    const people = sqlitePeople(db, run);
+    this.users = people.users;
+    this.identities = people.identities;
+    this.followers = people.followers;
   }
 
   async ping(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Migration } from '../../store/migrations.js';
 /**
  * The Database's tables in SQLite, applied by the Store's migration runner (`migrateSqlite`), so
  * the file may be the one the SqliteStore uses: ids are prefixed `db_`, the store's `store_`.
- * Append new steps (users, identities) at the end; never edit an applied one.
+ * Append new steps at the end; never edit an applied one.
  */
 export const SQLITE_DATABASE_MIGRATIONS: readonly Migration[] = [
   {
@@ -29,6 +29,57 @@ export const SQLITE_DATABASE_MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL,
         updated_at INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    id: 'db_0003_users',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        unionid TEXT UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    id: 'db_0004_identities',
+    sql: `
+      CREATE TABLE identities (
+        appid TEXT NOT NULL,
+        openid TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id),
+        unionid TEXT,
+        nickname TEXT,
+        headimgurl TEXT,
+        subscribe INTEGER NOT NULL DEFAULT 0,
+        scope TEXT NOT NULL,
+        first_login_at INTEGER NOT NULL,
+        last_login_at INTEGER NOT NULL,
+        web_token_sealed TEXT,
+        web_token_expires_at INTEGER,
+        refresh_token_sealed TEXT,
+        refresh_token_expires_at INTEGER,
+        PRIMARY KEY (appid, openid)
+      );
+      CREATE INDEX identities_user_id ON identities (user_id);
+      CREATE INDEX identities_unionid ON identities (unionid);
+      CREATE INDEX identities_last_login ON identities (appid, last_login_at);
+    `,
+  },
+  {
+    id: 'db_0005_followers',
+    sql: `
+      CREATE TABLE followers (
+        appid TEXT NOT NULL,
+        openid TEXT NOT NULL,
+        unionid TEXT,
+        subscribe_time INTEGER,
+        subscribe_scene TEXT,
+        synced_at INTEGER NOT NULL,
+        PRIMARY KEY (appid, openid)
+      );
+      CREATE INDEX followers_synced_at ON followers (appid, synced_at);
+      CREATE INDEX followers_subscribe_time ON followers (appid, subscribe_time);
     `,
   },
 ];

@@ -107,6 +107,7 @@ export const OPENAPI_DOCUMENT = {
   tags: [
     { name: 'v1', description: 'The hub API (`Authorization: Bearer CLIENT_KEY`)' },
     { name: 'drop-in', description: 'WeChat-compatible paths: change the host, nothing else' },
+    { name: 'login', description: 'Web login for business apps (browser redirects, no key)' },
     { name: 'operations', description: 'Health, readiness, metrics' },
   ],
   security: [{ clientKey: [] }],
@@ -168,6 +169,95 @@ export const OPENAPI_DOCUMENT = {
         responses: {
           '200': { description: 'What `wx.config` needs', content: json('JsapiSignature') },
           ...v1Errors(400, 401, 403, 404, 413, 415, 429, 503),
+        },
+      },
+    },
+    '/v1/oauth/tickets/redeem': {
+      post: {
+        operationId: 'redeemLoginTicket',
+        tags: ['v1'],
+        summary: 'Trade a login ticket for the login outcome, once (scope `oauth`)',
+        description:
+          'The ticket is the `wxhub_ticket` the login callback put on `return_to`; it works once, within `oauth.ticketTtlSeconds` (60 s by default), for a key that covers its appid (a key for another appid gets 403 and the ticket stays redeemable). See docs/login.md.',
+        requestBody: { required: true, content: json('RedeemRequest') },
+        responses: {
+          '200': { description: 'Who logged in', content: json('LoginOutcome') },
+          '400': {
+            description:
+              'Bad body (`WXHUB_ERR_INVALID_ARGUMENT`), or the ticket is unknown, used or expired (`WXHUB_ERR_OAUTH_TICKET`)',
+            content: json('Error'),
+          },
+          ...v1Errors(401, 403, 413, 415, 429),
+        },
+      },
+    },
+    '/oauth/{appid}/login': {
+      get: {
+        operationId: 'oauthLogin',
+        tags: ['login'],
+        summary: 'Start a web login: 302 to WeChat’s authorize page',
+        description:
+          'Stores a single-use `state` (bound to the appid, `return_to` and scope) for `oauth.stateTtlSeconds`, sets it in an HttpOnly cookie too, and redirects to `{wechat.openBase}/connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope&state#wechat_redirect` with `redirect_uri` = `{publicUrl or the request origin}/oauth/{appid}/callback`.',
+        security: [],
+        parameters: [
+          appidParam,
+          {
+            name: 'return_to',
+            in: 'query',
+            required: true,
+            description: "Where to come back; must match the account's `oauth.returnTo` allowlist.",
+            schema: { type: 'string', format: 'uri' },
+          },
+          {
+            name: 'scope',
+            in: 'query',
+            required: false,
+            description: "Default: the account's `oauth.defaultScope`.",
+            schema: { type: 'string', enum: ['snsapi_base', 'snsapi_userinfo'] },
+          },
+        ],
+        responses: {
+          '302': { description: "To WeChat's authorize page" },
+          '400': {
+            description:
+              '`return_to` not allowed (`WXHUB_ERR_OAUTH_RETURN_TO`) or a bad scope: an HTML page, or the `/v1` error body for `Accept: application/json`',
+            content: { 'text/html': {}, ...json('Error') },
+          },
+          '404': {
+            description: 'No such account (`WXHUB_ERR_UNKNOWN_ACCOUNT`)',
+            content: { 'text/html': {} },
+          },
+        },
+      },
+    },
+    '/oauth/{appid}/callback': {
+      get: {
+        operationId: 'oauthCallback',
+        tags: ['login'],
+        summary: 'Where WeChat sends the browser back: 302 to `return_to?wxhub_ticket=T`',
+        description:
+          'Takes the state (it works without cookies), exchanges the code, fetches the profile (snsapi_userinfo) and the follow state, binds the identity to a user, and redirects with a single-use ticket. A denied consent redirects with `wxhub_error=access_denied`.',
+        security: [],
+        parameters: [
+          appidParam,
+          { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'state', in: 'query', required: true, schema: { type: 'string' } },
+        ],
+        responses: {
+          '302': { description: 'To `return_to` with `wxhub_ticket` (or `wxhub_error=access_denied`)' },
+          '400': {
+            description:
+              'State unknown, used, expired, of another account or of another browser (`WXHUB_ERR_OAUTH_STATE`), or the code refused (`WXHUB_ERR_OAUTH_CODE`): a "please log in again" page',
+            content: { 'text/html': {} },
+          },
+          '404': {
+            description: 'No such account (`WXHUB_ERR_UNKNOWN_ACCOUNT`)',
+            content: { 'text/html': {} },
+          },
+          '502': {
+            description: 'WeChat failed the exchange (`WXHUB_ERR_OAUTH_UPSTREAM`): a "try again" page',
+            content: { 'text/html': {} },
+          },
         },
       },
     },
@@ -321,6 +411,51 @@ export const OPENAPI_DOCUMENT = {
         required: ['url'],
         properties: {
           url: { type: 'string', format: 'uri', description: 'The page URL; any #fragment is ignored.' },
+        },
+      },
+      RedeemRequest: {
+        type: 'object',
+        required: ['ticket'],
+        properties: { ticket: { type: 'string', description: 'The `wxhub_ticket` from `return_to`.' } },
+      },
+      LoginOutcome: {
+        type: 'object',
+        required: ['user', 'identity', 'is_new'],
+        properties: {
+          user: {
+            description: 'Null for a snapshot-page user (`identity.is_snapshotuser: 1`), who is never bound.',
+            oneOf: [
+              {
+                type: 'object',
+                required: ['id', 'created_at'],
+                properties: {
+                  id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+                  unionid: { type: 'string' },
+                  created_at: { type: 'string', format: 'date-time' },
+                },
+              },
+              { type: 'null' },
+            ],
+          },
+          identity: {
+            type: 'object',
+            required: ['appid', 'openid', 'subscribe', 'first_login_at', 'last_login_at'],
+            properties: {
+              appid: { type: 'string' },
+              openid: { type: 'string' },
+              unionid: { type: 'string' },
+              nickname: {
+                type: 'string',
+                description: 'snsapi_userinfo logins only (kept from an earlier one).',
+              },
+              headimgurl: { type: 'string' },
+              subscribe: { type: 'integer', enum: [0, 1], description: 'From /cgi-bin/user/info at login.' },
+              first_login_at: { type: 'string', format: 'date-time' },
+              last_login_at: { type: 'string', format: 'date-time' },
+              is_snapshotuser: { const: 1 },
+            },
+          },
+          is_new: { type: 'boolean', description: 'This login created the user.' },
         },
       },
       DropInToken: {

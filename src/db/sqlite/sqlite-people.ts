@@ -1,0 +1,218 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type {
+  BindResult,
+  FollowerTable,
+  IdentityRecord,
+  IdentityTable,
+  LoginInput,
+  UserRecord,
+  UserTable,
+} from '../people.js';
+import {
+  BIND_ATTEMPTS,
+  checkAppidOpenid,
+  checkFollower,
+  checkLogin,
+  checkPatch,
+  type FollowerRow,
+  type FollowerViewRow,
+  firstIdentity,
+  followerFromRow,
+  followerListSql,
+  followerViewFromRow,
+  IDENTITY_COLUMNS,
+  type IdentityRow,
+  identityFromRow,
+  identityToRow,
+  newUserId,
+  nextIdentity,
+  PATCH_COLUMNS,
+  pageOf,
+  patched,
+  type UserRow,
+  userFromRow,
+} from '../people-rules.js';
+
+type Run = <T>(fn: () => T) => T;
+
+/**
+ * `users`, `identities` and `followers` on SQLite. A bind is one `BEGIN IMMEDIATE` transaction:
+ * it holds the file's write lock from its first read, so processes sharing the file bind one at
+ * a time and a unionid cannot be claimed twice.
+ */
+export function sqlitePeople(
+  db: BetterSqlite3.Database,
+  run: Run,
+): { users: UserTable; identities: IdentityTable; followers: FollowerTable } {
+  const sql = {
+    user: db.prepare('SELECT * FROM users WHERE id = ?'),
+    userByUnionid: db.prepare('SELECT * FROM users WHERE unionid = ?'),
+    userOfIdentityUnionid: db.prepare(
+      'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.unionid = ? ORDER BY i.first_login_at LIMIT 1',
+    ),
+    insertUser: db.prepare('INSERT INTO users (id, unionid, created_at) VALUES (?, ?, ?)'),
+    claimUnionid: db.prepare(
+      'UPDATE users SET unionid = ? WHERE id = ? AND unionid IS NULL AND NOT EXISTS (SELECT 1 FROM users WHERE unionid = ?)',
+    ),
+    identity: db.prepare('SELECT * FROM identities WHERE appid = ? AND openid = ?'),
+    identities: db.prepare(
+      'SELECT * FROM identities WHERE appid = ? ORDER BY last_login_at DESC, openid LIMIT ? OFFSET ?',
+    ),
+    identityCount: db.prepare('SELECT count(*) FROM identities WHERE appid = ?').pluck(),
+    identitiesOfUser: db.prepare('SELECT * FROM identities WHERE user_id = ? ORDER BY first_login_at, appid'),
+    insertIdentity: db.prepare(
+      `INSERT INTO identities (${IDENTITY_COLUMNS.join(', ')}) VALUES (${IDENTITY_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    ),
+    replaceIdentity: db.prepare(
+      `UPDATE identities SET ${IDENTITY_COLUMNS.slice(2)
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE appid = @appid AND openid = @openid`,
+    ),
+    upsertFollower: db.prepare(
+      `INSERT INTO followers (appid, openid, unionid, subscribe_time, subscribe_scene, synced_at)
+       VALUES (@appid, @openid, @unionid, @subscribe_time, @subscribe_scene, @synced_at)
+       ON CONFLICT (appid, openid) DO UPDATE SET unionid = excluded.unionid,
+         subscribe_time = excluded.subscribe_time, subscribe_scene = excluded.subscribe_scene,
+         synced_at = excluded.synced_at`,
+    ),
+    removeStale: db.prepare('DELETE FROM followers WHERE appid = ? AND synced_at < ?'),
+    lastSynced: db.prepare('SELECT max(synced_at) FROM followers WHERE appid = ?').pluck(),
+    follower: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ?'),
+    followerCount: db.prepare('SELECT count(*) FROM followers WHERE appid = ?').pluck(),
+    followerList: db.prepare(followerListSql('followers', 'identities', () => '?')),
+  };
+
+  const readUser = (id: string) => {
+    const row = sql.user.get(id) as UserRow | undefined;
+    return row ? userFromRow(row) : undefined;
+  };
+  const claim = (user: UserRecord, unionid: string | null): UserRecord => {
+    if (user.unionid !== null || unionid === null) return user;
+    return sql.claimUnionid.run(unionid, user.id, unionid).changes === 1 ? { ...user, unionid } : user;
+  };
+
+  const bindOnce = db.transaction((login: LoginInput): BindResult => {
+    const row = sql.identity.get(login.appid, login.openid) as IdentityRow | undefined;
+    if (row) {
+      const identity = nextIdentity(identityFromRow(row), login);
+      sql.replaceIdentity.run(identityToRow(identity));
+      return { user: claim(readUser(identity.userId)!, identity.unionid), identity, isNew: false };
+    }
+    if (login.unionid !== null) {
+      const known = (sql.userByUnionid.get(login.unionid) ?? sql.userOfIdentityUnionid.get(login.unionid)) as
+        | UserRow
+        | undefined;
+      if (known) {
+        const identity = firstIdentity(login, known.id);
+        sql.insertIdentity.run(identityToRow(identity));
+        return { user: claim(userFromRow(known), login.unionid), identity, isNew: false };
+      }
+    }
+    const user: UserRecord = { id: newUserId(), unionid: login.unionid, createdAt: login.at };
+    sql.insertUser.run(user.id, user.unionid, user.createdAt);
+    const identity = firstIdentity(login, user.id);
+    sql.insertIdentity.run(identityToRow(identity));
+    return { user, identity, isNew: true };
+  });
+
+  const upsertFollowers = db.transaction((rows: FollowerRow[]) => {
+    for (const row of rows) sql.upsertFollower.run(row);
+  });
+
+  const updates = new Map<string, BetterSqlite3.Statement>();
+  const updateStatement = (columns: readonly string[]) => {
+    const text = `UPDATE identities SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE appid = ? AND openid = ?`;
+    let statement = updates.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      updates.set(text, statement);
+    }
+    return statement;
+  };
+
+  return {
+    users: {
+      async get(id) {
+        return run(() => readUser(id) ?? null);
+      },
+      async getByUnionid(unionid) {
+        const row = run(() => sql.userByUnionid.get(unionid) as UserRow | undefined);
+        return row ? userFromRow(row) : null;
+      },
+    },
+    identities: {
+      async get(appid, openid) {
+        const row = run(() => sql.identity.get(appid, openid) as IdentityRow | undefined);
+        return row ? identityFromRow(row) : null;
+      },
+      async list(appid, page) {
+        const { limit, offset } = pageOf(page);
+        return run(() => ({
+          total: Number(sql.identityCount.get(appid)),
+          rows: (sql.identities.all(appid, limit, offset) as IdentityRow[]).map(identityFromRow),
+        }));
+      },
+      async listByUser(userId) {
+        return run(() => (sql.identitiesOfUser.all(userId) as IdentityRow[]).map(identityFromRow));
+      },
+      async bind(login) {
+        checkLogin(login);
+        return run(() => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return bindOnce.immediate(login);
+            } catch (err) {
+              const code = (err as { code?: string }).code ?? '';
+              if (!code.startsWith('SQLITE_CONSTRAINT') || attempt >= BIND_ATTEMPTS) throw err;
+            }
+          }
+        });
+      },
+      async update(appid, openid, patch) {
+        checkAppidOpenid(appid, openid);
+        const keys = checkPatch(patch);
+        return run(() => {
+          const row = sql.identity.get(appid, openid) as IdentityRow | undefined;
+          if (!row) return null;
+          if (keys.length > 0) {
+            const values = keys.map((k) => patch[k] ?? null);
+            updateStatement(keys.map((k) => PATCH_COLUMNS[k])).run(...values, appid, openid);
+          }
+          return patched(identityFromRow(row), patch) as IdentityRecord;
+        });
+      },
+    },
+    followers: {
+      async upsert(records) {
+        for (const r of records) checkFollower(r);
+        const rows: FollowerRow[] = records.map((r) => ({
+          appid: r.appid,
+          openid: r.openid,
+          unionid: r.unionid,
+          subscribe_time: r.subscribeTime,
+          subscribe_scene: r.subscribeScene,
+          synced_at: r.syncedAt,
+        }));
+        run(() => upsertFollowers.immediate(rows));
+      },
+      async removeStale(appid, syncedAt) {
+        return run(() => sql.removeStale.run(appid, syncedAt).changes);
+      },
+      async lastSyncedAt(appid) {
+        const value = run(() => sql.lastSynced.get(appid) as number | null);
+        return value === null || value === undefined ? null : Number(value);
+      },
+      async get(appid, openid) {
+        const row = run(() => sql.follower.get(appid, openid) as FollowerRow | undefined);
+        return row ? followerFromRow(row) : null;
+      },
+      async list(appid, page) {
+        const { limit, offset } = pageOf(page);
+        return run(() => ({
+          total: Number(sql.followerCount.get(appid)),
+          rows: (sql.followerList.all(appid, limit, offset) as FollowerViewRow[]).map(followerViewFromRow),
+        }));
+      },
+    },
+  };
+}

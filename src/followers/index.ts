@@ -1,0 +1,1 @@
+export { type SyncFollowersOptions, type SyncFollowersResult, syncFollowers } from './sync-followers.js';

@@ -1,0 +1,225 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HubServices } from '../../hub/hub-services.js';
+import type { ActivityLog } from '../activity/activity-log.js';
+import { seeOther, sendPage, wantsHtml } from '../http/request-info.js';
+import type { ValueSigner } from '../http/signed-value.js';
+import { accountList, accountReport } from './account-report.js';
+import {
+  type AdminLinks,
+  accountPage,
+  adminLoginPage,
+  adminNotFoundPage,
+  type LoginProblem,
+  overviewPage,
+  type SyncFlash,
+} from './admin-pages.js';
+import { ADMIN_COOKIE, type AdminSession, AdminSessions } from './admin-session.js';
+import type { FollowerPage, FollowersSource } from './followers-source.js';
+
+export interface AdminOptions {
+  readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'>;
+  readonly activity: ActivityLog;
+  readonly signer: ValueSigner;
+  /** The follower list and "sync now"; absent: the page says the table is not there. */
+  readonly followers?: FollowersSource;
+  /** How long a dashboard session lasts, ms. Default 8 h. */
+  readonly sessionTtlMs?: number;
+  readonly links?: AdminLinks;
+}
+
+const PAGE_SIZE = 50;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard session of an `/admin` request (set by the admin guard). */
+    adminSession: AdminSession | null;
+  }
+}
+
+function describeStore(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+/**
+ * The operator dashboard under `/admin`: a login form that takes a client key with the `admin`
+ * scope (checked by the hub's ClientKeys) and sets a signed HttpOnly cookie for 8 h; every other
+ * page needs it (browsers are sent to the form, API clients get 401). Per account: token age and
+ * next refresh, quota used today, refreshes, upstream calls by errcode, recent errors, a chart
+ * of calls per minute, and the follower list with "sync now". Nothing secret is ever rendered.
+ */
+export async function adminRoutes(app: FastifyInstance, options: AdminOptions): Promise<void> {
+  const { services, activity } = options;
+  const sessions = new AdminSessions(
+    services.keys,
+    options.signer,
+    services.clock,
+    options.sessionTtlMs ?? 8 * 3600_000,
+  );
+  const links = options.links ?? {};
+  app.decorateRequest('adminSession', null);
+
+  app.get<{ Querystring: { problem?: string } }>('/admin/login', async (request, reply) => {
+    if (await sessions.read(request)) return seeOther(reply, '/admin');
+    const problem = request.query.problem === 'expired' ? 'expired' : undefined;
+    reply.header('cache-control', 'no-store');
+    return sendPage(reply, 200, adminLoginPage({ problem, links }));
+  });
+
+  app.post<{ Body: { key?: unknown } | undefined }>('/admin/login', async (request, reply) => {
+    const presented = typeof request.body?.key === 'string' ? request.body.key : '';
+    const record = presented ? await services.keys.verify(presented.trim()) : null;
+    if (!record || !record.scopes.includes('admin')) {
+      const problem: LoginProblem = record ? 'not-admin' : 'wrong';
+      request.log.warn({ reason: problem }, 'dashboard login refused');
+      if (!wantsHtml(request)) {
+        return reply
+          .code(401)
+          .send({ error: { code: 'WXHUB_ERR_UNAUTHORIZED', message: 'admin key required' } });
+      }
+      return sendPage(reply, 401, adminLoginPage({ problem, links }));
+    }
+    reply.header('set-cookie', sessions.signIn(request, record));
+    return seeOther(reply, '/admin');
+  });
+
+  app.post('/admin/logout', async (request, reply) => {
+    reply.header('set-cookie', sessions.signOut(request));
+    return seeOther(reply, '/admin/login');
+  });
+
+  app.register(async (guarded) => {
+    guarded.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      const session = await sessions.read(request);
+      if (session) {
+        request.adminSession = session;
+        reply.header('cache-control', 'no-store');
+        return;
+      }
+      const hadCookie = (request.headers.cookie ?? '').includes(`${ADMIN_COOKIE}=`);
+      if (hadCookie) reply.header('set-cookie', sessions.signOut(request));
+      if (wantsHtml(request) && request.method === 'GET') {
+        return seeOther(reply, hadCookie ? '/admin/login?problem=expired' : '/admin/login');
+      }
+      return reply.code(401).send({
+        error: { code: 'WXHUB_ERR_UNAUTHORIZED', message: 'log in at /admin/login with an admin key' },
+      });
+    });
+
+    guarded.get('/admin', async (request, reply) => {
+      const accounts = accountList(services);
+      const reports = (
+        await Promise.all(accounts.map((a) => accountReport(services, activity, a.appid)))
+      ).filter((r) => r !== undefined);
+      const followerTotals = new Map<string, number>();
+      if (options.followers) {
+        await Promise.all(
+          accounts.map(async ({ appid }) => {
+            const page = await options.followers!.list(appid, { limit: 1, offset: 0 }).catch(() => null);
+            if (page) followerTotals.set(appid, page.total);
+          }),
+        );
+      }
+      return sendPage(
+        reply,
+        200,
+        overviewPage({
+          reports,
+          followerTotals,
+          session: request.adminSession!,
+          hub: {
+            store: describeStore(services.config.store),
+            database: describeStore(services.config.database),
+          },
+          links,
+        }),
+      );
+    });
+
+    guarded.get<{
+      Params: { appid: string };
+      Querystring: Record<string, string | undefined>;
+    }>('/admin/accounts/:appid', async (request, reply) => {
+      const session = request.adminSession!;
+      const report = await accountReport(services, activity, request.params.appid);
+      if (!report) return sendPage(reply, 404, adminNotFoundPage({ session, links }));
+      const pageNumber = Math.max(
+        1,
+        Math.min(1_000_000, Number.parseInt(request.query.page ?? '1', 10) || 1),
+      );
+      let page: FollowerPage | string | undefined;
+      if (options.followers) {
+        page = await options.followers
+          .list(report.appid, { limit: PAGE_SIZE, offset: (pageNumber - 1) * PAGE_SIZE })
+          .catch((err: unknown) => {
+            request.log.warn({ err: String(err) }, 'follower list failed');
+            return 'database error';
+          });
+      }
+      return sendPage(
+        reply,
+        200,
+        accountPage({
+          report,
+          followers: { page, pageNumber, pageSize: PAGE_SIZE, canSync: Boolean(options.followers?.sync) },
+          session,
+          flash: syncFlash(request.query),
+          links,
+        }),
+      );
+    });
+
+    guarded.post<{ Params: { appid: string }; Body: { _csrf?: unknown } | undefined }>(
+      '/admin/accounts/:appid/followers/sync',
+      async (request, reply) => {
+        const session = request.adminSession!;
+        const { appid } = request.params;
+        if (!sessions.checkCsrf(session, request.body?._csrf)) {
+          return reply
+            .code(403)
+            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
+        }
+        if (!services.config.accounts.some((a) => a.appid === appid)) {
+          return sendPage(reply, 404, adminNotFoundPage({ session, links }));
+        }
+        const base = `/admin/accounts/${encodeURIComponent(appid)}`;
+        if (!options.followers?.sync) return seeOther(reply, `${base}?sync=failed&reason=unavailable`);
+        try {
+          const result = await options.followers.sync(appid);
+          const q = new URLSearchParams({
+            sync: 'ok',
+            total: String(result.total),
+            synced: String(result.synced),
+            removed: String(result.removed),
+          });
+          return seeOther(reply, `${base}?${q.toString()}#followers`);
+        } catch (err) {
+          request.log.warn({ err: String(err), appid }, 'follower sync failed');
+          const reason = (err as { code?: unknown }).code;
+          const q = new URLSearchParams({
+            sync: 'failed',
+            reason: typeof reason === 'string' ? reason : 'error',
+          });
+          return seeOther(reply, `${base}?${q.toString()}#followers`);
+        }
+      },
+    );
+
+    guarded.get('/admin/*', async (request, reply) =>
+      sendPage(reply, 404, adminNotFoundPage({ session: request.adminSession, links })),
+    );
+  });
+}
+
+function syncFlash(query: Record<string, string | undefined>): SyncFlash | undefined {
+  const count = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(v) : 0);
+  if (query.sync === 'ok') {
+    return {
+      ok: true,
+      total: count(query.total),
+      synced: count(query.synced),
+      removed: count(query.removed),
+    };
+  }
+  if (query.sync === 'failed') return { ok: false, message: (query.reason ?? 'error').slice(0, 80) };
+  return undefined;
+}
