@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HubServices } from '../hub/hub-services.js';
 import type { ActivityLog } from './activity/activity-log.js';
 import type { AdminLinks } from './admin/admin-pages.js';
@@ -39,6 +39,21 @@ const PAGE_PATHS =
 /** True when a request URL belongs to the pages rather than the hub's API. */
 export function isWebPath(url: string): boolean {
   return PAGE_PATHS.test(url);
+}
+
+/**
+ * The pages app's `frameworkErrors` (a Fastify constructor option): Fastify's own answer to a
+ * malformed URL (`/admin/%`) or an over-long path parameter echoes the whole URL, query
+ * included, so a key pasted there would come back. Answer 400 naming nothing.
+ */
+export function webFrameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? 400 : 500;
+  reply.code(status).send({
+    error: {
+      code: status === 400 ? 'WXHUB_ERR_INVALID_ARGUMENT' : 'WXHUB_ERR_INTERNAL',
+      message: status === 400 ? 'malformed URL' : 'internal error',
+    },
+  });
 }
 
 const CSP = [
@@ -96,6 +111,28 @@ export async function webRoutes(app: FastifyInstance, options: WebOptions): Prom
         brandHref: '/',
         narrow: true,
         body: html`<h1>${bi('出错了', 'Something went wrong')}</h1><p class="muted">HTTP ${status}</p><p><a class="btn primary" href="/">${bi('返回首页', 'Back to home')}</a></p>`,
+      }),
+    );
+  });
+
+  // Fastify's default 404 echoes the whole URL, query included: a client key or token pasted
+  // there would come back in the body. Name the path only.
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
+    if (!wantsHtml(request)) {
+      return reply.code(404).send({
+        error: { code: 'WXHUB_ERR_NOT_FOUND', message: `no page ${request.method} ${path}` },
+      });
+    }
+    return sendPage(
+      reply,
+      404,
+      page({
+        title: biText('页面不存在', 'Page not found'),
+        brand: html`wxhub`,
+        brandHref: '/',
+        narrow: true,
+        body: html`<h1>${bi('页面不存在', 'Page not found')}</h1><p class="muted">HTTP 404</p><p><a class="btn primary" href="/">${bi('返回首页', 'Back to home')}</a></p>`,
       }),
     );
   });

@@ -23,6 +23,8 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'WXHUB_ERR_INVALID_ARGUMENT',
   FST_ERR_VALIDATION: 'WXHUB_ERR_INVALID_ARGUMENT',
   FST_ERR_BAD_URL: 'WXHUB_ERR_INVALID_ARGUMENT',
+  // find-my-way's 414 for a path parameter over 100 characters (e.g. a junk appid).
+  FST_ERR_MAX_PARAM_LENGTH: 'WXHUB_ERR_INVALID_ARGUMENT',
 };
 
 const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
@@ -57,7 +59,9 @@ export function toWxhubError(err: unknown): WxhubError {
           ? 'send the body as application/json'
           : fastify?.code === 'FST_ERR_BAD_URL'
             ? 'malformed URL'
-            : undefined;
+            : fastify?.code === 'FST_ERR_MAX_PARAM_LENGTH'
+              ? 'a path parameter is too long'
+              : undefined;
     return new WxhubError(mapped, detail);
   }
   return new WxhubError('WXHUB_ERR_INTERNAL');

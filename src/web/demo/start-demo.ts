@@ -18,7 +18,7 @@ import { ActivityLog } from '../activity/activity-log.js';
 import { databaseFollowers } from '../admin/followers-source.js';
 import { httpTicketRedeemer } from '../demo-site/ticket-redeemer.js';
 import { ValueSigner } from '../http/signed-value.js';
-import { isWebPath, webRoutes } from '../web-routes.js';
+import { isWebPath, webFrameworkErrors, webRoutes } from '../web-routes.js';
 import { DEMO_DATABASE, demoConfig, demoFixture } from './demo-config.js';
 import { type DemoKeys, demoKeys, sessionSecret } from './demo-keys.js';
 
@@ -185,6 +185,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     const web = Fastify({
       loggerInstance: logger.child({ component: 'web' }),
       logController: new LogController({ disableRequestLogging: true }),
+      frameworkErrors: webFrameworkErrors,
     });
     await web.register(webRoutes, {
       services: hub.services,
