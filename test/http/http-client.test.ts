@@ -100,3 +100,11 @@ describe('withQuery', () => {
     expect(withQuery('/a', {})).toBe('/a');
   });
 });
+
+describe('withQuery encoding', () => {
+  it('encodes exactly as URLSearchParams does', () => {
+    const query = { a: 'x y', b: "!'()~*-._", c: '中文&=?/#+', d: 0, e: false };
+    const expected = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+    expect(withQuery('/p', query)).toBe(`/p?${expected}`);
+  });
+});
