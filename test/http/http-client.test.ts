@@ -104,7 +104,8 @@ describe('withQuery', () => {
 describe('withQuery encoding', () => {
   it('encodes exactly as URLSearchParams does', () => {
     const query = { a: 'x y', b: "!'()~*-._", c: '中文&=?/#+', d: 0, e: false };
-    const expected = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+    const pairs = Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]);
+    const expected = new URLSearchParams(pairs).toString();
     expect(withQuery('/p', query)).toBe(`/p?${expected}`);
   });
 });
