@@ -8,10 +8,18 @@ export interface HubTokenProviderOptions {
   readonly url: string;
   /** A client key with the `token` scope (and `refresh` for refresh-if-current). */
   readonly key: string;
+  /** Default: an HttpClient with a `HUB_TIMEOUT_MS` timeout. */
   readonly http?: HttpClient;
   /** Stop using a cached credential this long before it expires, ms. Default 60000. */
   readonly expiryMarginMs?: number;
 }
+
+/**
+ * How long a call to the hub may take, ms. Longer than the hub's own worst case for a refresh (four
+ * attempts of its `wechat.timeoutMs`, 5 s by default, plus backoff; or a 20 s wait for another
+ * hub's lease), so a caller never gives up on a refresh the hub is still completing.
+ */
+export const HUB_TIMEOUT_MS = 30_000;
 
 interface Cached {
   readonly value: string;
@@ -43,7 +51,7 @@ export class HubTokenProvider implements TokenProvider {
     this.#base = options.url.replace(/\/+$/, '');
     this.#key = options.key;
     this.#ownsHttp = !options.http;
-    this.#http = options.http ?? new HttpClient();
+    this.#http = options.http ?? new HttpClient({ timeoutMs: HUB_TIMEOUT_MS });
     this.#marginMs = options.expiryMarginMs ?? 60_000;
   }
 

@@ -1,5 +1,6 @@
 import { isWeChatError } from '../errors/index.js';
 import { callWeChat, HttpClient, type Query } from '../http/index.js';
+import { observeUpstream, type UpstreamObserver } from '../http/upstream-event.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import type { TokenMode } from '../tokens/account.js';
@@ -30,6 +31,8 @@ export interface WeChatClientOptions {
   readonly http?: HttpClient;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Told of every call this client makes to WeChat (path, errcode, duration): for metrics. */
+  readonly onUpstream?: UpstreamObserver;
 }
 
 export interface CallOptions {
@@ -64,6 +67,7 @@ export class WeChatClient {
   readonly oauth: OAuthApi;
   readonly jssdk: JssdkApi;
   readonly #http: HttpClient;
+  readonly #onUpstream: UpstreamObserver | undefined;
   readonly #owned: { http: boolean; store?: Store };
 
   constructor(options: WeChatClientOptions) {
@@ -72,6 +76,7 @@ export class WeChatClient {
     this.endpoints = resolveEndpoints(options.endpoints);
     this.#http = options.http ?? new HttpClient();
     this.#owned = { http: !options.http };
+    this.#onUpstream = options.onUpstream;
     const clock = options.clock ?? systemClock;
     if (options.tokens) {
       this.tokens = options.tokens;
@@ -92,7 +97,9 @@ export class WeChatClient {
     }
     const call: ApiCall = (method, path, opts) => this.call(method, path, opts);
     const plain: PlainCall = (method, path, query) =>
-      callWeChat(this.#http, method, this.endpoints.api, path, { query });
+      observeUpstream(this.#onUpstream, this.appid, path, () =>
+        callWeChat(this.#http, method, this.endpoints.api, path, { query }),
+      );
     this.users = new UsersApi(call);
     this.oauth = new OAuthApi(this.appid, options.secret, this.endpoints, plain);
     this.jssdk = new JssdkApi(this.appid, () => this.tokens.getTicket(this.appid, 'jsapi'), clock);
@@ -136,10 +143,12 @@ export class WeChatClient {
     token: string,
     options: CallOptions,
   ): Promise<Record<string, unknown>> {
-    return callWeChat(this.#http, method, this.endpoints.api, path, {
-      query: { ...options.query, access_token: token },
-      json: options.body,
-    });
+    return observeUpstream(this.#onUpstream, this.appid, path, () =>
+      callWeChat(this.#http, method, this.endpoints.api, path, {
+        query: { ...options.query, access_token: token },
+        json: options.body,
+      }),
+    );
   }
 }
 

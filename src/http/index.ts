@@ -7,4 +7,5 @@ export {
   withQuery,
 } from './http-client.js';
 export { pathOf, redactUrl } from './redact.js';
+export { observeUpstream, type UpstreamEvent, type UpstreamObserver } from './upstream-event.js';
 export { callWeChat, throwIfWeChatError } from './wechat-call.js';

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { Agent, type Dispatcher } from 'undici';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
 import { HttpClient } from '../http/index.js';
@@ -83,6 +84,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   try {
     const http = options.http ?? new HttpClient({ timeoutMs: config.wechat.timeoutMs });
     if (!options.http) cleanup.push(() => http.close());
+    // The drop-in proxy streams WeChat's answers (media of any size) through a pool of its own:
+    // the token client's pool caps response bodies, which would cut a large download mid-stream.
+    const proxyDispatcher: Dispatcher =
+      options.http?.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64, pipelining: 1 });
+    if (!options.http) cleanup.push(() => proxyDispatcher.close());
     const store = options.store ?? openStore(config.store, { clock, cwd: options.cwd });
     if (!options.store) cleanup.push(() => store.close());
     const database = options.database ?? openDatabase(config.database, { cwd: options.cwd });
@@ -120,6 +126,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       store,
       database,
       http,
+      proxyDispatcher,
       clock,
       keys: new ClientKeys(database, { clock }),
       standIns: new StandInTokens(ring, clock),

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config/index.js';
 import type { ClientKeyRecord, Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
@@ -23,6 +24,8 @@ export interface HubServices {
   readonly limiter: RateLimiter;
   readonly metrics: HubMetrics;
   readonly http: HttpClient;
+  /** Where the drop-in proxy sends WeChat calls: no response size cap, it streams media. */
+  readonly proxyDispatcher: Dispatcher;
   readonly clock: Clock;
   /** Bounds each readiness probe of the store and database, ms. */
   readonly readyTimeoutMs: number;

@@ -77,6 +77,7 @@ async function build(services: HubServices, logger: Logger): Promise<OAuthContex
           http: services.http,
           clock: services.clock,
           endpoints: { api: config.wechat.apiBase, open: config.wechat.openBase },
+          onUpstream: (event) => services.manager.reportUpstream(event),
         });
         clients.set(appid, client);
       }

@@ -127,6 +127,21 @@ describe('WeChatClient token handling', () => {
     expect(await sim.calls(account.appid, '/cgi-bin/user/info')).toBe(2);
   });
 
+  it('tells onUpstream of every WeChat call, failures included', async () => {
+    const account = await sim.account();
+    const user = await sim.user(account.appid);
+    const events: { appid: string; path: string; errcode: number }[] = [];
+    const c = client(account.appid, account.secret, { onUpstream: (e) => events.push(e) });
+    await c.users.get(user.openid);
+    await c.users.get('oMissing').catch(() => undefined);
+    await c.oauth.check('bad-web-token', user.openid).catch(() => undefined);
+    expect(events.map(({ appid, path, errcode }) => ({ appid, path, errcode }))).toEqual([
+      { appid: account.appid, path: '/cgi-bin/user/info', errcode: 0 },
+      { appid: account.appid, path: '/cgi-bin/user/info', errcode: 40003 },
+      { appid: account.appid, path: '/sns/auth', errcode: 40001 },
+    ]);
+  });
+
   it('call() reaches any endpoint with the token put in', async () => {
     const account = await sim.account();
     const c = client(account.appid, account.secret);

@@ -104,6 +104,10 @@ describe('the demo site on the real login flow', () => {
     expect(wang).toContain('<span class="nickname">王芳</span>');
     expect(wang).toMatch(/src="http:\/\/127\.0\.0\.1:\d+\/mmopen\/[\w-]+\/46"/);
     expect(rows.filter((r) => r.includes('no profile captured'))).toHaveLength(rows.length - 1);
+    // The login flow's own WeChat calls reach the dashboard, not only the token engine's.
+    for (const path of ['/sns/oauth2/access_token', '/sns/userinfo', '/cgi-bin/user/info']) {
+      expect(page.body, path).toContain(path);
+    }
   });
 
   it('Deny comes back as wxhub_error=access_denied: a friendly page, no session', async () => {

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { type Dispatcher, request as undiciRequest } from 'undici';
 
@@ -12,7 +13,8 @@ export interface UpstreamRequest {
   readonly dispatcher: Dispatcher;
   /** Headers timeout and idle body timeout, ms. */
   readonly timeoutMs: number;
-  readonly signal: AbortSignal;
+  /** Emits `abort` (or is an aborted AbortSignal) when the caller went away. */
+  readonly signal: AbortSignal | EventEmitter;
   /** JSON-like bodies above this are refused (they are buffered to find the errcode). */
   readonly maxJsonBytes: number;
 }
@@ -91,7 +93,11 @@ export async function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAns
   return { kind: 'buffered', status: res.statusCode, headers: passed, body, errcode: errcodeOf(body) };
 }
 
+/** `"errcode"` as bytes: a success body without it (user/info…) is not parsed at all. */
+const ERRCODE = Buffer.from('"errcode"');
+
 function errcodeOf(body: Buffer): number | undefined {
+  if (body.indexOf(ERRCODE) === -1) return undefined;
   const text = body.toString('utf8').trim();
   if (!text.startsWith('{')) return undefined;
   try {

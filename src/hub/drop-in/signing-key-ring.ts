@@ -61,6 +61,11 @@ export class SigningKeyRing {
     return this.#keys[0]!;
   }
 
+  /** True while `key` (an object this ring handed out) is still one of its keys; a reload makes new ones. */
+  holds(key: SigningKey): boolean {
+    return this.#keys.includes(key);
+  }
+
   /** The key with this kid, re-reading the database (throttled) when none is known. */
   async find(kid: Buffer): Promise<SigningKey | undefined> {
     const known = this.#keys.find((k) => k.kid.equals(kid));

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../util/clock.js';
-import type { SigningKeyRing } from './signing-key-ring.js';
+import type { SigningKey, SigningKeyRing } from './signing-key-ring.js';
 
 /** What a valid stand-in token says. */
 export interface StandInClaims {
@@ -20,6 +20,8 @@ const MAC_BYTES = 32;
 const NONCE_BYTES = 32;
 /** version(1) kid(8) issuedAt(4) nonce(32) keyIdLen(1) appidLen(1) mac(32), before the strings. */
 const FIXED_BYTES = 1 + 8 + 4 + NONCE_BYTES + 1 + 1 + MAC_BYTES;
+/** Verified stand-ins remembered per hub; past this the memory is dropped and refilled. */
+const MAX_VERIFIED = 10_000;
 
 /**
  * The drop-in `/cgi-bin/token` hands out stand-ins, never WeChat's token: a base64url string
@@ -31,6 +33,14 @@ const FIXED_BYTES = 1 + 8 + 4 + NONCE_BYTES + 1 + 1 + MAC_BYTES;
  * Layout: `01 | kid(8) | issuedAt u32 BE | nonce(32) | keyIdLen | keyId | appidLen | appid | mac(32)`.
  */
 export class StandInTokens {
+  /**
+   * Stand-ins already verified, with the key that verified them: legacy code sends the same one
+   * for up to 7200 s, and an HMAC per proxied call was its largest cost. A hit counts only while
+   * the ring still holds that key object (a reload or a removed key means verifying again), and
+   * the age is checked on every call.
+   */
+  readonly #verified = new Map<string, { readonly claims: StandInClaims; readonly key: SigningKey }>();
+
   constructor(
     private readonly ring: SigningKeyRing,
     private readonly clock: Clock,
@@ -57,6 +67,9 @@ export class StandInTokens {
 
   /** The claims of a stand-in this fleet signed and younger than 7200 s, or null. */
   async verify(token: string): Promise<StandInClaims | null> {
+    const hit = this.#verified.get(token);
+    if (hit !== undefined && this.ring.holds(hit.key))
+      return this.#live(hit.claims.issuedAt) ? hit.claims : null;
     if (token.length < 100 || token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) return null;
     const bytes = Buffer.from(token, 'base64url');
     // Non-canonical base64url (stray trailing bits) would be a second spelling of one token.
@@ -70,10 +83,18 @@ export class StandInTokens {
     const key = await this.ring.find(body.subarray(1, 9));
     if (!key || !timingSafeEqual(mac(key.secret, body), bytes.subarray(body.length))) return null;
     const issuedAt = body.readUInt32BE(9);
-    const now = this.clock.now() / 1000;
-    if (now - issuedAt >= STAND_IN_LIFETIME_SECONDS || issuedAt - now > FUTURE_SKEW_SECONDS) return null;
+    if (!this.#live(issuedAt)) return null;
     const keyId = body.subarray(appidAt - keyIdLen, appidAt).toString('utf8');
-    return { appid: body.subarray(appidAt + 1).toString('utf8'), issuedAt, keyId: keyId || null };
+    const claims = { appid: body.subarray(appidAt + 1).toString('utf8'), issuedAt, keyId: keyId || null };
+    if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
+    this.#verified.set(token, { claims, key });
+    return claims;
+  }
+
+  /** Younger than 7200 s, and not from further in the future than hubs' clocks may disagree. */
+  #live(issuedAt: number): boolean {
+    const now = this.clock.now() / 1000;
+    return now - issuedAt < STAND_IN_LIFETIME_SECONDS && issuedAt - now <= FUTURE_SKEW_SECONDS;
   }
 }
 

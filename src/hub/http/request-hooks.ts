@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { redactUrl } from '../../http/index.js';
 
 /**
@@ -8,18 +8,33 @@ import { redactUrl } from '../../http/index.js';
  */
 export function installRequestHooks(app: FastifyInstance): void {
   app.decorateRequest('clientKey', null);
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: this runs once per request, and a promise per request is
+  // measurable on the token route (bench/hub-throughput.ts).
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;
     app.hub.metrics.request(route, request.method, reply.statusCode, ms / 1000);
-    request.log.info(
-      {
-        req: { method: request.method, url: redactUrl(request.url), route, remoteAddress: request.ip },
-        res: { statusCode: reply.statusCode },
-        key: request.clientKey?.id,
-        responseTime: Math.round(ms * 10) / 10,
-      },
-      'request completed',
-    );
+    if (infoEnabled(request.log)) {
+      const url = request.url;
+      // Fastify's `req` serializer keeps only method and url of `req` (it dropped route and IP
+      // when they were inside it), and the logger censors a field named `key` (hub-logger.ts).
+      request.log.info(
+        {
+          req: { method: request.method, url: url.includes('?') || url.includes('&') ? redactUrl(url) : url },
+          route,
+          remoteAddress: request.ip,
+          res: { statusCode: reply.statusCode },
+          keyId: request.clientKey?.id,
+          responseTime: Math.round(ms * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
   });
+}
+
+/** pino's isLevelEnabled (any other logger: assume yes), so a hub at `warn` builds no log object. */
+function infoEnabled(log: FastifyBaseLogger): boolean {
+  return (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? true;
 }

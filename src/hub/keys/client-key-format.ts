@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * A client key: `wxk_<id>_<secret>`, where `id` is 16 hex characters (the public part, the
@@ -14,8 +14,8 @@ const KEY = /^wxk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 /** A fresh key: the full string (shown once) and its parts. */
 export function generateClientKey(): ParsedClientKey & { readonly key: string } {
-  const id = randomBytes(8).toString('hex');
-  const secret = randomBytes(32).toString('base64url');
+  const id = crypto.randomBytes(8).toString('hex');
+  const secret = crypto.randomBytes(32).toString('base64url');
   return { id, secret, key: `wxk_${id}_${secret}` };
 }
 
@@ -30,7 +30,12 @@ export function looksLikeClientKey(value: string): boolean {
   return value.startsWith('wxk_');
 }
 
+/** `crypto.hash` (Node 20.12+): a one-shot digest, a third of `createHash()`'s cost per request. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 /** What the database keeps: SHA-256 of the secret part (high-entropy input, so a fast hash). */
 export function hashKeySecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return oneShotHash
+    ? oneShotHash('sha256', secret, 'hex')
+    : crypto.createHash('sha256').update(secret).digest('hex');
 }

@@ -1,0 +1,307 @@
+/**
+ * What the drop-in proxy adds to a WeChat call: `GET /cgi-bin/user/info` straight to the
+ * simulator with the real token, against the same call through `wxhub serve`'s proxy with a
+ * stand-in token (verify the stand-in, put the real token in, forward, read the errcode, relay),
+ * 50 concurrent callers, both ways in the same run, rounds alternating the order.
+ *
+ * Two load shapes, because on a small machine they answer different questions:
+ * - `paced`: every caller sends one request each `concurrency / rate` seconds (default 1,000
+ *   req/s in all), far below either path's capacity, so latency is service time and the
+ *   difference is the proxy's own cost: the figure the ≤ 1 ms p99 target is about;
+ * - `saturated`: closed loop, each caller sends its next request when the last one is answered,
+ *   as fast as it goes: req/s both ways. The hub, the simulator and this load generator then
+ *   share the same cores, so latency there is mostly queueing (Little's law) and says how much
+ *   CPU the extra hop takes, not how long it waits.
+ *
+ *   node --import tsx bench/proxy-overhead.ts [--concurrency 50] [--seconds 5] [--rounds 3]
+ *                                              [--warmup 1] [--rate 1000] [--log-level info]
+ *
+ * Prints a table and writes bench/results/proxy-overhead.json. Target: p99 added ≤ 1 ms (paced).
+ */
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Pool, request } from 'undici';
+import { startHubServer } from './lib/hub-server.js';
+import {
+  type ChildServer,
+  type LoadResult,
+  median,
+  printTable,
+  processCpuSeconds,
+  round,
+  runLoad,
+  type Summary,
+  summarize,
+  writeResults,
+} from './lib/index.js';
+import { callsOf, startSimChild } from './lib/sim-control.js';
+
+const APPID = 'wxproxybench00001';
+const SECRET = 'proxybenchsecret0000000000000001';
+
+/**
+ * `concurrency` callers, each sending one request every `concurrency / rate` seconds on its own
+ * keep-alive connection (phases spread evenly), for `durationMs`. Latency is measured from the
+ * send; `maxLateMs` says how late the latest send was against its schedule (a path that cannot
+ * keep up would show here rather than hide: no coordinated omission goes unnoticed).
+ */
+async function runPaced(
+  origin: string,
+  path: string,
+  concurrency: number,
+  rate: number,
+  durationMs: number,
+): Promise<LoadResult & { maxLateMs: number }> {
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const intervalMs = (concurrency * 1000) / rate;
+  const latencies = new Float64Array(Math.ceil((rate * durationMs) / 1000) + concurrency * 2);
+  const statuses: Record<string, number> = {};
+  let completed = 0;
+  let errors = 0;
+  let maxLateMs = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  async function caller(index: number): Promise<void> {
+    let due = started + (index / concurrency) * intervalMs;
+    while (due < end) {
+      // Timers may fire up to a millisecond early: wait until the request is really due.
+      for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)));
+      }
+      const sentAt = performance.now();
+      maxLateMs = Math.max(maxLateMs, sentAt - due);
+      try {
+        const res = await pool.request({ method: 'GET', path });
+        await res.body.dump({ limit: Number.POSITIVE_INFINITY });
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode !== 200) errors++;
+      } catch {
+        errors++;
+        statuses.error = (statuses.error ?? 0) + 1;
+      }
+      if (completed < latencies.length) latencies[completed++] = performance.now() - sentAt;
+      due += intervalMs;
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: concurrency }, (_, i) => caller(i)));
+  } finally {
+    await pool.close();
+  }
+  return {
+    requests: completed,
+    errors,
+    durationMs: performance.now() - started,
+    latenciesMs: latencies.subarray(0, completed),
+    statuses,
+    maxLateMs,
+  };
+}
+
+/**
+ * The hub's own view of its proxied calls, from its latency histogram on /metrics: how many of
+ * the `/cgi-bin/*` requests it answered within each bucket bound (seconds → count). Subtracting
+ * two snapshots gives one run's share served within 1 ms, 5 ms... as measured inside the hub
+ * (the upstream wait included, the load generator's and the kernel's queues excluded).
+ */
+async function proxyBuckets(hubUrl: string): Promise<Map<string, number>> {
+  const text = await (await request(`${hubUrl}/metrics`)).body.text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (
+      !line.startsWith('wxhub_http_request_duration_seconds_bucket{') ||
+      !line.includes('route="/cgi-bin/*"')
+    )
+      continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le) counts.set(le, (counts.get(le) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+type Run = Summary & {
+  hubCpuUsPerRequest: number | undefined;
+  maxLateMs: number | undefined;
+  /** Share of the run's calls the hub itself answered within 1 ms / 5 ms (via hub only). */
+  hubWithin1Ms?: number;
+  hubWithin5Ms?: number;
+};
+
+/** The median of the defined shares, as a percentage string; undefined when none. */
+function percent(values: (number | undefined)[]): string | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length ? `${round(median(defined) * 100, 1)} %` : undefined;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      concurrency: { type: 'string', default: '50' },
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
+      rate: { type: 'string', default: '1000' },
+      requests: { type: 'string', default: '1000000' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const concurrency = Number(values.concurrency);
+  const durationMs = Number(values.seconds) * 1000;
+  const rounds = Number(values.rounds);
+  const warmupMs = Number(values.warmup) * 1000;
+  const rate = Number(values.rate);
+  const maxRequests = Number(values.requests);
+  const logLevel = values['log-level']!;
+
+  const servers: ChildServer[] = [];
+  try {
+    const { server: simServer, control } = await startSimChild();
+    servers.push(simServer);
+    await control.createAccount({ appid: APPID, secret: SECRET });
+    const { openid } = await control.addUser(APPID, { nickname: '代理 Bench' });
+    const hub = await startHubServer({
+      simUrl: simServer.url,
+      appid: APPID,
+      secret: SECRET,
+      logLevel,
+      scopes: ['token', 'proxy'],
+    });
+    servers.push(hub);
+
+    // The real token (the hub's, so no second fetch rotates it) and a stand-in for the proxy.
+    const real = (await (
+      await request(`${hub.url}/v1/accounts/${APPID}/access-token`, {
+        headers: { authorization: `Bearer ${hub.key}` },
+      })
+    ).body.json()) as { access_token: string };
+    const standIn = (await (
+      await request(`${hub.url}/cgi-bin/token?grant_type=client_credential&appid=${APPID}&secret=${hub.key}`)
+    ).body.json()) as { access_token: string };
+    const query = `openid=${openid}&lang=zh_CN`;
+    const targets = [
+      {
+        name: 'direct',
+        origin: simServer.url,
+        path: `/cgi-bin/user/info?access_token=${real.access_token}&${query}`,
+      },
+      {
+        name: 'via hub',
+        origin: hub.url,
+        path: `/cgi-bin/user/info?access_token=${standIn.access_token}&${query}`,
+      },
+    ];
+    for (const target of targets) {
+      const res = await request(`${target.origin}${target.path}`);
+      const text = await res.body.text();
+      if (res.statusCode !== 200 || !text.includes(openid))
+        throw new Error(`${target.name}: ${res.statusCode} ${text}`);
+    }
+
+    const shapes = ['paced', 'saturated'] as const;
+    const load = (shape: (typeof shapes)[number], origin: string, path: string, ms: number) =>
+      shape === 'paced'
+        ? runPaced(origin, path, concurrency, rate, ms)
+        : runLoad({
+            origin,
+            request: { path },
+            concurrency,
+            durationMs: ms,
+            maxRequests,
+            ok: (s) => s === 200,
+          });
+
+    const loadBefore = loadavg().map((v) => round(v, 2));
+    process.stdout.write(
+      `GET /cgi-bin/user/info, ${concurrency} concurrent: paced at ${rate.toLocaleString('en-US')} req/s, then saturated; ${rounds} round(s) of ${durationMs / 1000} s, ${warmupMs / 1000} s warm-up, hub logging ${logLevel}\n`,
+    );
+    const runs: Record<string, Record<string, Run[]>> = {};
+    for (const shape of shapes) {
+      runs[shape] = { direct: [], 'via hub': [] };
+      for (let roundNo = 1; roundNo <= rounds; roundNo++) {
+        for (const target of roundNo % 2 ? targets : [...targets].reverse()) {
+          await load(shape, target.origin, target.path, warmupMs);
+          const cpuBefore = processCpuSeconds(hub.child.pid);
+          const bucketsBefore = target.name === 'via hub' ? await proxyBuckets(hub.url) : undefined;
+          const result = await load(shape, target.origin, target.path, durationMs);
+          const summary = summarize(result);
+          const maxLateMs = 'maxLateMs' in result ? round(result.maxLateMs as number, 1) : undefined;
+          const cpuAfter = processCpuSeconds(hub.child.pid);
+          if (summary.errors) throw new Error(`${shape} ${target.name}: ${summary.errors} errors`);
+          const hubCpu =
+            target.name === 'via hub' && cpuBefore !== undefined && cpuAfter !== undefined
+              ? round(((cpuAfter - cpuBefore) * 1e6) / summary.requests, 1)
+              : undefined;
+          const within: { hubWithin1Ms?: number; hubWithin5Ms?: number } = {};
+          if (bucketsBefore) {
+            const after = await proxyBuckets(hub.url);
+            const delta = (le: string) => (after.get(le) ?? 0) - (bucketsBefore.get(le) ?? 0);
+            const total = delta('+Inf');
+            if (total > 0) {
+              within.hubWithin1Ms = round(delta('0.001') / total, 4);
+              within.hubWithin5Ms = round(delta('0.005') / total, 4);
+            }
+          }
+          runs[shape]![target.name]!.push({ ...summary, hubCpuUsPerRequest: hubCpu, maxLateMs, ...within });
+          process.stdout.write(
+            `  ${shape} round ${roundNo} ${target.name}: ${summary.rps.toLocaleString('en-US')} req/s, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms${maxLateMs === undefined ? '' : `, latest send ${maxLateMs} ms behind schedule`}\n`,
+          );
+        }
+      }
+    }
+    const stats = await control.stats();
+    const fetches = callsOf(stats, APPID, '/cgi-bin/token');
+    if (fetches !== 1) throw new Error(`expected one upstream token fetch, saw ${fetches}`);
+
+    const rows = shapes.flatMap((shape) => {
+      const direct = runs[shape]!.direct!;
+      const directP50 = median(direct.map((s) => s.p50Ms));
+      const directP99 = median(direct.map((s) => s.p99Ms));
+      return targets.map((target) => {
+        const list = runs[shape]![target.name]!;
+        const p50 = median(list.map((s) => s.p50Ms));
+        const p99 = median(list.map((s) => s.p99Ms));
+        const cpu = list.map((s) => s.hubCpuUsPerRequest).filter((v): v is number => v !== undefined);
+        return {
+          load: shape,
+          path: target.name,
+          'req/s': round(median(list.map((s) => s.rps)), 0),
+          'p50 ms': round(p50, 3),
+          'p99 ms': round(p99, 3),
+          'added p50 ms': target.name === 'direct' ? undefined : round(p50 - directP50, 3),
+          'added p99 ms': target.name === 'direct' ? undefined : round(p99 - directP99, 3),
+          'hub CPU µs/req': cpu.length ? round(median(cpu), 1) : undefined,
+          'in hub ≤ 1 ms': percent(list.map((s) => s.hubWithin1Ms)),
+        };
+      });
+    });
+    process.stdout.write('\n');
+    printTable(rows);
+    const paced = rows.find((r) => r.load === 'paced' && r.path === 'via hub')!;
+    const saturated = rows.filter((r) => r.load === 'saturated');
+    const throughputRatio = round(saturated[1]!['req/s'] / saturated[0]!['req/s'], 2);
+    process.stdout.write(
+      `\npaced: the proxy adds ${paced['added p50 ms']} ms at p50 and ${paced['added p99 ms']} ms at p99 (target <= 1 ms p99)\nsaturated: via hub / direct = ${throughputRatio} by req/s\n`,
+    );
+    const file = await writeResults('proxy-overhead', {
+      loadAverage: { before: loadBefore, after: loadavg().map((v) => round(v, 2)) },
+      endpoint: 'GET /cgi-bin/user/info',
+      settings: { concurrency, durationMs, rounds, warmupMs, rate, logLevel },
+      addedP50Ms: paced['added p50 ms'],
+      addedP99Ms: paced['added p99 ms'],
+      saturatedThroughputRatio: throughputRatio,
+      target: { addedP99Ms: 1 },
+      upstreamTokenFetches: fetches,
+      summary: rows,
+      runs,
+    });
+    process.stdout.write(`results: ${file}\n`);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`proxy-overhead: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
