@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { WxhubError } from '../errors/index.js';
 import { pathOf, redactUrl } from './redact.js';
 
