@@ -10,7 +10,8 @@ export interface RefreshPlan {
   needsRefresh(record: CredentialRecord | null): boolean;
   /**
    * Fetches the replacement; called only by the lease holder. `keepLease` renews the lease and
-   * must be awaited before each upstream attempt, so a slow retry loop does not lose it.
+   * must be awaited before each upstream attempt, so a slow retry loop does not lose it (the first
+   * call costs nothing: the lease was just taken).
    */
   fetch(current: CredentialRecord | null, keepLease: () => Promise<void>): Promise<CredentialInput>;
 }
@@ -103,7 +104,13 @@ export class Refresher {
     // Someone may have written between our read and our lease: look again before spending quota.
     const current = await this.#store.getCredential(plan.key);
     if (!plan.needsRefresh(current)) return { record: current as CredentialRecord, fetched: false };
+    // Taken a moment ago (only the re-check above came between): the first attempt needs no renewal.
+    let justTaken = true;
     const keepLease = async () => {
+      if (justTaken) {
+        justTaken = false;
+        return;
+      }
       if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) throw new LeaseLost();
     };
     const next = await plan.fetch(current, keepLease);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isWeChatError, isWxhubError, WxhubError } from '../errors/index.js';
 import { HttpClient } from '../http/index.js';
+import { observeUpstream, type UpstreamEvent, type UpstreamObserver } from '../http/upstream-event.js';
 import type { CredentialInput, CredentialRecord, Store } from '../store/store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
@@ -8,6 +9,7 @@ import { errAction, TOKEN_INVALID_ERRCODES } from '../wechat/errcodes.js';
 import { type Endpoints, PATHS, WECHAT_ENDPOINTS } from '../wechat/paths.js';
 import { type Account, type AccountSpec, resolveAccount } from './account.js';
 import { ChangeFeed } from './change-feed.js';
+import { DueQueue } from './due-queue.js';
 import {
   type Fetched,
   fetchClassicToken,
@@ -36,15 +38,6 @@ export interface RefreshEvent {
   readonly error?: string;
 }
 
-/** Emitted as `upstream` for every call this process made to WeChat. */
-export interface UpstreamEvent {
-  readonly appid: string;
-  readonly path: string;
-  /** 0 on success; WeChat's errcode; or -2 for a transport failure (no WeChat answer). */
-  readonly errcode: number;
-  readonly durationMs: number;
-}
-
 export interface TokenManagerOptions {
   readonly store: Store;
   readonly accounts: readonly AccountSpec[];
@@ -67,6 +60,12 @@ export interface TokenManagerOptions {
   readonly retryAfterFailureMs?: number;
   readonly leaseTtlMs?: number;
   readonly waitTimeoutMs?: number;
+  /**
+   * Refreshes (and first fetches) one proactive pass runs at once. Default 64: a burst of due
+   * credentials (many accounts fetched together) never opens more than this many upstream calls,
+   * leaving the HTTP pool's other connections to business calls.
+   */
+  readonly refreshConcurrency?: number;
 }
 
 /** The state of one account, for dashboards and metrics. */
@@ -84,6 +83,8 @@ export interface AccountStatus {
 
 /** This process's copy of a credential, with the instants that decide the hot path precomputed. */
 interface CacheEntry {
+  readonly kind: CredentialKind;
+  readonly appid: string;
   readonly record: CredentialRecord;
   /** The same answer for every caller, allocated once: a warm read costs a map lookup. */
   readonly promise: Promise<CredentialRecord>;
@@ -97,6 +98,8 @@ interface CacheEntry {
 }
 
 const RETRYABLE = new Set(['WXHUB_ERR_TRANSPORT', 'WXHUB_ERR_TIMEOUT', 'WXHUB_ERR_UPSTREAM_BODY']);
+/** A due credential the pass could not replace (failed, waiting, raced) is looked at again after this, ms. */
+const RECHECK_MS = 1000;
 
 /**
  * The credential engine: hands out access_tokens and JS-SDK tickets for a set of accounts,
@@ -126,6 +129,14 @@ export class TokenManager extends EventEmitter {
   };
   /** Background refreshes in flight, by key; a pass of tick() waits for them. */
   readonly #background = new Map<string, Promise<void>>();
+  /** Every cached credential, by its refresh point: a pass pops what is due instead of scanning all. */
+  readonly #due = new DueQueue<CacheEntry>();
+  /** Accounts with no access_token in the cache yet: a pass fetches them. */
+  readonly #unwarmed = new Set<string>();
+  readonly #refreshConcurrency: number;
+  /** The proactive pass running, and the one queued behind it for callers who arrived meanwhile. */
+  #pass: Promise<void> | undefined;
+  #nextPass: Promise<void> | undefined;
   readonly #nextAttemptAt = new Map<string, number>();
   readonly #disabledUntil = new Map<string, number>();
   readonly #lastError = new Map<string, { at: number; message: string; errcode?: number }>();
@@ -136,11 +147,16 @@ export class TokenManager extends EventEmitter {
   readonly #retryAfterFailureMs: number;
   /** This process's place in the proactive-refresh spread, fixed at start. */
   readonly #jitterShare = Math.random();
+  readonly #report: UpstreamObserver = (event) => this.reportUpstream(event);
   #timer: NodeJS.Timeout | undefined;
   #ready: Promise<void>;
 
   constructor(options: TokenManagerOptions) {
     super();
+    this.#refreshConcurrency = options.refreshConcurrency ?? 64;
+    if (!Number.isInteger(this.#refreshConcurrency) || this.#refreshConcurrency < 1) {
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'refreshConcurrency must be a positive integer');
+    }
     for (const spec of options.accounts) this.addAccount(spec);
     this.#store = options.store;
     this.#ownsHttp = !options.http;
@@ -178,6 +194,7 @@ export class TokenManager extends EventEmitter {
   addAccount(spec: AccountSpec): void {
     const account = resolveAccount(spec);
     this.#accounts.set(account.appid, account);
+    if (!this.#cache.access_token.has(account.appid)) this.#unwarmed.add(account.appid);
   }
 
   /** The appids this engine manages. */
@@ -223,6 +240,14 @@ export class TokenManager extends EventEmitter {
     return this.#refreshIfCurrent(type, appid, staleTicket);
   }
 
+  /**
+   * Publishes a WeChat call made elsewhere in this process (the hub's proxy, the login flow) as an
+   * `upstream` event, so metrics and dashboards see every call in one stream.
+   */
+  reportUpstream(event: UpstreamEvent): void {
+    this.emit('upstream', event);
+  }
+
   /** Upstream token fetches the fleet made today for an account (its quota use). */
   quotaUsed(appid: string, counter: QuotaCounter = 'token'): Promise<number> {
     return this.#quota.used(appid, counter);
@@ -257,22 +282,25 @@ export class TokenManager extends EventEmitter {
 
   /**
    * One proactive pass: fetches missing access_tokens and renews every credential past its
-   * refresh point. Exposed so tests drive it after moving a virtual clock.
+   * refresh point, at most `refreshConcurrency` at once. Exposed so tests drive it after moving a
+   * virtual clock. Resolves once everything due when it was called is done; a call made while a
+   * pass runs gets the pass that starts after it.
    */
-  async tick(): Promise<void> {
-    const now = this.#clock.now();
-    const due: Promise<void>[] = [];
-    for (const appid of this.#accounts.keys()) {
-      if (!this.#cache.access_token.has(appid)) due.push(this.#warm(appid));
+  tick(): Promise<void> {
+    if (this.#pass) {
+      this.#nextPass ??= this.#pass
+        .catch(() => undefined)
+        .then(() => {
+          this.#nextPass = undefined;
+          return this.tick();
+        });
+      return this.#nextPass;
     }
-    for (const kind of KINDS) {
-      for (const [appid, entry] of this.#cache[kind]) {
-        const account = this.#accounts.get(appid);
-        if (account && now >= entry.refreshAt)
-          due.push(this.#refreshInBackground(kind, account, entry.record));
-      }
-    }
-    await Promise.all(due);
+    const pass = this.#runPass().finally(() => {
+      this.#pass = undefined;
+    });
+    this.#pass = pass;
+    return pass;
   }
 
   /** Resolves once the store's change feed is subscribed (tests wait on it). */
@@ -285,6 +313,42 @@ export class TokenManager extends EventEmitter {
     this.#timer = undefined;
     this.#changes.close();
     if (this.#ownsHttp) await this.#http.close();
+  }
+
+  /**
+   * Workers take due credentials first, in refresh-point order, then accounts never fetched, until
+   * neither is left. What falls due while a long pass runs (many fetches over a slow network) is
+   * taken by the same pass; accounts that keep failing to fetch cannot hold up those refreshes.
+   */
+  async #runPass(): Promise<void> {
+    const missing = [...this.#unwarmed];
+    if (missing.length === 0 && !this.#due.hasDue(this.#clock.now())) return;
+    let next = 0;
+    const work = async (): Promise<void> => {
+      for (;;) {
+        const entry = this.#due.popDue(this.#clock.now());
+        if (entry !== undefined) await this.#renew(entry);
+        else if (next < missing.length) {
+          const appid = missing[next++] as string;
+          if (this.#unwarmed.has(appid)) await this.#warm(appid);
+        } else return;
+      }
+    };
+    await Promise.all(Array.from({ length: this.#refreshConcurrency }, work));
+  }
+
+  /** A due credential: refreshed, or queued again if it is still the cached one afterwards. */
+  async #renew(entry: CacheEntry): Promise<void> {
+    const cache = this.#cache[entry.kind];
+    // Replaced since it was queued (a refresh, another process's write): its successor is queued.
+    if (cache.get(entry.appid) !== entry) return;
+    const account = this.#accounts.get(entry.appid);
+    if (!account) return;
+    await this.#refreshInBackground(entry.kind, account, entry.record);
+    if (cache.get(entry.appid) !== entry) return;
+    // Failed (retry after retryAfterFailureMs), disabled, or the store kept an older record: later.
+    const retryAt = this.#nextAttemptAt.get(tokenKey(entry.kind, entry.appid)) ?? 0;
+    this.#due.push(Math.max(retryAt, this.#clock.now() + RECHECK_MS), entry);
   }
 
   // --- reading ---------------------------------------------------------------------------------
@@ -341,21 +405,34 @@ export class TokenManager extends EventEmitter {
   #remember(kind: CredentialKind, appid: string, record: CredentialRecord): void {
     const cache = this.#cache[kind];
     const cached = cache.get(appid);
-    if (cached && isOlder(record, cached.record) && this.#usable(cached.record)) return;
-    if (cached && cached.record.version === record.version && cached.record.value === record.value) {
+    // The same credential may come back under another version: a store that lost its records (a
+    // Redis restart) numbers the written-back copy from 1 again. Follow the store's version then,
+    // or a proactive refresh, which checks the version it saw, never fetches.
+    const same = cached?.record.value === record.value && cached.record.fetchedAt === record.fetchedAt;
+    if (!same && cached && isOlder(record, cached.record) && this.#usable(cached.record)) return;
+    if (same && cached.record.version === record.version) {
       cached.quietUntil = Math.min(cached.refreshAt, this.#clock.now() + this.#revalidateMs);
       return;
     }
     const account = this.#accounts.get(appid);
     const refreshAt = account ? this.#refreshAt(account, record) : record.expiresAt;
-    cache.set(appid, {
+    const entry: CacheEntry = {
+      kind,
+      // The account's own string: `appid` may be a slice of a change-feed key, which would keep
+      // the whole key alive for as long as the entry.
+      appid: account?.appid ?? appid,
       record,
       promise: Promise.resolve(record),
       valuePromise: Promise.resolve(record.value),
       serveUntil: record.expiresAt - this.#expiryMarginMs,
       refreshAt,
       quietUntil: Math.min(refreshAt, this.#clock.now() + this.#revalidateMs),
-    });
+    };
+    cache.set(appid, entry);
+    // A credential born past its refresh point waits RECHECK_MS, as it waited for the next pass
+    // before: a pass never refreshes one credential over and over.
+    this.#due.push(Math.max(refreshAt, this.#clock.now() + RECHECK_MS), entry);
+    if (kind === 'access_token') this.#unwarmed.delete(appid);
   }
 
   // --- refreshing ------------------------------------------------------------------------------
@@ -487,22 +564,8 @@ export class TokenManager extends EventEmitter {
     }
   }
 
-  async #upstream<T>(appid: string, path: string, call: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    let errcode = 0;
-    try {
-      return await call();
-    } catch (err) {
-      errcode = isWeChatError(err) ? err.errcode : -2;
-      throw err;
-    } finally {
-      this.emit('upstream', {
-        appid,
-        path,
-        errcode,
-        durationMs: performance.now() - t0,
-      } satisfies UpstreamEvent);
-    }
+  #upstream<T>(appid: string, path: string, call: () => Promise<T>): Promise<T> {
+    return observeUpstream(this.#report, appid, path, call);
   }
 
   async #withRetry(
@@ -611,7 +674,7 @@ export class TokenManager extends EventEmitter {
   }
 }
 
-const KINDS: readonly CredentialKind[] = ['access_token', 'jsapi', 'wx_card'];
+export type { UpstreamEvent };
 
 export function tokenKey(kind: CredentialKind, appid: string): string {
   return kind === 'access_token' ? `token:${appid}` : `ticket:${kind}:${appid}`;
