@@ -5,6 +5,7 @@ import { WxhubError } from '../errors/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { CredentialListeners } from './credential-listeners.js';
 import type { Migration } from './migrations.js';
+import { retryWhileBusy } from './sqlite-busy.js';
 import { migrateSqlite, SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
 import { storeUnavailable } from './store-error.js';
@@ -357,18 +358,4 @@ function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
       sql.sweepOnce.run(now);
     }),
   };
-}
-
-/** Runs `fn` again while SQLite answers SQLITE_BUSY (switching to WAL needs a moment alone). */
-function retryWhileBusy<T>(budgetMs: number, fn: () => T): T {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() >= deadline) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
-  }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { retryWhileBusy } from '../../store/sqlite-busy.js';
 import { migrateSqlite } from '../../store/sqlite-migrations.js';
 import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
 import { databaseClosed, databaseUnavailable } from '../db-error.js';
@@ -41,7 +42,7 @@ export class SqliteDatabase implements Database {
       db = new BetterSqlite3(this.path);
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       const handle = db;
-      whileBusy(busyTimeoutMs, () => handle.pragma('journal_mode = WAL'));
+      retryWhileBusy(busyTimeoutMs, () => handle.pragma('journal_mode = WAL'));
       db.pragma('synchronous = NORMAL');
       migrateSqlite(db, SQLITE_DATABASE_MIGRATIONS);
     } catch (err) {
@@ -79,19 +80,5 @@ export class SqliteDatabase implements Database {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
-  }
-}
-
-/** `journal_mode = WAL` needs a moment of exclusive access when several processes open a fresh file. */
-function whileBusy<T>(budgetMs: number, fn: () => T): T {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() >= deadline) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
   }
 }
