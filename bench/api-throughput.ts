@@ -183,7 +183,8 @@ function breakdownTargets(
     },
     {
       name: '5 HttpClient.json',
-      setup: 'HttpClient.json on the pool: withQuery, undici header/body timers (no signal), body.text(), JSON guard',
+      setup:
+        'HttpClient.json on the pool: withQuery, undici header/body timers (no signal), body.text(), JSON guard',
       call: async () => {
         const { status, body } = await pooledHttp.json('GET', userInfo, { query });
         checkUser(status, body);
