@@ -184,7 +184,7 @@ function breakdownTargets(
     {
       name: '5 HttpClient.json',
       setup:
-        'HttpClient.json on the pool: withQuery, undici header/body timers (no signal), body.text(), JSON guard',
+        'HttpClient.json on the pool: withQuery, undici header/body timers, a dispatch handler collecting text (no Readable), JSON guard',
       call: async () => {
         const { status, body } = await pooledHttp.json('GET', userInfo, { query });
         checkUser(status, body);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CONNECTIONS } from '../http/http-client.js';
 
 /** A secret is given inline or as `env:NAME`, read from the environment at load time. */
 const secret = z.string().min(1, 'must not be empty');
@@ -65,11 +66,14 @@ export const configSchema = z.strictObject({
       apiBase: baseUrl.default('https://api.weixin.qq.com'),
       openBase: baseUrl.default('https://open.weixin.qq.com'),
       timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      /** Keep-alive sockets per WeChat host, for token fetches and API calls; the proxy has as many. */
+      connections: z.number().int().min(1).max(1024).default(DEFAULT_CONNECTIONS),
     })
     .default({
       apiBase: 'https://api.weixin.qq.com',
       openBase: 'https://open.weixin.qq.com',
       timeoutMs: 5000,
+      connections: DEFAULT_CONNECTIONS,
     }),
   accounts: z.array(account).default([]),
   /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
@@ -117,8 +121,13 @@ export const configSchema = z.strictObject({
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /**
+       * Which requests get an access line: `errors` (answered 4xx/5xx, or slower than a second),
+       * `all`, or `off`. Metrics count every request either way.
+       */
+      requests: z.enum(['all', 'errors', 'off']).default('errors'),
     })
-    .default({ level: 'info' }),
+    .default({ level: 'info', requests: 'errors' }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,16 +1,23 @@
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { WxhubError } from '../errors/index.js';
 import { pathOf, redactUrl } from './redact.js';
+import { requestText } from './text-response.js';
+
+/**
+ * Sockets per origin. undici reuses a socket only an event-loop turn after its response, so a
+ * caller that asks again at once finds it busy and, below the cap, a new socket is dialled: an
+ * uncapped pool grows to about twice its callers (100 sockets for 50 in bench/api-throughput.ts),
+ * and every socket over the callers costs CPU on both ends. 50 carries ~1,500 calls/s at WeChat's
+ * ~30 ms latency; calls over the cap wait in undici's queue. Raise it for more.
+ */
+export const DEFAULT_CONNECTIONS = 50;
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface HttpClientOptions {
   /** Time allowed for the response headers, and for each gap in the body, ms. Default 5000. */
   readonly timeoutMs?: number;
-  /**
-   * Keep-alive connections per origin. Default 64: enough for WeChat's latency; more sockets than
-   * concurrent callers only cost CPU on both ends.
-   */
+  /** Keep-alive connections per origin. Default DEFAULT_CONNECTIONS. */
   readonly connections?: number;
   /** Largest response body accepted, bytes. Default 4 MiB. */
   readonly maxBodyBytes?: number;
@@ -46,8 +53,13 @@ export function withQuery(url: string, query?: Query): string {
   return `${url}${url.includes('?') ? '&' : '?'}${qs}`;
 }
 
+/** What URLSearchParams leaves as is. */
+const URL_SAFE = /^[\w.*-]*$/;
+
 /** URLSearchParams' encoding (space as +), without building one per call on the hot path. */
 function encodeQueryPart(text: string): string {
+  // Tokens, openids and most values need no escaping; one test beats three string passes.
+  if (URL_SAFE.test(text)) return text;
   return encodeURIComponent(text)
     .replace(/%20/g, '+')
     .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -72,9 +84,8 @@ export class HttpClient {
       options.dispatcher ??
       new Agent({
         keepAliveTimeout: 10_000,
-        connections: options.connections ?? 64,
+        connections: options.connections ?? DEFAULT_CONNECTIONS,
         pipelining: 1,
-        maxResponseSize: this.#maxBodyBytes,
       });
   }
 
@@ -93,24 +104,26 @@ export class HttpClient {
     // Origin and path by string slicing, and undici's own header/body timers: a URL object and an
     // AbortSignal.timeout() per call cost more than the rest of a warm API call together.
     const { origin, path } = splitUrl(full);
-    let text: string;
     let status: number;
+    let text: string;
     try {
-      const res = await this.#dispatcher.request({
-        origin,
-        path,
-        method,
-        headers,
-        body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
+      ({ status, text } = await requestText(
+        this.#dispatcher,
+        {
+          origin,
+          path,
+          method,
+          headers,
+          body,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        },
+        this.#maxBodyBytes,
+        () => tooLarge(this.#maxBodyBytes),
+      ));
     } catch (err) {
       throw this.#transportError(err, full);
     }
-    if (text.length > this.#maxBodyBytes) throw tooLarge(this.#maxBodyBytes);
     const parsed = parseJsonObject(text);
     if (!parsed) {
       throw new WxhubError(
@@ -133,7 +146,6 @@ export class HttpClient {
   #transportError(err: unknown, url: string): WxhubError {
     const where = redactUrl(url);
     if (isTimeout(err)) return new WxhubError('WXHUB_ERR_TIMEOUT', `${where} after ${this.#timeoutMs} ms`);
-    if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return tooLarge(this.#maxBodyBytes);
     if (err instanceof WxhubError) return err;
     const reason = err instanceof Error ? err.message : String(err);
     return new WxhubError('WXHUB_ERR_TRANSPORT', `${where}: ${redactUrl(reason)}`);
@@ -155,7 +167,7 @@ function tooLarge(max: number): WxhubError {
 }
 
 /** `https://host:port/p?q` → origin and path, without building a URL object. */
-function splitUrl(url: string): { origin: string; path: string } {
+export function splitUrl(url: string): { origin: string; path: string } {
   const scheme = url.indexOf('://');
   if (scheme === -1)
     throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'url must be absolute (http:// or https://)');

@@ -1,9 +1,11 @@
 export {
+  DEFAULT_CONNECTIONS,
   HttpClient,
   type HttpClientOptions,
   type JsonRequest,
   type JsonResponse,
   type Query,
+  splitUrl,
   withQuery,
 } from './http-client.js';
 export { pathOf, redactUrl } from './redact.js';

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWeChatError, isWxhubError } from '../../src/errors/index.js';
-import { callWeChat, HttpClient, withQuery } from '../../src/http/index.js';
+import { callWeChat, HttpClient, splitUrl, withQuery } from '../../src/http/index.js';
 
 let server: Server;
 let base: string;
@@ -27,6 +28,14 @@ beforeAll(async () => {
       if (req.url?.startsWith('/empty')) return send(200, '');
       if (req.url?.startsWith('/array')) return send(200, '[1,2]');
       if (req.url?.startsWith('/big')) return send(200, `{"x":"${'a'.repeat(2048)}"}`);
+      if (req.url?.startsWith('/split')) {
+        // A multi-byte character cut across two writes: the body must still decode whole.
+        const bytes = Buffer.from('{"nickname":"微信用户"}');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(bytes.subarray(0, 15));
+        setTimeout(() => res.end(bytes.subarray(15)), 20);
+        return;
+      }
       if (req.url?.startsWith('/hang')) return; // never answers
       send(404, '{}');
     });
@@ -66,6 +75,23 @@ describe('HttpClient', () => {
     expect(err.message).toMatch(/larger than 1024/);
   });
 
+  it('decodes a body that arrives in pieces', async () => {
+    const res = await http.json('GET', `${base}/split`);
+    expect(res.body).toEqual({ nickname: '微信用户' });
+  });
+
+  it('caps the body size on a dispatcher the caller supplied too', async () => {
+    const dispatcher = new Agent();
+    const own = new HttpClient({ dispatcher, maxBodyBytes: 1024 });
+    try {
+      const err = await own.json('GET', `${base}/big`).catch((e) => e);
+      expect(err.message).toMatch(/larger than 1024/);
+      await expect(own.json('GET', `${base}/ok`)).resolves.toMatchObject({ status: 200 });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
   it('times out a hanging upstream without leaking the secret', async () => {
     const err = await http.json('GET', `${base}/hang`, { query: { secret: 'S3CR3T' } }).catch((e) => e);
     expect(isWxhubError(err, 'WXHUB_ERR_TIMEOUT')).toBe(true);
@@ -94,6 +120,18 @@ describe('callWeChat', () => {
   });
 });
 
+describe('splitUrl', () => {
+  it('cuts a URL into origin and path, query kept, without a URL object', () => {
+    expect(splitUrl('https://api.weixin.qq.com/cgi-bin/token?a=1')).toEqual({
+      origin: 'https://api.weixin.qq.com',
+      path: '/cgi-bin/token?a=1',
+    });
+    expect(splitUrl('http://127.0.0.1:8080')).toEqual({ origin: 'http://127.0.0.1:8080', path: '/' });
+    expect(splitUrl('http://h:1?x=1')).toEqual({ origin: 'http://h:1', path: '/?x=1' });
+    expect(() => splitUrl('/relative')).toThrow(/absolute/);
+  });
+});
+
 describe('withQuery', () => {
   it('appends to an existing query and skips undefined', () => {
     expect(withQuery('/a?x=1', { y: 2, z: undefined })).toBe('/a?x=1&y=2');
@@ -103,7 +141,7 @@ describe('withQuery', () => {
 
 describe('withQuery encoding', () => {
   it('encodes exactly as URLSearchParams does', () => {
-    const query = { a: 'x y', b: "!'()~*-._", c: '中文&=?/#+', d: 0, e: false };
+    const query = { a: 'x y', b: "!'()~*-._", c: '中文&=?/#+', d: 0, e: false, f: 'Tok_en-1.2*', g: '' };
     const pairs = Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]);
     const expected = new URLSearchParams(pairs).toString();
     expect(withQuery('/p', query)).toBe(`/p?${expected}`);
