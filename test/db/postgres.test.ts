@@ -61,4 +61,8 @@ if (url) {
       expect(String((err as Error).message)).not.toContain('hunter2');
     });
   });
+} else {
+  describe.skip('postgres database (WXHUB_TEST_POSTGRES_URL not set)', () => {
+    it('runs against a real PostgreSQL', () => {});
+  });
 }
