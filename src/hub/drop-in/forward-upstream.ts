@@ -1,12 +1,14 @@
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 
 /** One request to WeChat's API host, as the proxy sends it. */
 export interface UpstreamRequest {
   readonly method: 'GET' | 'POST';
-  /** Absolute URL on `wechat.apiBase`, query included. */
-  readonly url: string;
+  /** `wechat.apiBase`'s origin, e.g. `https://api.weixin.qq.com`. */
+  readonly origin: string;
+  /** The path on it (apiBase's own path first), query included. */
+  readonly path: string;
   readonly body: Buffer | undefined;
   readonly contentType: string | undefined;
   readonly accept: string | undefined;
@@ -59,11 +61,13 @@ export class UpstreamBodyTooLarge extends Error {
 export async function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
   const headers: Record<string, string> = { accept: req.accept ?? '*/*', 'user-agent': 'wxhub' };
   if (req.body !== undefined && req.contentType) headers['content-type'] = req.contentType;
-  const res = await undiciRequest(req.url, {
+  // Origin and path, not a URL: undici would parse a URL string again on every call.
+  const res = await req.dispatcher.request({
+    origin: req.origin,
+    path: req.path,
     method: req.method,
     headers,
     body: req.body,
-    dispatcher: req.dispatcher,
     headersTimeout: req.timeoutMs,
     bodyTimeout: req.timeoutMs,
     signal: req.signal,
@@ -79,18 +83,30 @@ export async function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAns
     if (typeof length === 'string') passed['content-length'] = length;
     return { kind: 'stream', status: res.statusCode, headers: passed, body: res.body };
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > req.maxJsonBytes) {
-      res.body.destroy();
-      throw new UpstreamBodyTooLarge(`WeChat answered more than ${req.maxJsonBytes} bytes of JSON`);
-    }
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
+  const body = await readCapped(res.body, req.maxJsonBytes);
   return { kind: 'buffered', status: res.statusCode, headers: passed, body, errcode: errcodeOf(body) };
+}
+
+/**
+ * A whole body, refused past `max` bytes. Stream events rather than `for await`: the async
+ * iterator costs a promise per chunk and an end-of-stream watcher per body, on every proxied call.
+ */
+function readCapped(body: Readable, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        body.destroy();
+        reject(new UpstreamBodyTooLarge(`WeChat answered more than ${max} bytes of JSON`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    body.once('error', reject);
+  });
 }
 
 /** `"errcode"` as bytes: a success body without it (user/info…) is not parsed at all. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { splitUrl } from '../../http/index.js';
 import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { accountOf, checkDropInSecret, type DropInCaller } from '../drop-in/drop-in-credentials.js';
 import { forwardUpstream, type UpstreamAnswer, UpstreamBodyTooLarge } from '../drop-in/forward-upstream.js';
@@ -159,7 +160,7 @@ async function call(
   try {
     const answer = await forwardUpstream({
       method: request.method === 'POST' ? 'POST' : 'GET',
-      url: `${hub.config.wechat.apiBase}${pathAndQuery}`,
+      ...upstreamTarget(hub.config.wechat.apiBase, pathAndQuery),
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
       contentType: request.headers['content-type'],
       accept: request.headers.accept,
@@ -198,4 +199,10 @@ async function call(
 function relay(reply: FastifyReply, answer: UpstreamAnswer): FastifyReply {
   reply.code(answer.status).headers(answer.headers);
   return reply.send(answer.body);
+}
+
+/** `wechat.apiBase` + a path as undici's origin and path (apiBase may carry a path of its own). */
+function upstreamTarget(apiBase: string, pathAndQuery: string): { origin: string; path: string } {
+  const { origin, path } = splitUrl(apiBase);
+  return { origin, path: path === '/' ? pathAndQuery : `${path}${pathAndQuery}` };
 }
