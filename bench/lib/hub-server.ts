@@ -30,7 +30,8 @@ export interface HubServer extends ChildServer {
 /**
  * `wxhub serve` from source in its own process and directory, as an operator runs it: a
  * configuration file (SQLite store and database, the secret as `env:`), a client key made
- * beforehand, logs on stderr (sent to /dev/null; `BENCH_HUB_STDERR=1` shows them).
+ * beforehand, logs on stderr (sent to /dev/null; `BENCH_HUB_STDERR=1` shows them, and stdout).
+ * `BENCH_HUB_NODE_ARGS` adds node flags to the hub alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
  */
 export async function startHubServer(options: HubServerOptions): Promise<HubServer> {
   const dir = mkdtempSync(join(tmpdir(), 'wxhub-bench-hub-'));
@@ -56,7 +57,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
   const child = spawn(
     process.execPath,
-    ['--import', TSX, HUB_CLI, 'serve', '--config', configFile, '--port', '0'],
+    [...nodeArgs(), '--import', TSX, HUB_CLI, 'serve', '--config', configFile, '--port', '0'],
     {
       cwd: dir,
       env: { ...process.env, BENCH_WX_SECRET: options.secret },
@@ -68,6 +69,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     let out = '';
     const timer = setTimeout(() => reject(new Error('wxhub serve did not start in 30 s')), 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (process.env.BENCH_HUB_STDERR) process.stderr.write(chunk);
       out += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match) {
@@ -94,4 +96,8 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function nodeArgs(): string[] {
+  return (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }

@@ -1,4 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+} from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
@@ -12,6 +18,7 @@ import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { installRequestHooks } from './http/request-hooks.js';
+import { type FastLane, tokenFastLane } from './http/token-fast-lane.js';
 import { createHubLogger } from './hub-logger.js';
 import type { HubServices } from './hub-services.js';
 import { ClientKeys } from './keys/client-keys.js';
@@ -82,12 +89,15 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
   };
   let built: FastifyInstance | undefined;
   try {
-    const http = options.http ?? new HttpClient({ timeoutMs: config.wechat.timeoutMs });
+    const http =
+      options.http ??
+      new HttpClient({ timeoutMs: config.wechat.timeoutMs, connections: config.wechat.connections });
     if (!options.http) cleanup.push(() => http.close());
     // The drop-in proxy streams WeChat's answers (media of any size) through a pool of its own:
     // the token client's pool caps response bodies, which would cut a large download mid-stream.
     const proxyDispatcher: Dispatcher =
-      options.http?.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64, pipelining: 1 });
+      options.http?.dispatcher ??
+      new Agent({ keepAliveTimeout: 10_000, connections: config.wechat.connections, pipelining: 1 });
     if (!options.http) cleanup.push(() => proxyDispatcher.close());
     const store = options.store ?? openStore(config.store, { clock, cwd: options.cwd });
     if (!options.store) cleanup.push(() => store.close());
@@ -152,7 +162,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 }
 
 function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: string[]): FastifyInstance {
+  let closing = false;
+  // An access line per request (`logging.requests: all`) is what the lane would save and more.
+  const lane = services.config.logging.requests === 'all' ? null : tokenFastLane(services, () => closing);
   const app = Fastify({
+    ...(lane && { serverFactory: laneServer(lane) }),
     loggerInstance: logger,
     // Fastify's own request lines would log raw URLs; installRequestHooks logs redacted ones.
     logController: new LogController({ disableRequestLogging: true }),
@@ -164,10 +178,14 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
     },
   });
   app.decorate('hub', services);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
   });
-  installRequestHooks(app);
+  installRequestHooks(app, services.config.logging.requests);
   installErrorReplies(app);
   app.register(healthRoutes);
   app.register(metricsRoutes);
@@ -177,4 +195,22 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes);
   return app;
+}
+
+/** A node:http server (as Fastify would make it) that offers each request to the lane first. */
+function laneServer(lane: FastLane): FastifyServerFactory {
+  return (handler, options) => {
+    const timeouts = options as {
+      keepAliveTimeout?: number;
+      requestTimeout?: number;
+      connectionTimeout?: number;
+    };
+    const server = createServer((req, res) => {
+      if (!lane(req, res)) handler(req, res);
+    });
+    server.keepAliveTimeout = timeouts.keepAliveTimeout ?? 72_000;
+    server.requestTimeout = timeouts.requestTimeout ?? 0;
+    server.setTimeout(timeouts.connectionTimeout ?? 0);
+    return server;
+  };
 }

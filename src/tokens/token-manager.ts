@@ -213,6 +213,15 @@ export class TokenManager extends EventEmitter {
     return this.#read('access_token', appid, entry);
   }
 
+  /**
+   * What getAccessToken would resolve to at once, when that needs no work at all (cached, valid,
+   * not due for refresh or revalidation); otherwise undefined and the caller uses getAccessToken.
+   */
+  peekAccessToken(appid: string): CredentialRecord | undefined {
+    const entry = this.#cache.access_token.get(appid);
+    return entry !== undefined && this.#clock.now() < entry.quietUntil ? entry.record : undefined;
+  }
+
   /** getAccessToken's value alone: the SDK's hot path, with no allocation when warm. */
   getAccessTokenValue(appid: string): Promise<string> {
     const entry = this.#cache.access_token.get(appid);

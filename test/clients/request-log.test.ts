@@ -4,9 +4,10 @@ import { startTestSim, type TestSim } from '../support/sim.js';
 import { type ServedHub, startServedHub } from './support/served-hub.js';
 
 /**
- * What an operator reads: `wxhub serve` at the default `info` level writes one `request completed`
- * JSON line per request on stderr, naming the client key by its id (the public part) and never
- * the key, a secret or a token (docs/operations.md, "Logs").
+ * What an operator reads: `wxhub serve` with `logging.requests: all` writes one `request completed`
+ * JSON line per request on stderr (by default only refused, failed and slow ones), naming the
+ * client key by its id (the public part) and never the key, a secret or a token
+ * (docs/operations.md, "Logs").
  */
 describe('the request log of wxhub serve', () => {
   let sim: TestSim;
@@ -17,7 +18,7 @@ describe('the request log of wxhub serve', () => {
     sim = await startTestSim();
     const account = await sim.account();
     appid = account.appid;
-    served = await startServedHub(sim.url, [account], { logging: { level: 'info' } });
+    served = await startServedHub(sim.url, [account], { logging: { level: 'info', requests: 'all' } });
   });
   afterAll(async () => {
     await served?.close();

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryDatabase } from '../../src/db/index.js';
 import { ClientKeys, hashKeySecret, parseClientKey } from '../../src/hub/index.js';
+import * as keyFormat from '../../src/hub/keys/client-key-format.js';
 import { ManualClock } from '../../src/util/clock.js';
 
 describe('ClientKeys', () => {
@@ -89,5 +90,44 @@ describe('ClientKeys', () => {
     clock.advance(5001);
     await keys.verify(junk);
     expect(reads).toBe(2);
+  });
+
+  it('answers from the cache without waiting, and only once the key is known', async () => {
+    const keys = new ClientKeys(new MemoryDatabase());
+    const { key, record } = await keys.create({ name: 'a', appids: ['wx1'], scopes: ['token'] });
+    const wrong = `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+    expect(keys.verifyCached(key)).toBeUndefined(); // not read yet: the caller must verify()
+    expect(keys.verifyCached('not-a-key')).toBeNull();
+    expect((await keys.verify(key))?.id).toBe(record.id);
+    expect(keys.verifyCached(key)?.id).toBe(record.id);
+    // After a match, a wrong secret for the same id is still refused (both paths).
+    expect(keys.verifyCached(wrong)).toBeNull();
+    expect(await keys.verify(wrong)).toBeNull();
+    expect(keys.verifyCached(key)?.id).toBe(record.id);
+    await keys.revoke(record.id);
+    expect(keys.verifyCached(key)).toBeUndefined();
+    expect(await keys.verify(key)).toBeNull();
+    expect(keys.verifyCached(key)).toBeNull();
+  });
+
+  it('hashes a secret once: later requests with the same key are compared to it directly', async () => {
+    const keys = new ClientKeys(new MemoryDatabase());
+    const { key } = await keys.create({ name: 'a', appids: ['wx1'], scopes: ['token'] });
+    const wrong = `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+    const hashes = vi.spyOn(keyFormat, 'hashKeySecret');
+    await keys.verify(key);
+    await keys.verify(key);
+    keys.verifyCached(key);
+    expect(hashes).toHaveBeenCalledTimes(1);
+    hashes.mockRestore();
+    expect(await keys.verify(wrong)).toBeNull();
+  });
+
+  it('compares secrets by content and length only', () => {
+    const secret = 'a'.repeat(42);
+    expect(keyFormat.sameSecret(`${secret}b`, `${secret}b`)).toBe(true);
+    expect(keyFormat.sameSecret(`${secret}b`, `${secret}c`)).toBe(false);
+    expect(keyFormat.sameSecret(`b${secret}`, `c${secret}`)).toBe(false);
+    expect(keyFormat.sameSecret(secret, `${secret}b`)).toBe(false);
   });
 });

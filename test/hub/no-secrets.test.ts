@@ -14,7 +14,11 @@ import {
 describe('no secret in logs or bodies', () => {
   it('a whole run through every route logs no appsecret, client key, token or stand-in', async () => {
     const capture = new LogCapture();
-    const t = await testHub({ logger: capture.logger });
+    // Every request gets its line: the check reads the most a hub ever logs.
+    const t = await testHub({
+      logger: capture.logger,
+      config: { logging: { level: 'trace', requests: 'all' } },
+    });
     const seen: string[] = [];
     try {
       const key = await t.key(['token', 'refresh', 'proxy', 'oauth'], [APP_A, APP_C]);

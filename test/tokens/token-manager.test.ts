@@ -53,6 +53,20 @@ describe('TokenManager against the simulator', () => {
     },
   );
 
+  it('peeks only at a token that needs no work: cold, due or unknown is undefined', async () => {
+    const account = await sim.account();
+    const m = manager({ ...account, tokenMode: 'classic' });
+    expect(m.peekAccessToken(account.appid)).toBeUndefined(); // cold
+    expect(m.peekAccessToken('wxunknown')).toBeUndefined();
+    const record = await m.getAccessToken(account.appid);
+    expect(m.peekAccessToken(account.appid)).toBe(record);
+    await sim.advance(7200); // past refresh point and expiry: getAccessToken has work to do
+    expect(m.peekAccessToken(account.appid)).toBeUndefined();
+    const next = await m.getAccessToken(account.appid);
+    expect(next.value).not.toBe(record.value);
+    expect(m.peekAccessToken(account.appid)).toBe(next);
+  });
+
   it('refreshes proactively across a virtual day: about 12 fetches, no 40001 ever', async () => {
     const account = await sim.account();
     const user = await sim.user(account.appid);

@@ -3,9 +3,8 @@ import type { Scope } from '../../db/index.js';
 import { WxhubError } from '../../errors/index.js';
 import { hasAppid, hasScope } from '../keys/permissions.js';
 
-/** The bearer token of a request, or null. */
-export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
+/** The bearer token of an Authorization header, or null. */
+export function bearerToken(header: string | undefined): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   return match ? match[1]! : null;
@@ -19,7 +18,7 @@ export function bearerToken(request: FastifyRequest): string | null {
 export function requireKey(scope: Scope): onRequestAsyncHookHandler {
   return async function v1Auth(this: unknown, request: FastifyRequest, reply: FastifyReply) {
     const { keys, metrics, manager, limiter } = request.server.hub;
-    const presented = bearerToken(request);
+    const presented = bearerToken(request.headers.authorization);
     if (!presented) {
       metrics.authFailure('missing_key');
       reply.header('www-authenticate', 'Bearer');

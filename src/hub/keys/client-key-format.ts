@@ -39,3 +39,14 @@ export function hashKeySecret(secret: string): string {
     ? oneShotHash('sha256', secret, 'hex')
     : crypto.createHash('sha256').update(secret).digest('hex');
 }
+
+/**
+ * Compares two secrets in time that depends on their length only (which is public: every secret
+ * is 43 characters), without allocating: the per-request check of a key already verified once.
+ */
+export function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

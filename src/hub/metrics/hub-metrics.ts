@@ -1,6 +1,7 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RefreshEvent, TokenManager, UpstreamEvent } from '../../tokens/index.js';
 import type { Clock } from '../../util/clock.js';
+import { RequestHistogram } from './request-histogram.js';
 
 /** Distinct proxied paths kept as label values; the rest count as `other` (no cardinality blow-up). */
 const MAX_PATH_LABELS = 200;
@@ -15,7 +16,7 @@ const QUOTA_READ_TIMEOUT_MS = 1000;
 export class HubMetrics {
   readonly registry = new Registry();
   readonly #paths = new Set<string>();
-  readonly #requests: Histogram<'route' | 'method' | 'status'>;
+  readonly #requests: RequestHistogram;
   readonly #upstream: Counter<'appid' | 'path' | 'errcode'>;
   readonly #refreshes: Counter<'appid' | 'kind' | 'reason' | 'outcome'>;
   readonly #authFailures: Counter<'reason'>;
@@ -26,13 +27,12 @@ export class HubMetrics {
   constructor(manager: TokenManager, clock: Clock) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'wxhub_' });
-    this.#requests = new Histogram({
-      name: 'wxhub_http_request_duration_seconds',
-      help: 'Hub HTTP requests by route pattern, method and status',
-      labelNames: ['route', 'method', 'status'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.#requests = new RequestHistogram(
+      'wxhub_http_request_duration_seconds',
+      'Hub HTTP requests by route pattern, method and status',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      this.registry,
+    );
     this.#upstream = new Counter({
       name: 'wxhub_upstream_calls_total',
       help: 'Calls to WeChat by appid, path and errcode (0 ok, -2 no answer)',
@@ -130,7 +130,13 @@ export class HubMetrics {
   }
 
   request(route: string, method: string, status: number, seconds: number): void {
-    this.#requests.observe({ route, method, status: String(status) }, seconds);
+    this.#requests.observe(route, method, status, seconds);
+  }
+
+  /** request() for one fixed label set, found once: for the hub's hottest path. */
+  requestRecorder(route: string, method: string, status: number): (seconds: number) => void {
+    const series = this.#requests.series(route, method, status);
+    return (seconds) => this.#requests.observeSeries(series, seconds);
   }
 
   upstream(appid: string, path: string, errcode: number): void {

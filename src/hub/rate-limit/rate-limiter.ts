@@ -9,6 +9,8 @@ interface Bucket {
 export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
 const MAX_BUCKETS = 50_000;
+/** Every yes is the same answer: no allocation per request. */
+const ALLOWED: RateDecision = Object.freeze({ ok: true });
 
 /**
  * Token buckets per caller (a client key id, or an IP for unauthenticated pass-through calls),
@@ -37,7 +39,7 @@ export class RateLimiter {
     state.at = now;
     if (state.tokens >= 1) {
       state.tokens -= 1;
-      return { ok: true };
+      return ALLOWED;
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - state.tokens) / perSecond)) };
   }

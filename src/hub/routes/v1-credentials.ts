@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { signWith } from '../../client/jssdk-api.js';
-import type { CredentialRecord } from '../../store/store.js';
-import type { Clock } from '../../util/clock.js';
+import { lifetime, tokenBody } from '../http/credential-body.js';
 import { parseWith } from '../http/parse-body.js';
 import { requireKey } from '../http/v1-auth.js';
 
@@ -43,7 +42,7 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: AppidParams }>(
     '/v1/accounts/:appid/access-token',
     { onRequest: requireKey('token') },
-    async (request) => tokenBody(await manager.getAccessToken(request.params.appid), clock),
+    async (request) => tokenBody(await manager.getAccessToken(request.params.appid), clock.now()),
   );
 
   app.post<{ Params: AppidParams }>(
@@ -51,7 +50,7 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (app) => {
     { onRequest: requireKey('refresh') },
     async (request) => {
       const { stale_token } = parseWith(refreshBody, request.body, 'body');
-      return tokenBody(await manager.refreshAccessToken(request.params.appid, stale_token), clock);
+      return tokenBody(await manager.refreshAccessToken(request.params.appid, stale_token), clock.now());
     },
   );
 
@@ -61,7 +60,7 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const { type } = parseWith(ticketQuery, request.query, 'query');
       const ticket = await manager.getTicket(request.params.appid, type);
-      return { ticket: ticket.value, type, ...lifetime(ticket, clock) };
+      return { ticket: ticket.value, type, ...lifetime(ticket, clock.now()) };
     },
   );
 
@@ -75,17 +74,6 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
-
-function tokenBody(record: CredentialRecord, clock: Clock) {
-  return { access_token: record.value, ...lifetime(record, clock) };
-}
-
-function lifetime(record: CredentialRecord, clock: Clock) {
-  return {
-    expires_in: Math.max(0, Math.floor((record.expiresAt - clock.now()) / 1000)),
-    expires_at: Math.floor(record.expiresAt / 1000),
-  };
-}
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -153,6 +153,8 @@ export async function securityWorld(options: WorldOptions = {}) {
       ],
       oauth: { encryptionKey },
       dropIn: { signingKey },
+      // Every request gets its line: the no-secret checks read the most a hub ever logs.
+      logging: { level: options.level ?? 'trace', requests: 'all' },
       ...options.config,
     },
     logger: logger.child({ component: 'hub' }),
