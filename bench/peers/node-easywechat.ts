@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type PeerAdapter, PeerCallError, type PeerSpec } from './types.js';
 
@@ -64,7 +65,11 @@ export function createEasyWechatAdapter(spec: PeerSpec): PeerAdapter {
     http: { baseURL: `${spec.simUrl}/` },
   };
   if (spec.store.startsWith('file:')) {
-    config.file_cache = { path: spec.store.slice('file:'.length), fileMode: 0o666, ext: '.cache' };
+    const path = spec.store.slice('file:'.length);
+    // Its FileCache checks the directory, then mkdirs it, and throws when another process made it
+    // in between: processes starting together race. The shared directory exists before any of them.
+    mkdirSync(path, { recursive: true });
+    config.file_cache = { path, fileMode: 0o666, ext: '.cache' };
   } else if (spec.store !== 'memory') {
     throw new Error(`node-easywechat: unsupported store ${spec.store}`);
   }
