@@ -22,7 +22,7 @@ export interface OpenStoreOptions {
  * - `memory:` — MemoryStore (one process, nothing kept);
  * - `sqlite:PATH` — SqliteStore; relative paths resolve against the cwd, `sqlite:///abs/path`
  *   and `sqlite::memory:` work too;
- * - `redis://…`, `rediss://…` — RedisStore;
+ * - `redis://…`, `rediss://…`, `redis+sentinel://h1,h2/MASTER` — RedisStore;
  * - `postgres://…`, `postgresql://…` — PostgresStore.
  * Anything else rejects with `WXHUB_ERR_INVALID_ARGUMENT` naming the scheme (never the URL,
  * which may hold a password).
@@ -48,6 +48,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     }
     case 'redis':
     case 'rediss':
+    case 'redis+sentinel':
       return new RedisStore({ ...options.redis, url });
     case 'postgres':
     case 'postgresql':
@@ -55,7 +56,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     default:
       throw new WxhubError(
         'WXHUB_ERR_INVALID_ARGUMENT',
-        `unsupported store scheme ${scheme ? `"${scheme}:"` : '(none)'}; use memory:, sqlite:PATH, redis://, rediss://, postgres:// or postgresql://`,
+        `unsupported store scheme ${scheme ? `"${scheme}:"` : '(none)'}; use memory:, sqlite:PATH, redis://, rediss://, redis+sentinel://, postgres:// or postgresql://`,
       );
   }
 }

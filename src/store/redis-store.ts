@@ -8,6 +8,7 @@ import {
   INCREMENT_COUNTER,
   RELEASE_LEASE,
 } from './redis-scripts.js';
+import { parseSentinelUrl } from './redis-sentinel-url.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
 import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
 import {
@@ -22,7 +23,11 @@ import {
 const DAY_MS = 86_400_000;
 
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port/db` or `rediss://...` (TLS). */
+  /**
+   * `redis://[user:password@]host:port/db`, `rediss://...` (TLS), or
+   * `redis+sentinel://[user:password@]host[:port][,host[:port]...]/MASTER[/db]` (Sentinel: the
+   * master is asked of the sentinels and followed across failovers).
+   */
   readonly url: string;
   /** Prepended to every key and to the pub/sub channel. Default `wxhub:`. */
   readonly keyPrefix?: string;
@@ -79,7 +84,8 @@ export class RedisStore implements Store {
   constructor(urlOrOptions: string | RedisStoreOptions) {
     const options: RedisStoreOptions =
       typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
-    checkUrlProtocol(options?.url, ['redis:', 'rediss:']);
+    const sentinel = typeof options?.url === 'string' ? parseSentinelUrl(options.url) : null;
+    if (!sentinel) checkUrlProtocol(options?.url, ['redis:', 'rediss:']);
     this.keyPrefix = options.keyPrefix ?? 'wxhub:';
     checkString('keyPrefix', this.keyPrefix);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2000;
@@ -87,10 +93,10 @@ export class RedisStore implements Store {
     checkTtl('connectTimeoutMs', this.#connectTimeoutMs);
     checkTtl('commandTimeoutMs', this.#commandTimeoutMs);
     this.#where = redactUrlPassword(options.url);
-    this.#secret = urlPassword(options.url);
+    this.#secret = sentinel ? sentinel.password : urlPassword(options.url);
     this.#channel = `${this.keyPrefix}credentials`;
 
-    this.#redis = new Redis(options.url, {
+    const ours: RedisOptions = {
       // Not ioredis' commandTimeout: its timer outlives a rejected command (every first EVALSHA
       // of a script is one) and holds the process open after close(). #call times out instead.
       connectTimeout: this.#connectTimeoutMs,
@@ -99,7 +105,8 @@ export class RedisStore implements Store {
       autoResendUnfulfilledCommands: false,
       retryStrategy: defaultRedisRetryStrategy,
       ...options.redis,
-    });
+    };
+    this.#redis = sentinel ? new Redis({ ...sentinel, ...ours }) : new Redis(options.url, ours);
     this.#redis.on('error', (err: Error) => {
       this.#lastError = err;
     });
