@@ -18,6 +18,8 @@ const VIDEO = randomBytes(9 * 1024 * 1024);
 describe('the drop-in proxy with a large media download', () => {
   let upstream: Server;
   let served: ServedHub;
+  /** Resolves with whether the slow download's upstream response was cut before its end. */
+  let slowClosed: Promise<boolean> = Promise.resolve(false);
 
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -35,6 +37,18 @@ describe('the drop-in proxy with a large media download', () => {
           'content-length': VIDEO.length,
         });
         res.end(VIDEO);
+      } else if (url.pathname === '/cgi-bin/media/slow') {
+        // 64 KiB every 20 ms, for 10 s if nobody stops it.
+        res.writeHead(200, { 'content-type': 'video/mp4' });
+        slowClosed = new Promise((resolve) => res.once('close', () => resolve(!res.writableFinished)));
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (++sent >= 500) {
+            clearInterval(timer);
+            res.end();
+          } else res.write(VIDEO.subarray(0, 64 * 1024));
+        }, 20);
+        res.once('close', () => clearInterval(timer));
       } else {
         res.writeHead(200, { 'content-type': 'application/json; encoding=utf-8' });
         res.end('{"errcode":40001,"errmsg":"invalid credential"}');
@@ -59,5 +73,20 @@ describe('the drop-in proxy with a large media download', () => {
     expect(body.length).toBe(VIDEO.length);
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     expect(sha(body)).toBe(sha(VIDEO));
+  });
+
+  it('stops downloading from WeChat when its caller goes away mid-stream', async () => {
+    const key = await served.key(APPID, 'proxy');
+    const res = await request(`${served.hub.url}/cgi-bin/media/slow?access_token=${key}&media_id=m2`);
+    expect(res.statusCode).toBe(200);
+    for await (const chunk of res.body) {
+      expect((chunk as Buffer).length).toBeGreaterThan(0);
+      break; // leaving the loop destroys the body: the caller hangs up
+    }
+    const cut = await Promise.race([
+      slowClosed,
+      new Promise<string>((r) => setTimeout(() => r('timeout'), 3000)),
+    ]);
+    expect(cut).toBe(true);
   });
 });

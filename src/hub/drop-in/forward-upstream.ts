@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
 /** One request to WeChat's API host, as the proxy sends it. */
@@ -57,56 +57,111 @@ export class UpstreamBodyTooLarge extends Error {
   override readonly name = 'UpstreamBodyTooLarge';
 }
 
-/** Sends one request upstream. Rejects on transport failures (undici's errors, timeouts). */
-export async function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
+/**
+ * Sends one request upstream; rejects on transport failures (undici's errors, timeouts). A
+ * dispatch handler rather than `dispatcher.request()`: most answers are small JSON, which it
+ * buffers without building a Readable; anything else gets a Readable fed by the handler, with
+ * undici paused while the caller's socket is full, and destroyed (aborting the upstream request)
+ * when the caller goes away.
+ */
+export function forwardUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
   const headers: Record<string, string> = { accept: req.accept ?? '*/*', 'user-agent': 'wxhub' };
   if (req.body !== undefined && req.contentType) headers['content-type'] = req.contentType;
-  // Origin and path, not a URL: undici would parse a URL string again on every call.
-  const res = await req.dispatcher.request({
-    origin: req.origin,
-    path: req.path,
-    method: req.method,
-    headers,
-    body: req.body,
-    headersTimeout: req.timeoutMs,
-    bodyTimeout: req.timeoutMs,
-    signal: req.signal,
+  return new Promise((resolve, reject) => {
+    // Origin and path, not a URL: undici would parse a URL string again on every call.
+    req.dispatcher.dispatch(
+      {
+        origin: req.origin,
+        path: req.path,
+        method: req.method,
+        headers,
+        body: req.body,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      },
+      new UpstreamHandler(req, resolve, reject),
+    );
   });
-  const passed: Record<string, string> = {};
-  for (const name of PASSED_HEADERS) {
-    const value = res.headers[name];
-    if (typeof value === 'string') passed[name] = value;
-  }
-  const contentType = passed['content-type'] ?? '';
-  if (!isJsonLike(contentType)) {
-    const length = res.headers['content-length'];
-    if (typeof length === 'string') passed['content-length'] = length;
-    return { kind: 'stream', status: res.statusCode, headers: passed, body: res.body };
-  }
-  const body = await readCapped(res.body, req.maxJsonBytes);
-  return { kind: 'buffered', status: res.statusCode, headers: passed, body, errcode: errcodeOf(body) };
 }
 
-/**
- * A whole body, refused past `max` bytes. Stream events rather than `for await`: the async
- * iterator costs a promise per chunk and an end-of-stream watcher per body, on every proxied call.
- */
-function readCapped(body: Readable, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        body.destroy();
-        reject(new UpstreamBodyTooLarge(`WeChat answered more than ${max} bytes of JSON`));
-        return;
-      }
-      chunks.push(chunk);
+class UpstreamHandler implements Dispatcher.DispatchHandler {
+  #status = 0;
+  readonly #headers: Record<string, string> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  /** Set once the answer turned out not to be JSON: the body then streams through it. */
+  #stream: Readable | undefined;
+
+  constructor(
+    private readonly req: UpstreamRequest,
+    private readonly resolve: (answer: UpstreamAnswer) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const abort = () => controller.abort(new Error('the caller went away'));
+    const signal = this.req.signal;
+    if ('aborted' in signal) {
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+    } else {
+      signal.once('abort', abort);
+    }
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#status = statusCode;
+    for (const name of PASSED_HEADERS) {
+      const value = headers[name];
+      if (typeof value === 'string') this.#headers[name] = value;
+    }
+    if (isJsonLike(this.#headers['content-type'] ?? '')) return;
+    const length = headers['content-length'];
+    if (typeof length === 'string') this.#headers['content-length'] = length;
+    this.#stream = new Readable({
+      read: () => controller.resume(),
+      destroy: (err, done) => {
+        if (!controller.aborted) controller.abort(err ?? new Error('the caller went away'));
+        done(err);
+      },
     });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    body.once('error', reject);
-  });
+    this.resolve({ kind: 'stream', status: statusCode, headers: this.#headers, body: this.#stream });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#stream) {
+      if (!this.#stream.push(chunk)) controller.pause();
+      return;
+    }
+    this.#size += chunk.length;
+    if (this.#size > this.req.maxJsonBytes) {
+      this.#chunks = [];
+      controller.abort(
+        new UpstreamBodyTooLarge(`WeChat answered more than ${this.req.maxJsonBytes} bytes of JSON`),
+      );
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#stream) {
+      this.#stream.push(null);
+      return;
+    }
+    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    const errcode = errcodeOf(body);
+    this.resolve({ kind: 'buffered', status: this.#status, headers: this.#headers, body, errcode });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#stream) this.#stream.destroy(err);
+    else this.reject(err);
+  }
 }
 
 /** `"errcode"` as bytes: a success body without it (user/info…) is not parsed at all. */
