@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -353,6 +354,39 @@ describe('drop-in proxy when WeChat misbehaves', () => {
     } finally {
       await t.close();
       await store.close();
+    }
+  });
+
+  it('an apiBase with a path of its own: every proxied path goes under it', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"openid":"o1","subscribe":1}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/wx/gateway`;
+    const store = new MemoryStore();
+    const now = Date.now();
+    await store.compareAndSetCredential(tokenKey('access_token', APP_A), 0, {
+      value: 'R'.repeat(100),
+      fetchedAt: now,
+      expiresAt: now + 7_200_000,
+    });
+    const t = await testHub({
+      store,
+      config: { wechat: { apiBase: base, openBase: base, timeoutMs: 500 } },
+      accounts: [{ appid: APP_A, secret: SECRET_A, tokenMode: 'classic' }],
+    });
+    try {
+      const key = await t.key(['proxy'], [APP_A]);
+      const res = await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
+      expect(res.statusCode).toBe(200);
+      expect(seen).toEqual([`/wx/gateway/cgi-bin/user/info?access_token=${'R'.repeat(100)}&openid=o1`]);
+    } finally {
+      await t.close();
+      await store.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

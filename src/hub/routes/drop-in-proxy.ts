@@ -25,6 +25,7 @@ const MAX_JSON_BYTES = 16 * 1024 * 1024;
  */
 export const dropInProxyRoutes: FastifyPluginAsync = async (app) => {
   const hub = app.hub;
+  const api = apiBase(hub.config.wechat.apiBase);
   // Every body is taken as raw bytes here, whatever its type: WeChat gets exactly what was sent.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -35,12 +36,17 @@ export const dropInProxyRoutes: FastifyPluginAsync = async (app) => {
       url,
       bodyLimit: hub.config.dropIn.maxBodyBytes,
       exposeHeadRoute: false,
-      handler: (request, reply) => proxy(hub, request, reply),
+      handler: (request, reply) => proxy(hub, api, request, reply),
     });
   }
 };
 
-async function proxy(hub: HubServices, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function proxy(
+  hub: HubServices,
+  api: ApiBase,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const raw = request.raw.url ?? request.url;
   const mark = raw.indexOf('?');
   const rawPath = mark === -1 ? raw : raw.slice(0, mark);
@@ -53,7 +59,7 @@ async function proxy(hub: HubServices, request: FastifyRequest, reply: FastifyRe
   if (SNS_PASS_THROUGH.has(path)) {
     const caller: DropInCaller = { keyId: null, bucket: `ip:${request.ip}`, rateLimit: null };
     if (!withinLimit(hub, caller, reply)) return reply;
-    return send(hub, request, reply, null, `${path}${search ? `?${search}` : ''}`);
+    return send(hub, api, request, reply, null, `${path}${search ? `?${search}` : ''}`);
   }
 
   if (path === SNS_CODE_EXCHANGE) {
@@ -76,7 +82,7 @@ async function proxy(hub: HubServices, request: FastifyRequest, reply: FastifyRe
     }
     if (!withinLimit(hub, caller, reply)) return reply;
     query.set('secret', account.secret);
-    return send(hub, request, reply, appid, `${path}?${query.toString()}`);
+    return send(hub, api, request, reply, appid, `${path}?${query.toString()}`);
   }
 
   const token = query.get('access_token');
@@ -95,7 +101,7 @@ async function proxy(hub: HubServices, request: FastifyRequest, reply: FastifyRe
   }
   for (let attempt = 1; ; attempt++) {
     query.set('access_token', current);
-    const answer = await call(hub, request, reply, caller.appid, path, `${path}?${query.toString()}`);
+    const answer = await call(hub, api, request, reply, caller.appid, path, `${path}?${query.toString()}`);
     if (!answer) return reply;
     const dead =
       answer.kind === 'buffered' &&
@@ -123,13 +129,14 @@ function withinLimit(hub: HubServices, caller: DropInCaller, reply: FastifyReply
 /** One upstream call without token handling (pass-through and code exchange). */
 async function send(
   hub: HubServices,
+  api: ApiBase,
   request: FastifyRequest,
   reply: FastifyReply,
   appid: string | null,
   pathAndQuery: string,
 ): Promise<FastifyReply> {
   const path = pathAndQuery.split('?', 1)[0]!;
-  const answer = await call(hub, request, reply, appid, path, pathAndQuery);
+  const answer = await call(hub, api, request, reply, appid, path, pathAndQuery);
   return answer ? relay(reply, answer) : reply;
 }
 
@@ -139,6 +146,7 @@ async function send(
  */
 async function call(
   hub: HubServices,
+  api: ApiBase,
   request: FastifyRequest,
   reply: FastifyReply,
   appid: string | null,
@@ -160,7 +168,8 @@ async function call(
   try {
     const answer = await forwardUpstream({
       method: request.method === 'POST' ? 'POST' : 'GET',
-      ...upstreamTarget(hub.config.wechat.apiBase, pathAndQuery),
+      origin: api.origin,
+      path: `${api.path}${pathAndQuery}`,
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
       contentType: request.headers['content-type'],
       accept: request.headers.accept,
@@ -201,8 +210,13 @@ function relay(reply: FastifyReply, answer: UpstreamAnswer): FastifyReply {
   return reply.send(answer.body);
 }
 
-/** `wechat.apiBase` + a path as undici's origin and path (apiBase may carry a path of its own). */
-function upstreamTarget(apiBase: string, pathAndQuery: string): { origin: string; path: string } {
-  const { origin, path } = splitUrl(apiBase);
-  return { origin, path: path === '/' ? pathAndQuery : `${path}${pathAndQuery}` };
+/** `wechat.apiBase` as undici's origin and the path every proxied path goes under ('' for none). */
+interface ApiBase {
+  readonly origin: string;
+  readonly path: string;
+}
+
+function apiBase(url: string): ApiBase {
+  const { origin, path } = splitUrl(url);
+  return { origin, path: path === '/' ? '' : path };
 }
