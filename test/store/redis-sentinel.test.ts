@@ -47,6 +47,24 @@ describe('redis+sentinel:// URLs', () => {
   });
 });
 
+describe('a RedisStore on redis+sentinel:// with no sentinel there', () => {
+  it("fails with WXHUB_ERR_STORE_UNAVAILABLE, naming neither the password nor echoing the URL's", async () => {
+    const port = await closedPort();
+    const store = openStore(`redis+sentinel://hub:hunter2@127.0.0.1:${port}/main`, {
+      redis: { connectTimeoutMs: 300, commandTimeoutMs: 300 },
+    });
+    try {
+      const err = await store.getCredential('k').catch((e: unknown) => e);
+      expect(isWxhubError(err, 'WXHUB_ERR_STORE_UNAVAILABLE')).toBe(true);
+      expect(String((err as Error).message)).toContain('redis+sentinel://hub:***@127.0.0.1');
+      expect(String((err as Error).message)).not.toContain('hunter2');
+      expect(String((err as Error).stack)).not.toContain('hunter2');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 const redisUrl = serviceUrl('redis');
 /** The Sentinel runs from the redis-server binary; CI has it, a laptop with a remote Redis may not. */
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
