@@ -48,7 +48,7 @@ describe('redis+sentinel:// URLs', () => {
 });
 
 describe('a RedisStore on redis+sentinel:// with no sentinel there', () => {
-  it("fails with WXHUB_ERR_STORE_UNAVAILABLE, naming neither the password nor echoing the URL's", async () => {
+  it('fails with WXHUB_ERR_STORE_UNAVAILABLE, the URL redacted, the password nowhere', async () => {
     const port = await closedPort();
     const store = openStore(`redis+sentinel://hub:hunter2@127.0.0.1:${port}/main`, {
       redis: { connectTimeoutMs: 300, commandTimeoutMs: 300 },
