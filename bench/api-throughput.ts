@@ -27,6 +27,7 @@ import { openStore } from '../src/store/index.js';
 import { runClosedLoop } from './lib/closed-loop.js';
 import { processCpuSeconds } from './lib/process-cpu.js';
 import { writeResults } from './lib/results.js';
+import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
 import { median, round, type Summary, summarize } from './lib/summary.js';
 import { printTable } from './lib/table.js';
@@ -400,7 +401,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`api-throughput: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('api-throughput', main);

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { writeResults } from './lib/results.js';
+import { runMain } from './lib/run-main.js';
 import { callsOf, errorsBetween, type SimControl, startSimChild } from './lib/sim-control.js';
 import { printTable } from './lib/table.js';
 import type { HerdCommand, HerdReport } from './peers/herd-worker.js';
@@ -419,7 +420,4 @@ async function main(): Promise<void> {
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`herd: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('herd', main);

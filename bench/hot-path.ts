@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeResults } from './lib/results.js';
+import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
 import { median, round } from './lib/summary.js';
 import { printTable } from './lib/table.js';
@@ -171,7 +172,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`hot-path: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('hot-path', main);

@@ -34,6 +34,7 @@ import {
   summarize,
   writeResults,
 } from './lib/index.js';
+import { runMain } from './lib/run-main.js';
 import { callsOf, startSimChild } from './lib/sim-control.js';
 import { runWrk, wrkAvailable } from './lib/wrk.js';
 
@@ -207,7 +208,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`hub-throughput: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('hub-throughput', main);

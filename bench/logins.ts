@@ -26,6 +26,7 @@ import { PostgresStore } from '../src/store/postgres-store.js';
 import type { Store } from '../src/store/store.js';
 import { runClosedLoop } from './lib/closed-loop.js';
 import { printTable, processCpuSeconds, round, type Summary, summarize, writeResults } from './lib/index.js';
+import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
 
 const { values: flags } = parseArgs({
@@ -322,7 +323,4 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`logins: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('logins', main);

@@ -39,6 +39,7 @@ import {
   summarize,
   writeResults,
 } from './lib/index.js';
+import { runMain } from './lib/run-main.js';
 import { callsOf, startSimChild } from './lib/sim-control.js';
 
 const APPID = 'wxproxybench00001';
@@ -311,7 +312,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`proxy-overhead: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('proxy-overhead', main);

@@ -12,6 +12,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { runMain } from './lib/run-main.js';
 import { printTable } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +55,4 @@ async function main(): Promise<void> {
   if (rows.some((r) => r.result !== 'ok')) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`run-all: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('run-all', main);

@@ -27,6 +27,7 @@ import {
   summarize,
   writeResults,
 } from './lib/index.js';
+import { runMain } from './lib/run-main.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const APPID = 'wxbench00000000001';
@@ -211,7 +212,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`sim-throughput: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('sim-throughput', main);

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { writeResults } from '../lib/results.js';
+import { runMain } from '../lib/run-main.js';
 import { DEFAULT_OPTIONS, runChaos } from './harness.js';
 import { formatReport, passed } from './report.js';
 
@@ -65,7 +66,4 @@ async function main(): Promise<void> {
   if (!passed(report)) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`chaos: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain('chaos', main);
