@@ -2,7 +2,9 @@
  * What the drop-in proxy adds to a WeChat call: `GET /cgi-bin/user/info` straight to the
  * simulator with the real token, against the same call through `wxhub serve`'s proxy with a
  * stand-in token (verify the stand-in, put the real token in, forward, read the errcode, relay),
- * 50 concurrent callers, both ways in the same run, rounds alternating the order.
+ * 50 concurrent callers, all in the same run, each round starting with a different path. A third
+ * path, a bare hop (node:http forwarding through an undici Pool, nothing else), shows what any
+ * extra hop costs on the machine at hand: the floor under the hub's figure.
  *
  * Two load shapes, because on a small machine they answer different questions:
  * - `paced`: every caller sends one request each `concurrency / rate` seconds (default 1,000
@@ -22,12 +24,16 @@
  *
  * Prints a table and writes bench/results/proxy-overhead.json. Target: p99 added ≤ 1 ms (paced).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool, request } from 'undici';
 import { startHubServer } from './lib/hub-server.js';
 import {
+  announceAndWait,
   type ChildServer,
   type LoadResult,
   median,
@@ -36,14 +42,46 @@ import {
   round,
   runLoad,
   type Summary,
+  startChildServer,
   summarize,
   writeResults,
 } from './lib/index.js';
 import { runMain } from './lib/run-main.js';
 import { callsOf, startSimChild } from './lib/sim-control.js';
 
+const SELF = fileURLToPath(import.meta.url);
 const APPID = 'wxproxybench00001';
 const SECRET = 'proxybenchsecret0000000000000001';
+
+/**
+ * Child mode: the cheapest proxy there is, as a floor for what any extra hop costs on this
+ * machine: node:http passing each request's path and query to the simulator through an undici
+ * Pool and WeChat's status, type and (buffered) body back. No token swap, no checks, no metrics.
+ */
+async function serveHop(upstream: string, connections: number): Promise<void> {
+  const pool = new Pool(upstream, { connections, pipelining: 1, keepAliveTimeout: 10_000 });
+  const server = createServer((req, res) => {
+    pool.request({ method: 'GET', path: req.url ?? '/' }).then(
+      async (answer) => {
+        const body = Buffer.from(await answer.body.arrayBuffer());
+        const type = String(answer.headers['content-type'] ?? 'application/json');
+        res.writeHead(answer.statusCode, { 'content-type': type, 'content-length': body.length });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(502);
+        res.end();
+      },
+    );
+  });
+  server.keepAliveTimeout = 72_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  announceAndWait(`http://127.0.0.1:${port}`, async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await pool.close();
+  });
+}
 
 /**
  * `concurrency` callers, each sending one request every `concurrency / rate` seconds on its own
@@ -126,7 +164,8 @@ async function proxyBuckets(hubUrl: string): Promise<Map<string, number>> {
 }
 
 type Run = Summary & {
-  hubCpuUsPerRequest: number | undefined;
+  /** CPU the proxy in the path (hub or bare hop) spent per request, µs; undefined for direct. */
+  proxyCpuUsPerRequest: number | undefined;
   maxLateMs: number | undefined;
   /** Share of the run's calls the hub itself answered within 1 ms / 5 ms (via hub only). */
   hubWithin1Ms?: number;
@@ -150,6 +189,8 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '1000' },
       requests: { type: 'string', default: '1000000' },
       'log-level': { type: 'string', default: 'info' },
+      serve: { type: 'string' },
+      upstream: { type: 'string' },
     },
   });
   const concurrency = Number(values.concurrency);
@@ -160,6 +201,7 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const maxRequests = Number(values.requests);
   const logLevel = values['log-level']!;
+  if (values.serve === 'hop') return serveHop(values.upstream!, concurrency);
 
   const servers: ChildServer[] = [];
   try {
@@ -175,6 +217,16 @@ async function main(): Promise<void> {
       scopes: ['token', 'proxy'],
     });
     servers.push(hub);
+    const hop = await startChildServer([
+      SELF,
+      '--serve',
+      'hop',
+      '--upstream',
+      simServer.url,
+      '--concurrency',
+      String(concurrency),
+    ]);
+    servers.push(hop);
 
     // The real token (the hub's, so no second fetch rotates it) and a stand-in for the proxy.
     const real = (await (
@@ -186,16 +238,15 @@ async function main(): Promise<void> {
       await request(`${hub.url}/cgi-bin/token?grant_type=client_credential&appid=${APPID}&secret=${hub.key}`)
     ).body.json()) as { access_token: string };
     const query = `openid=${openid}&lang=zh_CN`;
+    const direct = `/cgi-bin/user/info?access_token=${real.access_token}&${query}`;
     const targets = [
-      {
-        name: 'direct',
-        origin: simServer.url,
-        path: `/cgi-bin/user/info?access_token=${real.access_token}&${query}`,
-      },
+      { name: 'direct', origin: simServer.url, path: direct, pid: undefined },
+      { name: 'bare hop', origin: hop.url, path: direct, pid: hop.child.pid },
       {
         name: 'via hub',
         origin: hub.url,
         path: `/cgi-bin/user/info?access_token=${standIn.access_token}&${query}`,
+        pid: hub.child.pid,
       },
     ];
     for (const target of targets) {
@@ -228,19 +279,21 @@ async function main(): Promise<void> {
     );
     const runs: Record<string, Record<string, Run[]>> = {};
     for (const shape of shapes) {
-      runs[shape] = { direct: [], 'via hub': [] };
+      runs[shape] = Object.fromEntries(targets.map((t) => [t.name, []]));
       for (let roundNo = 1; roundNo <= rounds; roundNo++) {
-        for (const target of roundNo % 2 ? targets : [...targets].reverse()) {
+        // Each round starts one path further on, so no path always runs first or last.
+        const shift = (roundNo - 1) % targets.length;
+        for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
           await load(shape, target.origin, target.path, warmupMs);
-          const cpuBefore = processCpuSeconds(hub.child.pid);
+          const cpuBefore = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
           const bucketsBefore = target.name === 'via hub' ? await proxyBuckets(hub.url) : undefined;
           const result = await load(shape, target.origin, target.path, durationMs);
           const summary = summarize(result);
           const maxLateMs = 'maxLateMs' in result ? round(result.maxLateMs as number, 1) : undefined;
-          const cpuAfter = processCpuSeconds(hub.child.pid);
+          const cpuAfter = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
           if (summary.errors) throw new Error(`${shape} ${target.name}: ${summary.errors} errors`);
-          const hubCpu =
-            target.name === 'via hub' && cpuBefore !== undefined && cpuAfter !== undefined
+          const proxyCpu =
+            cpuBefore !== undefined && cpuAfter !== undefined
               ? round(((cpuAfter - cpuBefore) * 1e6) / summary.requests, 1)
               : undefined;
           const within: { hubWithin1Ms?: number; hubWithin5Ms?: number } = {};
@@ -253,7 +306,12 @@ async function main(): Promise<void> {
               within.hubWithin5Ms = round(delta('0.005') / total, 4);
             }
           }
-          runs[shape]![target.name]!.push({ ...summary, hubCpuUsPerRequest: hubCpu, maxLateMs, ...within });
+          runs[shape]![target.name]!.push({
+            ...summary,
+            proxyCpuUsPerRequest: proxyCpu,
+            maxLateMs,
+            ...within,
+          });
           process.stdout.write(
             `  ${shape} round ${roundNo} ${target.name}: ${summary.rps.toLocaleString('en-US')} req/s, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms${maxLateMs === undefined ? '' : `, latest send ${maxLateMs} ms behind schedule`}\n`,
           );
@@ -272,7 +330,7 @@ async function main(): Promise<void> {
         const list = runs[shape]![target.name]!;
         const p50 = median(list.map((s) => s.p50Ms));
         const p99 = median(list.map((s) => s.p99Ms));
-        const cpu = list.map((s) => s.hubCpuUsPerRequest).filter((v): v is number => v !== undefined);
+        const cpu = list.map((s) => s.proxyCpuUsPerRequest).filter((v): v is number => v !== undefined);
         return {
           load: shape,
           path: target.name,
@@ -281,18 +339,26 @@ async function main(): Promise<void> {
           'p99 ms': round(p99, 3),
           'added p50 ms': target.name === 'direct' ? undefined : round(p50 - directP50, 3),
           'added p99 ms': target.name === 'direct' ? undefined : round(p99 - directP99, 3),
-          'hub CPU µs/req': cpu.length ? round(median(cpu), 1) : undefined,
+          'proxy CPU µs/req': cpu.length ? round(median(cpu), 1) : undefined,
           'in hub ≤ 1 ms': percent(list.map((s) => s.hubWithin1Ms)),
         };
       });
     });
     process.stdout.write('\n');
     printTable(rows);
-    const paced = rows.find((r) => r.load === 'paced' && r.path === 'via hub')!;
-    const saturated = rows.filter((r) => r.load === 'saturated');
-    const throughputRatio = round(saturated[1]!['req/s'] / saturated[0]!['req/s'], 2);
+    const row = (load: string, path: string) => rows.find((r) => r.load === load && r.path === path)!;
+    const paced = row('paced', 'via hub');
+    const pacedHop = row('paced', 'bare hop');
+    const throughputRatio = round(
+      row('saturated', 'via hub')['req/s'] / row('saturated', 'direct')['req/s'],
+      2,
+    );
+    const hopThroughputRatio = round(
+      row('saturated', 'via hub')['req/s'] / row('saturated', 'bare hop')['req/s'],
+      2,
+    );
     process.stdout.write(
-      `\npaced: the proxy adds ${paced['added p50 ms']} ms at p50 and ${paced['added p99 ms']} ms at p99 (target <= 1 ms p99)\nsaturated: via hub / direct = ${throughputRatio} by req/s\n`,
+      `\npaced: the proxy adds ${paced['added p50 ms']} ms at p50 and ${paced['added p99 ms']} ms at p99 (target <= 1 ms p99); a bare hop adds ${pacedHop['added p50 ms']} / ${pacedHop['added p99 ms']} ms\nsaturated: via hub / direct = ${throughputRatio}, via hub / bare hop = ${hopThroughputRatio} by req/s\n`,
     );
     const file = await writeResults('proxy-overhead', {
       loadAverage: { before: loadBefore, after: loadavg().map((v) => round(v, 2)) },
@@ -300,7 +366,10 @@ async function main(): Promise<void> {
       settings: { concurrency, durationMs, rounds, warmupMs, rate, logLevel },
       addedP50Ms: paced['added p50 ms'],
       addedP99Ms: paced['added p99 ms'],
+      bareHopAddedP50Ms: pacedHop['added p50 ms'],
+      bareHopAddedP99Ms: pacedHop['added p99 ms'],
       saturatedThroughputRatio: throughputRatio,
+      saturatedThroughputRatioToBareHop: hopThroughputRatio,
       target: { addedP99Ms: 1 },
       upstreamTokenFetches: fetches,
       summary: rows,

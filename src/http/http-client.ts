@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { WxhubError } from '../errors/index.js';
+import { encodeQueryPart } from './query-string.js';
 import { pathOf, redactUrl } from './redact.js';
 import { requestText } from './text-response.js';
 
@@ -51,18 +52,6 @@ export function withQuery(url: string, query?: Query): string {
   }
   if (!qs) return url;
   return `${url}${url.includes('?') ? '&' : '?'}${qs}`;
-}
-
-/** What URLSearchParams leaves as is. */
-const URL_SAFE = /^[\w.*-]*$/;
-
-/** URLSearchParams' encoding (space as +), without building one per call on the hot path. */
-function encodeQueryPart(text: string): string {
-  // Tokens, openids and most values need no escaping; one test beats three string passes.
-  if (URL_SAFE.test(text)) return text;
-  return encodeURIComponent(text)
-    .replace(/%20/g, '+')
-    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

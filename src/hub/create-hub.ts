@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
+import { proxyFastLane } from './http/proxy-fast-lane.js';
 import { installRequestHooks } from './http/request-hooks.js';
 import { type FastLane, tokenFastLane } from './http/token-fast-lane.js';
 import { createHubLogger } from './hub-logger.js';
@@ -163,10 +164,11 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
 function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: string[]): FastifyInstance {
   let closing = false;
-  // An access line per request (`logging.requests: all`) is what the lane would save and more.
-  const lane = services.config.logging.requests === 'all' ? null : tokenFastLane(services, () => closing);
+  // An access line per request (`logging.requests: all`) costs what the lanes save and more.
+  const lanes =
+    services.config.logging.requests === 'all' ? null : fastLanes(services, logger, () => closing);
   const app = Fastify({
-    ...(lane && { serverFactory: laneServer(lane) }),
+    ...(lanes && { serverFactory: laneServer(lanes) }),
     loggerInstance: logger,
     // Fastify's own request lines would log raw URLs; installRequestHooks logs redacted ones.
     logController: new LogController({ disableRequestLogging: true }),
@@ -197,7 +199,14 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   return app;
 }
 
-/** A node:http server (as Fastify would make it) that offers each request to the lane first. */
+/** The token lane, then the proxy lane: each declines at once what is not its own. */
+function fastLanes(services: HubServices, logger: FastifyBaseLogger, closing: () => boolean): FastLane {
+  const token = tokenFastLane(services, closing);
+  const proxy = proxyFastLane(services, logger, closing);
+  return (req, res) => token(req, res) || proxy(req, res);
+}
+
+/** A node:http server (as Fastify would make it) that offers each request to the lanes first. */
 function laneServer(lane: FastLane): FastifyServerFactory {
   return (handler, options) => {
     const timeouts = options as {

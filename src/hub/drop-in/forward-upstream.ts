@@ -21,7 +21,11 @@ export interface UpstreamRequest {
   readonly maxJsonBytes: number;
 }
 
-/** WeChat's answer: JSON-like bodies buffered (to read errcode), anything else left streaming. */
+/**
+ * WeChat's answer: JSON-like bodies buffered (to read errcode), anything else left streaming.
+ * `headers` are the ones worth passing on, with the length of a buffered body (or WeChat's, if it
+ * gave one, for a stream); the object is the answer's own, for its writer to complete.
+ */
 export type UpstreamAnswer =
   | {
       readonly kind: 'buffered';
@@ -154,6 +158,7 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    this.#headers['content-length'] = String(body.length);
     const errcode = errcodeOf(body);
     this.resolve({ kind: 'buffered', status: this.#status, headers: this.#headers, body, errcode });
   }

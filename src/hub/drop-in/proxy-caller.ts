@@ -1,9 +1,11 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientKeyRecord } from '../../db/index.js';
 import type { HubServices } from '../hub-services.js';
 import { looksLikeClientKey } from '../keys/client-key-format.js';
 import { hasAppid, hasScope } from '../keys/permissions.js';
 import type { DropInCaller } from './drop-in-credentials.js';
 import { accountOf } from './drop-in-credentials.js';
+import type { StandInClaims } from './stand-in-tokens.js';
 
 /** A proxied call the hub will make for `appid`, on behalf of `caller`. */
 export interface ProxyCaller extends DropInCaller {
@@ -25,38 +27,78 @@ export interface ProxyRefusal {
  */
 export async function resolveProxyCaller(
   hub: HubServices,
-  request: FastifyRequest,
+  headers: IncomingHttpHeaders,
   token: string | null,
   queryAppid: string | null,
 ): Promise<ProxyCaller | ProxyRefusal> {
-  const refuse = (detail: string, reason: string, errcode = 40001, status = 401): ProxyRefusal => ({
-    status,
-    errcode,
-    detail,
-    reason,
-  });
-  if (!token)
-    return refuse('access_token missing: use the token from this hub /cgi-bin/token', 'missing_token');
-  if (looksLikeClientKey(token)) {
-    const key = await hub.keys.verify(token);
-    if (!key) return refuse('client key unknown, wrong or revoked', 'invalid_key');
-    if (!hasScope(key, 'proxy')) return refuse('client key lacks the proxy scope', 'scope');
-    const header = request.headers['x-wxhub-appid'];
-    const named = queryAppid ?? (typeof header === 'string' && header ? header : null);
-    const appid = named ?? (key.appids.length === 1 && !key.scopes.includes('admin') ? key.appids[0]! : null);
-    if (!appid) {
-      return refuse(
-        'client key has several appids: name one with ?appid= or X-Wxhub-Appid',
-        'appid',
-        41002,
-        400,
-      );
-    }
-    if (!accountOf(hub, appid)) return refuse('appid is not configured in this hub', 'appid', 40013, 404);
-    if (!hasAppid(key, appid)) return refuse('client key is not for this appid', 'appid');
-    return { appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };
-  }
+  const known = cachedProxyCaller(hub, headers, token, queryAppid);
+  if (known !== undefined || !token) return known ?? missingToken();
+  if (looksLikeClientKey(token)) return keyCaller(hub, headers, await hub.keys.verify(token), queryAppid);
   const claims = await hub.standIns.verify(token);
+  return standInCaller(hub, claims, claims?.keyId ? await hub.keys.lookup(claims.keyId) : null);
+}
+
+/**
+ * resolveProxyCaller() decided from memory alone (verified stand-ins, cached keys), without
+ * waiting; `undefined` when the store or database must be asked.
+ */
+export function cachedProxyCaller(
+  hub: HubServices,
+  headers: IncomingHttpHeaders,
+  token: string | null,
+  queryAppid: string | null,
+): ProxyCaller | ProxyRefusal | undefined {
+  if (!token) return missingToken();
+  if (looksLikeClientKey(token)) {
+    const key = hub.keys.verifyCached(token);
+    return key === undefined ? undefined : keyCaller(hub, headers, key, queryAppid);
+  }
+  const claims = hub.standIns.verifyCached(token);
+  if (claims === undefined) return undefined;
+  if (!claims?.keyId) return standInCaller(hub, claims, null);
+  const key = hub.keys.lookupCached(claims.keyId);
+  return key === undefined ? undefined : standInCaller(hub, claims, key);
+}
+
+function refuse(detail: string, reason: string, errcode = 40001, status = 401): ProxyRefusal {
+  return { status, errcode, detail, reason };
+}
+
+function missingToken(): ProxyRefusal {
+  return refuse('access_token missing: use the token from this hub /cgi-bin/token', 'missing_token');
+}
+
+/** A client key presented as the `access_token` (null: unknown, wrong or revoked). */
+function keyCaller(
+  hub: HubServices,
+  headers: IncomingHttpHeaders,
+  key: ClientKeyRecord | null,
+  queryAppid: string | null,
+): ProxyCaller | ProxyRefusal {
+  if (!key) return refuse('client key unknown, wrong or revoked', 'invalid_key');
+  if (!hasScope(key, 'proxy')) return refuse('client key lacks the proxy scope', 'scope');
+  const header = headers['x-wxhub-appid'];
+  const named = queryAppid ?? (typeof header === 'string' && header ? header : null);
+  const appid = named ?? (key.appids.length === 1 && !key.scopes.includes('admin') ? key.appids[0]! : null);
+  if (!appid) {
+    return refuse(
+      'client key has several appids: name one with ?appid= or X-Wxhub-Appid',
+      'appid',
+      41002,
+      400,
+    );
+  }
+  if (!accountOf(hub, appid)) return refuse('appid is not configured in this hub', 'appid', 40013, 404);
+  if (!hasAppid(key, appid)) return refuse('client key is not for this appid', 'appid');
+  return { appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };
+}
+
+/** A stand-in's claims (null: not valid) and the record of the key that obtained it, if any. */
+function standInCaller(
+  hub: HubServices,
+  claims: StandInClaims | null,
+  key: ClientKeyRecord | null,
+): ProxyCaller | ProxyRefusal {
   if (!claims)
     return refuse('access_token is not one this hub issued, or is older than 7200 s', 'invalid_token');
   if (!accountOf(hub, claims.appid))
@@ -64,7 +106,6 @@ export async function resolveProxyCaller(
   if (claims.keyId === null) {
     return { appid: claims.appid, keyId: null, bucket: `appsecret:${claims.appid}`, rateLimit: null };
   }
-  const key = await hub.keys.lookup(claims.keyId);
   if (!key || key.revokedAt !== null)
     return refuse('the client key that obtained this access_token is revoked', 'revoked');
   return { appid: claims.appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };

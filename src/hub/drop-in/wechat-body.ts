@@ -25,15 +25,36 @@ const ERRCODE_FOR: Partial<Record<ErrorCode, number>> = {
   WXHUB_ERR_QUOTA_EXHAUSTED: 45009,
 };
 
-/** `{"errcode":N,"errmsg":"<WeChat's message>: <why, from wxhub>"}` with WeChat's content type. */
+/** A WeChat-shaped refusal or failure, before it is written (by a Fastify reply or the fast lane). */
+export interface WeChatFailure {
+  readonly kind: 'failure';
+  readonly status: number;
+  readonly errcode: number;
+  /** Why, from wxhub: appended to WeChat's own errmsg. */
+  readonly detail?: string;
+}
+
+export function weChatFailure(status: number, errcode: number, detail?: string): WeChatFailure {
+  return { kind: 'failure', status, errcode, detail };
+}
+
+/** `{"errcode":N,"errmsg":"<WeChat's message>: <why, from wxhub>"}`. */
+export function weChatErrorBody(errcode: number, detail?: string): { errcode: number; errmsg: string } {
+  return { errcode, errmsg: detail ? `${errmsgFor(errcode)}: ${detail} (wxhub)` : errmsgFor(errcode) };
+}
+
+/** A WeChat-shaped error with WeChat's content type. */
 export function replyWeChatError(
   reply: FastifyReply,
   status: number,
   errcode: number,
   detail?: string,
 ): FastifyReply {
-  const errmsg = detail ? `${errmsgFor(errcode)}: ${detail} (wxhub)` : errmsgFor(errcode);
-  return replyWeChatJson(reply, status, { errcode, errmsg });
+  return replyWeChatJson(reply, status, weChatErrorBody(errcode, detail));
+}
+
+export function replyFailure(reply: FastifyReply, failure: WeChatFailure): FastifyReply {
+  return replyWeChatError(reply, failure.status, failure.errcode, failure.detail);
 }
 
 /** Sends a JSON body exactly as given (no charset appended), as WeChat does. */
@@ -49,17 +70,20 @@ export function replyWeChatJson(reply: FastifyReply, status: number, body: objec
  * A failure to obtain the real token, said the WeChat way: 45009 stays 45009 (the caller should
  * stop too); anything else is `-1` system busy, since the caller cannot fix the hub's secret.
  */
-export function replyTokenFailure(reply: FastifyReply, err: unknown): FastifyReply {
+export function tokenFailure(err: unknown): WeChatFailure {
   if (isWxhubError(err)) {
     const errcode = err.errcode === 45009 || err.code === 'WXHUB_ERR_QUOTA_EXHAUSTED' ? 45009 : -1;
-    return replyWeChatError(
-      reply,
+    return weChatFailure(
       err.statusCode >= 500 ? err.statusCode : 503,
       errcode,
       `${err.code}: ${err.message}`,
     );
   }
-  return replyWeChatError(reply, 503, -1, 'could not obtain a token');
+  return weChatFailure(503, -1, 'could not obtain a token');
+}
+
+export function replyTokenFailure(reply: FastifyReply, err: unknown): FastifyReply {
+  return replyFailure(reply, tokenFailure(err));
 }
 
 export function errcodeFor(code: ErrorCode): number {

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { redactUrl } from '../../http/index.js';
 
@@ -21,33 +21,56 @@ export function installRequestHooks(app: FastifyInstance, logging: RequestLoggin
     const route = request.routeOptions.url ?? 'unmatched';
     const ms = reply.elapsedTime;
     app.hub.metrics.request(route, request.method, reply.statusCode, ms / 1000);
-    if (wanted(logging, reply.statusCode, ms) && infoEnabled(request.log))
-      logRequest(request, reply, route, ms);
+    if (wanted(logging, reply.statusCode, ms)) {
+      logAccess(request.log, {
+        method: request.method,
+        url: request.url,
+        route,
+        remoteAddress: request.ip,
+        statusCode: reply.statusCode,
+        keyId: request.clientKey?.id,
+        ms,
+      });
+    }
     done();
   });
+}
+
+/** One request as its access line tells it. */
+export interface AccessLine {
+  readonly method: string;
+  /** As requested: query strings are redacted before they are logged. */
+  readonly url: string;
+  readonly route: string;
+  readonly remoteAddress: string | undefined;
+  readonly statusCode: number;
+  readonly keyId: string | null | undefined;
+  readonly ms: number;
 }
 
 /**
  * Every line costs the hub about a third of its CPU on the token route (docs/benchmarks.md), so by
  * default only the requests an operator would look for: refusals, failures and slow answers.
  */
-function wanted(logging: RequestLogging, status: number, ms: number): boolean {
+export function wanted(logging: RequestLogging, status: number, ms: number): boolean {
   if (logging === 'all') return true;
   return logging === 'errors' && (status >= 400 || ms >= SLOW_REQUEST_MS);
 }
 
-function logRequest(request: FastifyRequest, reply: FastifyReply, route: string, ms: number): void {
-  const url = request.url;
+/** The `request completed` line (the Fastify hook's and the fast lanes'). */
+export function logAccess(log: FastifyBaseLogger, line: AccessLine): void {
+  if (!infoEnabled(log)) return;
+  const { url } = line;
   // Fastify's `req` serializer keeps only method and url of `req` (it dropped route and IP when
   // they were inside it), and the logger censors a field named `key` (hub-logger.ts).
-  request.log.info(
+  log.info(
     {
-      req: { method: request.method, url: url.includes('?') || url.includes('&') ? redactUrl(url) : url },
-      route,
-      remoteAddress: request.ip,
-      res: { statusCode: reply.statusCode },
-      keyId: request.clientKey?.id,
-      responseTime: Math.round(ms * 10) / 10,
+      req: { method: line.method, url: url.includes('?') || url.includes('&') ? redactUrl(url) : url },
+      route: line.route,
+      remoteAddress: line.remoteAddress,
+      res: { statusCode: line.statusCode },
+      keyId: line.keyId ?? undefined,
+      responseTime: Math.round(line.ms * 10) / 10,
     },
     'request completed',
   );

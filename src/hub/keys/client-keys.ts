@@ -119,8 +119,8 @@ export class ClientKeys {
   verifyCached(presented: string): ClientKeyRecord | null | undefined {
     const parsed = parseClientKey(presented);
     if (!parsed) return null;
-    const hit = this.#cache.get(parsed.id);
-    return hit && this.#clock.now() < hit.until ? this.#check(hit, parsed.secret) : undefined;
+    const hit = this.#fresh(parsed.id);
+    return hit ? this.#check(hit, parsed.secret) : undefined;
   }
 
   /** The record of a key id through the cache (revoked ones included), or null. */
@@ -128,9 +128,20 @@ export class ClientKeys {
     return (await this.#entry(id)).record;
   }
 
-  async #entry(id: string): Promise<CacheEntry> {
+  /** lookup() when the record is in the cache, without waiting; `undefined` otherwise. */
+  lookupCached(id: string): ClientKeyRecord | null | undefined {
+    return this.#fresh(id)?.record;
+  }
+
+  /** The cache entry of a key id while it is still good. */
+  #fresh(id: string): CacheEntry | undefined {
     const hit = this.#cache.get(id);
-    if (hit && this.#clock.now() < hit.until) return hit;
+    return hit && this.#clock.now() < hit.until ? hit : undefined;
+  }
+
+  async #entry(id: string): Promise<CacheEntry> {
+    const hit = this.#fresh(id);
+    if (hit) return hit;
     let pending = this.#loading.get(id);
     if (!pending) {
       pending = this.#db.keys.get(id).finally(() => this.#loading.delete(id));

@@ -1,20 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { splitUrl } from '../../http/index.js';
-import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
+import { queryParam, withParam } from '../../http/index.js';
 import { accountOf, checkDropInSecret, type DropInCaller } from '../drop-in/drop-in-credentials.js';
-import { forwardUpstream, type UpstreamAnswer, UpstreamBodyTooLarge } from '../drop-in/forward-upstream.js';
 import { isRefusal, resolveProxyCaller } from '../drop-in/proxy-caller.js';
 import { checkProxyPath } from '../drop-in/proxy-path.js';
-import { replyTokenFailure, replyWeChatError } from '../drop-in/wechat-body.js';
+import { replyFailure, replyWeChatError } from '../drop-in/wechat-body.js';
+import { type ProxiedRequest, type ProxyOutcome, WeChatForwarder } from '../drop-in/wechat-forwarder.js';
 import type { HubServices } from '../hub-services.js';
 
 /** `/sns/*` calls that carry WeChat's own web-authorization credentials: forwarded untouched. */
 const SNS_PASS_THROUGH = new Set(['/sns/userinfo', '/sns/auth', '/sns/oauth2/refresh_token']);
 /** The code exchange, whose `secret` is a client key with the `oauth` scope (the real one is put in). */
 const SNS_CODE_EXCHANGE = '/sns/oauth2/access_token';
-/** JSON answers are buffered to find the errcode; larger ones are refused. */
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 /**
  * The drop-in proxy: `GET|POST /cgi-bin/*` and `/sns/*` forwarded to `wechat.apiBase` and
@@ -22,10 +19,12 @@ const MAX_JSON_BYTES = 16 * 1024 * 1024;
  * client key), and one retry after refresh-if-current when WeChat says the token is dead. The
  * request body is buffered (capped by `dropIn.maxBodyBytes`) so the retry can resend it; JSON
  * answers are read for their errcode, others (media) stream through with WeChat's status and type.
+ * Plain GETs from known callers usually take the fast lane instead (proxy-fast-lane.ts), which
+ * forwards the same way.
  */
 export const dropInProxyRoutes: FastifyPluginAsync = async (app) => {
   const hub = app.hub;
-  const api = apiBase(hub.config.wechat.apiBase);
+  const forwarder = new WeChatForwarder(hub);
   // Every body is taken as raw bytes here, whatever its type: WeChat gets exactly what was sent.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -36,36 +35,35 @@ export const dropInProxyRoutes: FastifyPluginAsync = async (app) => {
       url,
       bodyLimit: hub.config.dropIn.maxBodyBytes,
       exposeHeadRoute: false,
-      handler: (request, reply) => proxy(hub, api, request, reply),
+      handler: (request, reply) => proxy(hub, forwarder, request, reply),
     });
   }
 };
 
 async function proxy(
   hub: HubServices,
-  api: ApiBase,
+  forwarder: WeChatForwarder,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const raw = request.raw.url ?? request.url;
   const mark = raw.indexOf('?');
-  const rawPath = mark === -1 ? raw : raw.slice(0, mark);
-  const search = mark === -1 ? '' : raw.slice(mark + 1);
-  const checked = checkProxyPath(rawPath);
+  const checked = checkProxyPath(mark === -1 ? raw : raw.slice(0, mark));
   if (!checked.ok) return replyWeChatError(reply, 400, 40066, checked.reason);
   const path = checked.path;
-  const query = new URLSearchParams(search);
+  const search = mark === -1 ? '' : raw.slice(mark + 1);
+  const proxied = proxiedRequest(request, reply, path, search);
 
   if (SNS_PASS_THROUGH.has(path)) {
     const caller: DropInCaller = { keyId: null, bucket: `ip:${request.ip}`, rateLimit: null };
     if (!withinLimit(hub, caller, reply)) return reply;
-    return send(hub, api, request, reply, null, `${path}${search ? `?${search}` : ''}`);
+    return relay(reply, await forwarder.once(proxied, null, search));
   }
 
   if (path === SNS_CODE_EXCHANGE) {
-    const appid = query.get('appid');
+    const appid = queryParam(search, 'appid');
     if (!appid) return replyWeChatError(reply, 200, 41002);
-    const secret = query.get('secret');
+    const secret = queryParam(search, 'secret');
     if (!secret)
       return replyWeChatError(reply, 401, 41004, 'pass a wxhub client key with the oauth scope as secret');
     const account = accountOf(hub, appid);
@@ -81,40 +79,42 @@ async function proxy(
       );
     }
     if (!withinLimit(hub, caller, reply)) return reply;
-    query.set('secret', account.secret);
-    return send(hub, api, request, reply, appid, `${path}?${query.toString()}`);
+    return relay(reply, await forwarder.once(proxied, appid, withParam(search, 'secret', account.secret)));
   }
 
-  const token = query.get('access_token');
-  const caller = await resolveProxyCaller(hub, request, token, query.get('appid'));
+  const token = queryParam(search, 'access_token');
+  const caller = await resolveProxyCaller(hub, request.headers, token, queryParam(search, 'appid'));
   if (isRefusal(caller)) {
     hub.metrics.authFailure(caller.reason);
     return replyWeChatError(reply, caller.status, caller.errcode, caller.detail);
   }
   if (!withinLimit(hub, caller, reply)) return reply;
+  return relay(reply, await forwarder.withToken(proxied, caller.appid));
+}
 
-  let current: string;
-  try {
-    current = (await hub.manager.getAccessToken(caller.appid)).value;
-  } catch (err) {
-    return replyTokenFailure(reply, err);
-  }
-  for (let attempt = 1; ; attempt++) {
-    query.set('access_token', current);
-    const answer = await call(hub, api, request, reply, caller.appid, path, `${path}?${query.toString()}`);
-    if (!answer) return reply;
-    const dead =
-      answer.kind === 'buffered' &&
-      answer.errcode !== undefined &&
-      TOKEN_INVALID_ERRCODES.has(answer.errcode);
-    if (!dead || attempt > 1) return relay(reply, answer);
-    hub.metrics.proxyRetry(caller.appid);
-    try {
-      current = (await hub.manager.refreshAccessToken(caller.appid, current)).value;
-    } catch (err) {
-      return replyTokenFailure(reply, err);
-    }
-  }
+/** The request as the forwarder takes it; `abort` is emitted if the caller leaves before the answer. */
+function proxiedRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  search: string,
+): ProxiedRequest {
+  // undici takes an EventEmitter as its abort signal: an AbortController's signal costs several
+  // microseconds to create, per proxied call (bench/proxy-overhead.ts).
+  const signal = new EventEmitter();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) signal.emit('abort');
+  });
+  return {
+    method: request.method === 'POST' ? 'POST' : 'GET',
+    path,
+    search,
+    body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    contentType: request.headers['content-type'],
+    accept: request.headers.accept,
+    signal,
+    log: request.log,
+  };
 }
 
 function withinLimit(hub: HubServices, caller: DropInCaller, reply: FastifyReply): boolean {
@@ -126,97 +126,9 @@ function withinLimit(hub: HubServices, caller: DropInCaller, reply: FastifyReply
   return false;
 }
 
-/** One upstream call without token handling (pass-through and code exchange). */
-async function send(
-  hub: HubServices,
-  api: ApiBase,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  appid: string | null,
-  pathAndQuery: string,
-): Promise<FastifyReply> {
-  const path = pathAndQuery.split('?', 1)[0]!;
-  const answer = await call(hub, api, request, reply, appid, path, pathAndQuery);
-  return answer ? relay(reply, answer) : reply;
-}
-
-/**
- * Makes one upstream call and counts it; on a transport failure answers the caller (504 for a
- * timeout, 502 otherwise, WeChat's `-1`) and resolves null.
- */
-async function call(
-  hub: HubServices,
-  api: ApiBase,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  appid: string | null,
-  path: string,
-  pathAndQuery: string,
-): Promise<UpstreamAnswer | null> {
-  // undici takes an EventEmitter as its abort signal: an AbortController's signal costs several
-  // microseconds to create, per proxied call (bench/proxy-overhead.ts).
-  const abort = new EventEmitter();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) abort.emit('abort');
-  };
-  reply.raw.once('close', onClose);
-  const timeoutMs = hub.config.wechat.timeoutMs;
-  const label = appid ?? 'none';
-  const t0 = performance.now();
-  const report = (errcode: number) =>
-    hub.manager.reportUpstream({ appid: label, path, errcode, durationMs: performance.now() - t0 });
-  try {
-    const answer = await forwardUpstream({
-      method: request.method === 'POST' ? 'POST' : 'GET',
-      origin: api.origin,
-      path: `${api.path}${pathAndQuery}`,
-      body: Buffer.isBuffer(request.body) ? request.body : undefined,
-      contentType: request.headers['content-type'],
-      accept: request.headers.accept,
-      dispatcher: hub.proxyDispatcher,
-      timeoutMs,
-      signal: abort,
-      maxJsonBytes: MAX_JSON_BYTES,
-    });
-    const errcode =
-      answer.kind === 'buffered' && answer.errcode !== undefined
-        ? answer.errcode
-        : answer.status < 400
-          ? 0
-          : -2;
-    report(errcode);
-    return answer;
-  } catch (err) {
-    report(-2);
-    const code = (err as { code?: unknown }).code;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      request.log.warn({ path, appid, timeoutMs }, 'WeChat did not answer in time');
-      replyWeChatError(reply, 504, -1, `WeChat did not answer within ${timeoutMs} ms`);
-    } else if (err instanceof UpstreamBodyTooLarge) {
-      replyWeChatError(reply, 502, -1, err.message);
-    } else {
-      request.log.warn({ path, appid, err: (err as Error)?.name ?? 'error', code }, 'WeChat unreachable');
-      replyWeChatError(reply, 502, -1, 'WeChat could not be reached');
-    }
-    return null;
-  } finally {
-    reply.raw.off('close', onClose);
-  }
-}
-
-/** WeChat's status, content type and body, as they came. */
-function relay(reply: FastifyReply, answer: UpstreamAnswer): FastifyReply {
-  reply.code(answer.status).headers(answer.headers);
-  return reply.send(answer.body);
-}
-
-/** `wechat.apiBase` as undici's origin and the path every proxied path goes under ('' for none). */
-interface ApiBase {
-  readonly origin: string;
-  readonly path: string;
-}
-
-function apiBase(url: string): ApiBase {
-  const { origin, path } = splitUrl(url);
-  return { origin, path: path === '/' ? '' : path };
+/** WeChat's status, content type and body, as they came; or the hub's WeChat-shaped failure. */
+function relay(reply: FastifyReply, outcome: ProxyOutcome): FastifyReply {
+  if (outcome.kind === 'failure') return replyFailure(reply, outcome);
+  reply.code(outcome.status).headers(outcome.headers);
+  return reply.send(outcome.body);
 }
