@@ -16,11 +16,15 @@
  *   CPU the extra hop takes, not how long it waits.
  *
  *   node --import tsx bench/proxy-overhead.ts [--concurrency 50] [--seconds 5] [--rounds 3]
- *                                              [--warmup 1] [--jit-warmup 3] [--rate 1000]
+ *                                              [--warmup 1] [--jit-warmup 3] [--settle 5]
+ *                                              [--rate 1000]
  *                                              [--log-level info]
  *
  * `--jit-warmup` seconds of saturated load on each path come first, unmeasured, so that the
  * numbers are a warm hub's (a hub in service has optimized code), not V8's first compilations.
+ * Then `--settle` seconds of paced load on each path, unmeasured: after that burst every process
+ * (the load generator too) shrinks its heap with a few long collections, and without the pause the
+ * first paced round of every run, direct calls included, had a p99 two to eight times the others'.
  *
  * Prints a table and writes bench/results/proxy-overhead.json. Target: p99 added ≤ 1 ms (paced).
  */
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
       'jit-warmup': { type: 'string', default: '3' },
+      settle: { type: 'string', default: '5' },
       rate: { type: 'string', default: '1000' },
       requests: { type: 'string', default: '1000000' },
       'log-level': { type: 'string', default: 'info' },
@@ -198,6 +203,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const warmupMs = Number(values.warmup) * 1000;
   const jitWarmupMs = Number(values['jit-warmup']) * 1000;
+  const settleMs = Number(values.settle) * 1000;
   const rate = Number(values.rate);
   const maxRequests = Number(values.requests);
   const logLevel = values['log-level']!;
@@ -272,6 +278,7 @@ async function main(): Promise<void> {
     // A hub in service has run its proxy path millions of times: let V8 optimize it (a few
     // thousand calls) before anything is measured, or the first paced rounds time the JIT.
     for (const target of targets) await load('saturated', target.origin, target.path, jitWarmupMs);
+    for (const target of targets) await load('paced', target.origin, target.path, settleMs);
 
     const loadBefore = loadavg().map((v) => round(v, 2));
     process.stdout.write(
@@ -363,7 +370,7 @@ async function main(): Promise<void> {
     const file = await writeResults('proxy-overhead', {
       loadAverage: { before: loadBefore, after: loadavg().map((v) => round(v, 2)) },
       endpoint: 'GET /cgi-bin/user/info',
-      settings: { concurrency, durationMs, rounds, warmupMs, rate, logLevel },
+      settings: { concurrency, durationMs, rounds, warmupMs, jitWarmupMs, settleMs, rate, logLevel },
       addedP50Ms: paced['added p50 ms'],
       addedP99Ms: paced['added p99 ms'],
       bareHopAddedP50Ms: pacedHop['added p50 ms'],

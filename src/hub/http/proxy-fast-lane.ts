@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
@@ -6,7 +5,12 @@ import { queryParam } from '../../http/index.js';
 import { cachedProxyCaller, isRefusal } from '../drop-in/proxy-caller.js';
 import { checkProxyPath } from '../drop-in/proxy-path.js';
 import { WECHAT_JSON, weChatErrorBody } from '../drop-in/wechat-body.js';
-import { type ProxiedRequest, type ProxyOutcome, WeChatForwarder } from '../drop-in/wechat-forwarder.js';
+import {
+  callerGone,
+  type ProxiedRequest,
+  type ProxyOutcome,
+  WeChatForwarder,
+} from '../drop-in/wechat-forwarder.js';
 import type { HubServices } from '../hub-services.js';
 import { logAccess, wanted } from './request-hooks.js';
 import type { FastLane } from './token-fast-lane.js';
@@ -60,10 +64,6 @@ export function proxyFastLane(hub: HubServices, log: FastifyBaseLogger, closing:
     // Last, as the only step with an effect (a refusal takes nothing; the route then asks again).
     if (!limiter.take(caller.bucket, caller.rateLimit).ok) return false;
 
-    const signal = new EventEmitter();
-    res.once('close', () => {
-      if (!res.writableFinished) signal.emit('abort');
-    });
     const proxied: ProxiedRequest = {
       method: 'GET',
       path,
@@ -71,7 +71,7 @@ export function proxyFastLane(hub: HubServices, log: FastifyBaseLogger, closing:
       body: undefined,
       contentType: undefined,
       accept: req.headers.accept,
-      signal,
+      signal: callerGone(res),
       log,
     };
     const done = (status: number) => {
