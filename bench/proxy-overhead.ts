@@ -94,13 +94,12 @@ async function serveHop(upstream: string, connections: number): Promise<void> {
  * keep up would show here rather than hide: no coordinated omission goes unnoticed).
  */
 async function runPaced(
-  origin: string,
+  pool: Pool,
   path: string,
   concurrency: number,
   rate: number,
   durationMs: number,
 ): Promise<LoadResult & { maxLateMs: number }> {
-  const pool = new Pool(origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const intervalMs = (concurrency * 1000) / rate;
   const latencies = new Float64Array(Math.ceil((rate * durationMs) / 1000) + concurrency * 2);
   const statuses: Record<string, number> = {};
@@ -131,11 +130,7 @@ async function runPaced(
       due += intervalMs;
     }
   }
-  try {
-    await Promise.all(Array.from({ length: concurrency }, (_, i) => caller(i)));
-  } finally {
-    await pool.close();
-  }
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => caller(i)));
   return {
     requests: completed,
     errors,
@@ -210,6 +205,7 @@ async function main(): Promise<void> {
   if (values.serve === 'hop') return serveHop(values.upstream!, concurrency);
 
   const servers: ChildServer[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
   try {
     const { server: simServer, control } = await startSimChild();
     servers.push(simServer);
@@ -262,13 +258,23 @@ async function main(): Promise<void> {
         throw new Error(`${target.name}: ${res.statusCode} ${text}`);
     }
 
+    // The paced callers keep their connections for the whole run, warm-ups and rounds alike, as
+    // keep-alive callers do: a pool per measurement put 50 new connections, 1 % of a round's
+    // requests, into every measured round, and their set-up time was its p99.
+    const pools = new Map(
+      targets.map((t) => [
+        t.name,
+        new Pool(t.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 }),
+      ]),
+    );
+    closers.push(() => Promise.all([...pools.values()].map((pool) => pool.close())));
     const shapes = ['paced', 'saturated'] as const;
-    const load = (shape: (typeof shapes)[number], origin: string, path: string, ms: number) =>
+    const load = (shape: (typeof shapes)[number], target: (typeof targets)[number], ms: number) =>
       shape === 'paced'
-        ? runPaced(origin, path, concurrency, rate, ms)
+        ? runPaced(pools.get(target.name)!, target.path, concurrency, rate, ms)
         : runLoad({
-            origin,
-            request: { path },
+            origin: target.origin,
+            request: { path: target.path },
             concurrency,
             durationMs: ms,
             maxRequests,
@@ -277,8 +283,8 @@ async function main(): Promise<void> {
 
     // A hub in service has run its proxy path millions of times: let V8 optimize it (a few
     // thousand calls) before anything is measured, or the first paced rounds time the JIT.
-    for (const target of targets) await load('saturated', target.origin, target.path, jitWarmupMs);
-    for (const target of targets) await load('paced', target.origin, target.path, settleMs);
+    for (const target of targets) await load('saturated', target, jitWarmupMs);
+    for (const target of targets) await load('paced', target, settleMs);
 
     const loadBefore = loadavg().map((v) => round(v, 2));
     process.stdout.write(
@@ -291,10 +297,10 @@ async function main(): Promise<void> {
         // Each round starts one path further on, so no path always runs first or last.
         const shift = (roundNo - 1) % targets.length;
         for (const target of [...targets.slice(shift), ...targets.slice(0, shift)]) {
-          await load(shape, target.origin, target.path, warmupMs);
+          await load(shape, target, warmupMs);
           const cpuBefore = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
           const bucketsBefore = target.name === 'via hub' ? await proxyBuckets(hub.url) : undefined;
-          const result = await load(shape, target.origin, target.path, durationMs);
+          const result = await load(shape, target, durationMs);
           const summary = summarize(result);
           const maxLateMs = 'maxLateMs' in result ? round(result.maxLateMs as number, 1) : undefined;
           const cpuAfter = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
@@ -384,6 +390,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`results: ${file}\n`);
   } finally {
+    for (const close of closers) await close();
     await Promise.all(servers.map((s) => s.stop()));
   }
 }
