@@ -169,6 +169,24 @@ describe('the proxy fast lane', () => {
     sameAnswer(fast, await routeAnswer(t, url));
   });
 
+  it('answers a defect in its own path with WeChat’s -1 and HTTP 500, as the route does, and serves on', async () => {
+    const { t, send, answered, standIn } = await listening();
+    const url = `/cgi-bin/user/info?access_token=${standIn}&openid=oD`;
+    await send(url);
+    const report = vi.spyOn(t.hub.services.manager, 'reportUpstream').mockImplementation(() => {
+      throw new Error('a defect');
+    });
+    const fast = await send(url);
+    expect(answered()).toBe(1);
+    expect(fast.status).toBe(500);
+    expect(JSON.parse(fast.body.toString()).errcode).toBe(-1);
+    const routed = await routeAnswer(t, url);
+    expect(routed.status).toBe(500);
+    expect(JSON.parse(routed.body.toString()).errcode).toBe(-1);
+    report.mockRestore();
+    expect((await send(url)).status).toBe(200);
+  });
+
   it('abandons the upstream request when the caller hangs up', async () => {
     const { t, send, answered, standIn, port } = await listening();
     const url = `/cgi-bin/user/info?access_token=${standIn}&openid=oL`;

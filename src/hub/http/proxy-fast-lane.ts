@@ -90,14 +90,16 @@ export function proxyFastLane(hub: HubServices, log: FastifyBaseLogger, closing:
         });
       }
     };
-    forwarder.withToken(proxied, caller.appid).then(
-      (outcome) => answer(res, outcome, done),
-      (err: unknown) => {
-        // withToken turns every expected failure into an outcome: this is a defect, said as WeChat's -1.
+    forwarder
+      .withToken(proxied, caller.appid)
+      .then((outcome) => answer(res, outcome, done))
+      .catch((err: unknown) => {
+        // withToken turns every expected failure into an outcome, so this is a defect (or an answer
+        // node:http would not write): WeChat's -1 if nothing was sent yet, else the connection cut.
         log.error({ err }, 'drop-in proxy failed');
-        answer(res, { kind: 'failure', status: 500, errcode: -1 }, done);
-      },
-    );
+        if (res.headersSent) res.destroy();
+        else answer(res, { kind: 'failure', status: 500, errcode: -1 }, done);
+      });
     return true;
   };
 }
