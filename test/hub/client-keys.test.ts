@@ -125,9 +125,9 @@ describe('ClientKeys', () => {
 
   it('compares secrets by content and length only', () => {
     const secret = 'a'.repeat(42);
-    expect(keyFormat.sameSecret(`${secret}b`, `${secret}b`)).toBe(true);
-    expect(keyFormat.sameSecret(`${secret}b`, `${secret}c`)).toBe(false);
-    expect(keyFormat.sameSecret(`b${secret}`, `c${secret}`)).toBe(false);
-    expect(keyFormat.sameSecret(secret, `${secret}b`)).toBe(false);
+    expect(keyFormat.sameKeySecret(`${secret}b`, `${secret}b`)).toBe(true);
+    expect(keyFormat.sameKeySecret(`${secret}b`, `${secret}c`)).toBe(false);
+    expect(keyFormat.sameKeySecret(`b${secret}`, `c${secret}`)).toBe(false);
+    expect(keyFormat.sameKeySecret(secret, `${secret}b`)).toBe(false);
   });
 });

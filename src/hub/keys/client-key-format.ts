@@ -41,10 +41,12 @@ export function hashKeySecret(secret: string): string {
 }
 
 /**
- * Compares two secrets in time that depends on their length only (which is public: every secret
- * is 43 characters), without allocating: the per-request check of a key already verified once.
+ * Compares two client-key secrets in time that depends on their length only (which is public:
+ * every secret is 43 characters), without allocating: the per-request check of a key already
+ * verified once. Secrets of any length (an appsecret) go through drop-in-credentials.ts'
+ * `sameSecret`, which hashes first.
  */
-export function sameSecret(a: string, b: string): boolean {
+export function sameKeySecret(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);

@@ -3,7 +3,7 @@ import type { ClientKeyRecord, Database, RateLimit, Scope } from '../../db/index
 import { SCOPES } from '../../db/index.js';
 import { WxhubError } from '../../errors/index.js';
 import { type Clock, systemClock } from '../../util/clock.js';
-import { generateClientKey, hashKeySecret, parseClientKey, sameSecret } from './client-key-format.js';
+import { generateClientKey, hashKeySecret, parseClientKey, sameKeySecret } from './client-key-format.js';
 
 export interface NewClientKey {
   readonly name: string;
@@ -163,7 +163,7 @@ export class ClientKeys {
     const { record } = entry;
     let same: boolean;
     if (record && entry.secret !== undefined) {
-      same = sameSecret(entry.secret, secret);
+      same = sameKeySecret(entry.secret, secret);
     } else {
       const expected = record ? Buffer.from(record.secretHash, 'utf8') : DUMMY_HASH;
       same = timingSafeEqual(expected, Buffer.from(hashKeySecret(secret), 'utf8'));
