@@ -15,8 +15,8 @@ export interface UpstreamRequest {
   readonly dispatcher: Dispatcher;
   /** Headers timeout and idle body timeout, ms. */
   readonly timeoutMs: number;
-  /** Emits `abort` (or is an aborted AbortSignal) when the caller went away. */
-  readonly signal: AbortSignal | EventEmitter;
+  /** Emits `abort` when the caller went away (`callerGone()` in wechat-forwarder.ts). */
+  readonly signal: EventEmitter;
   /** JSON-like bodies above this are refused (they are buffered to find the errcode). */
   readonly maxJsonBytes: number;
 }
@@ -104,13 +104,7 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     const abort = () => controller.abort(new Error('the caller went away'));
-    const signal = this.req.signal;
-    if ('aborted' in signal) {
-      if (signal.aborted) abort();
-      else signal.addEventListener('abort', abort, { once: true });
-    } else {
-      signal.once('abort', abort);
-    }
+    this.req.signal.once('abort', abort);
   }
 
   onResponseStart(

@@ -28,8 +28,8 @@ export interface ProxiedRequest {
 
 /**
  * The signal for `ProxiedRequest.signal`: emits `abort` when the caller's response closes before
- * it was sent. undici takes an EventEmitter as its abort signal: an AbortController's signal costs
- * several microseconds to create, per proxied call (bench/proxy-overhead.ts).
+ * it was sent. An EventEmitter, not an AbortController: its signal costs several microseconds to
+ * create, per proxied call (bench/proxy-overhead.ts).
  */
 export function callerGone(res: ServerResponse): EventEmitter {
   const signal = new EventEmitter();
