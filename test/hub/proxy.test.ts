@@ -301,6 +301,27 @@ describe('drop-in proxy', () => {
 });
 
 describe('drop-in proxy when WeChat misbehaves', () => {
+  /** A hub whose WeChat is `base`, with APP_A's token already stored (so nothing is fetched there). */
+  async function hubBefore(base: string, token: string) {
+    const store = new MemoryStore();
+    const now = Date.now();
+    await store.compareAndSetCredential(tokenKey('access_token', APP_A), 0, {
+      value: token,
+      fetchedAt: now,
+      expiresAt: now + 7_200_000,
+    });
+    const t = await testHub({
+      store,
+      config: { wechat: { apiBase: base, openBase: base, timeoutMs: 500 } },
+      accounts: [{ appid: APP_A, secret: SECRET_A, tokenMode: 'classic' }],
+    });
+    const close = async () => {
+      await t.close();
+      await store.close();
+    };
+    return { t, close };
+  }
+
   it('an upstream that hangs: 504 with errcode -1 within wechat.timeoutMs', async () => {
     const fake = await FakeWeChat.start({ [APP_A]: SECRET_A });
     const t = await testHub({
@@ -332,19 +353,7 @@ describe('drop-in proxy when WeChat misbehaves', () => {
         server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
       });
     });
-    const store = new MemoryStore();
-    const now = Date.now();
-    await store.compareAndSetCredential(tokenKey('access_token', APP_A), 0, {
-      value: 'T'.repeat(120),
-      fetchedAt: now,
-      expiresAt: now + 7_200_000,
-    });
-    const base = `http://127.0.0.1:${port}`;
-    const t = await testHub({
-      store,
-      config: { wechat: { apiBase: base, openBase: base, timeoutMs: 500 } },
-      accounts: [{ appid: APP_A, secret: SECRET_A, tokenMode: 'classic' }],
-    });
+    const { t, close } = await hubBefore(`http://127.0.0.1:${port}`, 'T'.repeat(120));
     try {
       const key = await t.key(['proxy'], [APP_A]);
       const res = await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
@@ -352,8 +361,7 @@ describe('drop-in proxy when WeChat misbehaves', () => {
       expect(res.json().errcode).toBe(-1);
       expect(res.body).not.toContain('T'.repeat(120));
     } finally {
-      await t.close();
-      await store.close();
+      await close();
     }
   });
 
@@ -366,26 +374,14 @@ describe('drop-in proxy when WeChat misbehaves', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/wx/gateway`;
-    const store = new MemoryStore();
-    const now = Date.now();
-    await store.compareAndSetCredential(tokenKey('access_token', APP_A), 0, {
-      value: 'R'.repeat(100),
-      fetchedAt: now,
-      expiresAt: now + 7_200_000,
-    });
-    const t = await testHub({
-      store,
-      config: { wechat: { apiBase: base, openBase: base, timeoutMs: 500 } },
-      accounts: [{ appid: APP_A, secret: SECRET_A, tokenMode: 'classic' }],
-    });
+    const { t, close } = await hubBefore(base, 'R'.repeat(100));
     try {
       const key = await t.key(['proxy'], [APP_A]);
       const res = await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
       expect(res.statusCode).toBe(200);
       expect(seen).toEqual([`/wx/gateway/cgi-bin/user/info?access_token=${'R'.repeat(100)}&openid=o1`]);
     } finally {
-      await t.close();
-      await store.close();
+      await close();
       await new Promise((resolve) => server.close(resolve));
     }
   });
