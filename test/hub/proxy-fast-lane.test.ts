@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -283,7 +284,19 @@ describe('the proxy fast lane', () => {
     await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${standIn}` });
     const req = { method: 'GET', url: `/cgi-bin/user/info?access_token=${standIn}`, headers: {} };
     const lane = (closing: boolean) => proxyFastLane(t!.hub.services, t!.hub.app.log, () => closing);
-    expect(lane(true)(req as never, {} as never)).toBe(false);
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      headersSent: false,
+      writeHead: vi.fn(),
+      end: vi.fn(),
+    });
+    expect(lane(true)(req as never, res as never)).toBe(false);
+    expect(lane(false)(req as never, res as never)).toBe(true);
+    await vi.waitFor(() => expect(res.end).toHaveBeenCalledTimes(1));
+    expect(res.writeHead).toHaveBeenCalledWith(
+      200,
+      expect.objectContaining({ 'content-type': expect.any(String) }),
+    );
   });
 });
 
