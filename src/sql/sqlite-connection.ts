@@ -47,7 +47,7 @@ export class SqliteConnection {
       db = new Database(this.path);
       const handle = db;
       // Opening may wait the whole budget inside SQLite (a constructor cannot await); calls after
-      // it block the event loop for SYNC_BUSY_MS at most and wait longer on a timer.
+      // it do not wait inside SQLite at all (SYNC_BUSY_MS) but on a timer, in `run`.
       db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
       retryWhileBusySync(options.busyTimeoutMs, () => handle.pragma('journal_mode = WAL'));
       db.pragma('synchronous = NORMAL');
