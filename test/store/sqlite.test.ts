@@ -7,6 +7,7 @@ import { SYNC_BUSY_MS } from '../../src/sql/sqlite-busy.js';
 import { migrateSqlite, SQLITE_STORE_MIGRATIONS, SqliteStore } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { describeStoreContract } from './contract.js';
+import { eventually } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wxhub-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,8 +130,12 @@ describe('SqliteStore', () => {
           'INSERT INTO credentials (key, value, expires_at, fetched_at, version) VALUES (?, ?, ?, ?, 1)',
         )
         .run('raw', 'v', 1, 1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const start = performance.now();
+      expect(await eventually(() => seen.length > 0, 5000)).toBe(true);
+      const latency = performance.now() - start;
       expect(seen).toEqual(['raw']);
+      // One poll (50 ms) plus a read; a poll that stopped would never get here.
+      expect(latency).toBeLessThan(1000);
       unsubscribe();
     } finally {
       await Promise.all([store.close(), other.close()]);
