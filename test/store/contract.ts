@@ -209,6 +209,13 @@ export function describeStoreContract(
         }, 500);
       });
 
+      it('is not released by its owner once expired: an expired lease is no longer held', async () => {
+        const lease = k('lease-release-expired');
+        expect(await a.acquireLease(lease, 'owner-1', 150)).toBe(true);
+        await sleep(300);
+        expect(await b.releaseLease(lease, 'owner-1')).toBe(false);
+      });
+
       it('is released only by its owner; then another owner can take it', async () => {
         const lease = k('lease-release');
         expect(await a.acquireLease(lease, 'owner-1', 5000)).toBe(true);
@@ -259,6 +266,31 @@ export function describeStoreContract(
         );
         expect(await a.getCounter(name, 'day')).toBe(40);
         expect([...totals].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      });
+
+      it('starts an expired window again from zero on the next increment', async () => {
+        const name = k('quota-restart');
+        expect(await a.incrementCounter(name, 'day', 3, 150)).toBe(3);
+        await sleep(300);
+        expect(await b.incrementCounter(name, 'day', 2, 5000)).toBe(2);
+      });
+
+      it("restarts the window's TTL on every increment", async () => {
+        await decisively(async (ttl) => {
+          const name = k('quota-renew');
+          const firstFrom = performance.now();
+          expect(await a.incrementCounter(name, 'day', 1, ttl)).toBe(1);
+          const firstOverAt = performance.now() + ttl;
+          await sleep(ttl / 2);
+          const secondFrom = performance.now();
+          expect(await b.incrementCounter(name, 'day', 1, ttl)).toBe(2);
+          const secondBy = performance.now();
+          await sleepUntil(firstOverAt + 20);
+          const total = await a.getCounter(name, 'day');
+          const decidable = secondBy < firstFrom + ttl && performance.now() < secondFrom + ttl;
+          if (decidable) expect(total, 'past the first TTL, inside the one the second increment set').toBe(2);
+          return decidable;
+        }, 1000);
       });
 
       it('drops a window after its TTL', async () => {
