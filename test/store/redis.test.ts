@@ -57,7 +57,9 @@ if (url) {
         await store.deleteCredential('published');
         // Pub/sub keeps order: once a later write's message is in, every earlier one would be too.
         await store.compareAndSetCredential('sentinel', 0, { value: 'v', expiresAt: 1, fetchedAt: 1 });
-        expect(await eventually(() => messages.at(-1) === `${keyPrefix}credentials sentinel`, 5000)).toBe(true);
+        expect(await eventually(() => messages.at(-1) === `${keyPrefix}credentials sentinel`, 5000)).toBe(
+          true,
+        );
         expect(messages).toEqual([
           `${keyPrefix}credentials published`,
           `${keyPrefix}credentials published`,
