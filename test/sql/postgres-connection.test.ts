@@ -78,6 +78,14 @@ describe.skipIf(!url)('PostgresConnection against a real server', () => {
       })
       .catch((e: unknown) => e);
     expect(driverCode(failed)).toBe('23505');
+    // A body that fails in JavaScript, after a statement that worked, rolls back as well.
+    const thrown = await sql
+      .transaction(async (q) => {
+        await q(`INSERT INTO ${sql.quoted}.t (id) VALUES (8)`);
+        throw new Error('body failed');
+      })
+      .catch((e: unknown) => e);
+    expect((thrown as Error).message).toBe('body failed');
     expect((await sql.query(`SELECT id FROM ${sql.quoted}.t`)).rows).toEqual([]);
     await sql.close();
     const closed = await sql.query('SELECT 1').catch((e: unknown) => e);
