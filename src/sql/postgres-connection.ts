@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { WxhubError } from '../errors/index.js';
 import { checkUrlProtocol, redactUrlPassword, urlSecrets } from './connection-url.js';
-import type { DriverTarget } from './driver-error.js';
 import type { Migration } from './migrations.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { classifyPostgresError, closedError, type SqlRole, sqlError } from './sql-failure.js';
+import { SqlConnection } from './sql-connection.js';
+import { classifyPostgresError, type SqlRole } from './sql-failure.js';
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,47}$/;
 
@@ -39,21 +39,23 @@ export interface PostgresConnectionOptions {
  * and one rule for errors: connection-class failures are the role's outage, SQL refused by the
  * server is a bug (see sql-failure); the URL's password is scrubbed from both.
  */
-export class PostgresConnection {
+export class PostgresConnection extends SqlConnection {
   readonly schema: string;
   /** The schema as a quoted identifier, for SQL text. */
   readonly quoted: string;
   readonly pool: pg.Pool;
   /** The pool's connection settings without the pool-only ones, keepalive on: for a dedicated client (LISTEN). */
   readonly clientConfig: pg.ClientConfig;
-  readonly #role: SqlRole;
-  readonly #target: DriverTarget;
   readonly #migrations: readonly Migration[];
   #migrating: Promise<void> | undefined;
-  #closed = false;
 
   constructor(options: PostgresConnectionOptions) {
     checkUrlProtocol(options?.url, ['postgres:', 'postgresql:']);
+    super(
+      options.role,
+      { backend: 'postgres', where: redactUrlPassword(options.url), secrets: urlSecrets(options.url) },
+      classifyPostgresError,
+    );
     this.schema = options.schema ?? 'wxhub';
     if (typeof this.schema !== 'string' || !SCHEMA.test(this.schema))
       throw new WxhubError(
@@ -61,12 +63,6 @@ export class PostgresConnection {
         'schema must be 1-48 characters of [a-z0-9_], not starting with a digit',
       );
     this.quoted = `"${this.schema}"`;
-    this.#role = options.role;
-    this.#target = {
-      backend: 'postgres',
-      where: redactUrlPassword(options.url),
-      secrets: urlSecrets(options.url),
-    };
     this.#migrations = options.migrations;
     const config: pg.PoolConfig = {
       connectionString: options.url,
@@ -84,20 +80,6 @@ export class PostgresConnection {
     // An idle client that loses its connection is dropped by the pool; without a listener the
     // error would crash the process.
     this.pool.on('error', () => undefined);
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Throws the role's "is closed" error once `close` was called. */
-  checkOpen(): void {
-    if (this.#closed) throw closedError(this.#role, this.#target);
-  }
-
-  /** A driver error as the role's outage or as a SQL bug, password scrubbed. */
-  error(err: unknown): WxhubError {
-    return sqlError(this.#role, this.#target, err, classifyPostgresError);
   }
 
   /** One query on the pool, after the migrations. */
@@ -166,8 +148,7 @@ export class PostgresConnection {
 
   /** Refuses calls from now on, lets `settle` (work already under way) finish, then ends the pool. */
   async close(...settle: (Promise<unknown> | undefined)[]): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this.markClosed()) return;
     await Promise.allSettled(settle);
     await this.pool.end().catch(() => undefined);
   }

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { WxhubError } from '../errors/index.js';
-import type { DriverTarget } from './driver-error.js';
 import type { Migration } from './migrations.js';
-import { classifySqliteError, closedError, type SqlRole, sqlError } from './sql-failure.js';
+import { SqlConnection } from './sql-connection.js';
+import { classifySqliteError, type SqlRole } from './sql-failure.js';
 import { retryWhileBusy, retryWhileBusySync, SYNC_BUSY_MS } from './sqlite-busy.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 
@@ -27,19 +26,16 @@ export interface SqliteConnectionOptions {
  * waits for other processes' write locks on a timer rather than inside SQLite (see sqlite-busy).
  * Opening is synchronous and may wait up to `busyTimeoutMs` for a lock: it happens at start.
  */
-export class SqliteConnection {
+export class SqliteConnection extends SqlConnection {
   /** The absolute path of the file, or `:memory:`. */
   readonly path: string;
   readonly db: Database.Database;
-  readonly #role: SqlRole;
-  readonly #target: DriverTarget;
   readonly #busyTimeoutMs: number;
-  #closed = false;
 
   constructor(options: SqliteConnectionOptions) {
-    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
-    this.#role = options.role;
-    this.#target = { backend: 'sqlite', where: this.path, secrets: [] };
+    const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    super(options.role, { backend: 'sqlite', where: path, secrets: [] }, classifySqliteError);
+    this.path = path;
     this.#busyTimeoutMs = options.busyTimeoutMs;
     let db: Database.Database | undefined;
     try {
@@ -61,20 +57,6 @@ export class SqliteConnection {
     this.db = db;
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Throws the role's "is closed" error once `close` was called. */
-  checkOpen(): void {
-    if (this.#closed) throw closedError(this.#role, this.#target);
-  }
-
-  /** A driver error as the role's outage or as a SQL bug (see sql-failure). */
-  error(err: unknown): WxhubError {
-    return sqlError(this.#role, this.#target, err, classifySqliteError);
-  }
-
   /**
    * Runs `fn` (synchronous SQLite work, repeatable after a busy answer: one statement or an
    * `.immediate()` transaction), retrying on a timer while another process holds the write lock,
@@ -89,8 +71,6 @@ export class SqliteConnection {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.db.close();
+    if (this.markClosed()) this.db.close();
   }
 }
