@@ -111,7 +111,7 @@ export function newQrUrlId(): string {
  * `+`, `/` and `=` that a caller must percent-encode in `showqrcode?ticket=`.
  */
 export function newQrTicket(url: string): string {
-  return Buffer.concat([Buffer.from([0x81]), randomBytes(11), Buffer.from(url), randomBytes(13)]).toString(
-    'base64',
-  );
+  // 0x81 and a byte below 0x10 open every WeChat ticket, hence its `gQ` prefix.
+  const head = Buffer.from([0x81, randomBytes(1)[0]! & 0x0f]);
+  return Buffer.concat([head, randomBytes(10), Buffer.from(url), randomBytes(13)]).toString('base64');
 }

@@ -25,6 +25,13 @@ export class InboxWaiters {
     });
   }
 
+  /** Waits in progress (tests wait for a poll to be parked before acting). */
+  get pending(): number {
+    let count = 0;
+    for (const waiters of this.#waiting.values()) count += waiters.size;
+    return count;
+  }
+
   notify(key: string): void {
     const waiters = this.#waiting.get(key);
     if (waiters) for (const done of [...waiters]) done();
