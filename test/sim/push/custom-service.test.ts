@@ -61,13 +61,24 @@ describe('POST /cgi-bin/message/custom/send', () => {
     expectWeChatError(await send(text('a minute later')), 45015);
   });
 
-  it('an unfollow closes every window (45015), even a fresh one', async () => {
-    const { send, say, act, text } = await setup();
+  it('an unfollow closes every window (45015): a returning follower starts afresh', async () => {
+    const { sim, send, say, act, text } = await setup();
     await say('hi');
     await act({ event: 'unsubscribe' });
     expectWeChatError(await send(text('gone')), 45015);
     await act({ event: 'subscribe' });
     expect((await send(text('welcome back'))).json()).toEqual(OK);
+    // The follow's minute is over; the message window from before the unfollow did not survive it.
+    await sim.advance(61);
+    expectWeChatError(await send(text('old window')), 45015);
+  });
+
+  it('a user who no longer follows gets nothing, whatever window was open (45015)', async () => {
+    const { sim, send, say, text } = await setup();
+    await say('hi');
+    // Unfollowed behind the push's back (a fixture update), the window still open.
+    await sim.post(`/__sim/accounts/${APPID}/users`, { openid: ALICE_ID, subscribe: 0 });
+    expectWeChatError(await send(text('x')), 45015);
   });
 
   it('records messages in the inbox in order, with virtual timestamps; the JSON body as sent', async () => {

@@ -49,6 +49,14 @@ describe("WeChat's three tries", () => {
     expect(gh).toBe(xmlField(tries[0]!.body, 'ToUserName'));
   });
 
+  it('only HTTP 200 ends the tries: a redirect or a 204 is retried', async () => {
+    const { sim, receiver } = await setup('plain');
+    receiver.next(answer(302, ''), answer(204, ''), answer(200, 'success'));
+    const out = (await sim.post(messages, { msgType: 'text', content: 'x' })).json();
+    expect(out.tries.map((t: { status?: number }) => t.status)).toEqual([302, 204, 200]);
+    expect(out).toMatchObject({ attempts: 3, delivered: true, userSees: null });
+  });
+
   it('gives up after 3 failed tries; the user sees the error; non-200 answers are retried too', async () => {
     const { sim, receiver } = await setup('plain');
     receiver.next(answer(500, 'boom'), hang, answer(503, ''));
