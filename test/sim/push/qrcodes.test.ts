@@ -1,6 +1,6 @@
-import { inflateSync } from 'node:zlib';
 import decodeQR from 'qr/decode.js';
 import { describe, expect, it } from 'vitest';
+import { pngPixels } from '../support/png.js';
 import { configureServer, originalIdOf, pushes } from '../support/push.js';
 import { startReceiver } from '../support/receiver.js';
 import { ALICE, BOB, expectWeChatError, makeSim, START } from '../support/sim.js';
@@ -8,34 +8,6 @@ import { xmlField, xmlFieldNames } from '../support/wechat-crypto.js';
 
 const ALICE_ID = ALICE.openid!;
 const BOB_ID = BOB.openid!;
-
-/** The RGB pixels of an 8-bit RGB PNG whose rows all use filter 0 (what the simulator writes). */
-function pngPixels(png: Buffer): { width: number; height: number; data: Uint8Array } {
-  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  const idat: Buffer[] = [];
-  while (offset < png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString('latin1', offset + 4, offset + 8);
-    const data = png.subarray(offset + 8, offset + 8 + length);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      expect([data[8], data[9]]).toEqual([8, 2]);
-    }
-    if (type === 'IDAT') idat.push(data);
-    offset += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    expect(raw[y * (width * 3 + 1)]).toBe(0);
-    data.set(raw.subarray(y * (width * 3 + 1) + 1, (y + 1) * (width * 3 + 1)), y * width * 3);
-  }
-  return { width, height, data };
-}
 
 async function create(sim: ReturnType<typeof makeSim>, token: string, body: unknown) {
   return sim.post('/cgi-bin/qrcode/create', body, { access_token: token });
