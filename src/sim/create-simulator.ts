@@ -15,7 +15,9 @@ import { replyError } from './http/wechat-reply.js';
 import { WECHAT_METHODS } from './http/wechat-route.js';
 import { avatarRoutes } from './routes/avatars.js';
 import { controlPlane } from './routes/control-plane.js';
+import { customServiceRoutes } from './routes/custom-service.js';
 import { authorizeRoutes } from './routes/oauth-authorize.js';
+import { qrcodeRoutes } from './routes/qrcodes.js';
 import { quotaRoutes } from './routes/quota.js';
 import { snsRoutes } from './routes/sns.js';
 import { stableTokenRoutes } from './routes/stable-token.js';
@@ -59,7 +61,9 @@ function validateFixture(fixture: SimFixture | null | undefined): SimFixture | n
 
 /**
  * Builds the WeChat simulator: one Fastify app serving the API host's paths, the authorization
- * host's `/connect/oauth2/authorize`, generated avatars and the `/__sim` control plane.
+ * host's `/connect/oauth2/authorize` and `/connect/qrconnect`, mp.weixin.qq.com's
+ * `/cgi-bin/showqrcode`, generated avatars and the `/__sim` control plane (which also pushes
+ * messages and events to developers' servers, as WeChat does).
  * @see docs/simulator.md
  */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
@@ -127,6 +131,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     ticketRoutes,
     quotaRoutes,
     snsRoutes,
+    qrcodeRoutes,
+    customServiceRoutes,
     authorizeRoutes,
     avatarRoutes,
   ]) {

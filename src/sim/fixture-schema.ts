@@ -5,6 +5,7 @@ import { SUBSCRIBE_SCENES } from './types.js';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const CIDR_V4 = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d|[12]\d|3[0-2])$/;
+const ORIGINAL_ID = /^gh_[A-Za-z0-9]{1,32}$/;
 const HOSTNAME = /^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/;
 
 function isWhitelistEntry(value: string): boolean {
@@ -21,6 +22,8 @@ const ipEntry = z
 const accountFields = {
   appid: z.string().regex(ID, 'expected 1–128 characters of [A-Za-z0-9_-]'),
   secret: z.string().min(1),
+  kind: z.enum(['official', 'website']).optional(),
+  originalId: z.string().regex(ORIGINAL_ID, 'expected gh_ and 1–32 characters of [A-Za-z0-9]').optional(),
   name: z.string().max(200).optional(),
   ipWhitelist: z.array(ipEntry).max(1000).nullable().optional(),
   oauthDomains: z

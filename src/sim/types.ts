@@ -21,10 +21,23 @@ export const SUBSCRIBE_SCENES = [
 ] as const;
 export type SubscribeScene = (typeof SUBSCRIBE_SCENES)[number];
 
-/** One simulated Official Account. */
+/**
+ * `official`: an Official Account (tokens, users, pushes). `website`: an Open Platform website app
+ * (its own appid and secret, `/connect/qrconnect` login, no global access_token).
+ */
+export type SimAccountKind = 'official' | 'website';
+
+/** One simulated Official Account, or an Open Platform website app (`kind: "website"`). */
 export interface SimAccountConfig {
   /** The account's appid, e.g. `wx1234567890abcdef`. */
   appid: string;
+  /** Default `official`. */
+  kind?: SimAccountKind;
+  /**
+   * The Official Account's original id (原始 ID, `gh_` + 12 hex digits): `ToUserName` of pushes.
+   * Default: derived from the appid, the same on every run.
+   */
+  originalId?: string;
   /** The AppSecret that `/cgi-bin/token` and friends require. */
   secret: string;
   /** Display name on the consent page. Default: the appid. */

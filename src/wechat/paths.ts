@@ -16,8 +16,16 @@ export const PATHS = {
   oauthRefreshToken: '/sns/oauth2/refresh_token',
   snsUserInfo: '/sns/userinfo',
   snsAuth: '/sns/auth',
+  qrcodeCreate: '/cgi-bin/qrcode/create',
+  /** On mp.weixin.qq.com (no token): the image of a parametric QR code. */
+  showQrcode: '/cgi-bin/showqrcode',
+  customSend: '/cgi-bin/message/custom/send',
+  customTyping: '/cgi-bin/message/custom/typing',
+  callbackIp: '/cgi-bin/getcallbackip',
   /** On the authorization host. */
   authorize: '/connect/oauth2/authorize',
+  /** On the authorization host: the website QR login of an Open Platform website app. */
+  qrconnect: '/connect/qrconnect',
 } as const;
 
 /** Base URLs of WeChat's hosts; one setting moves every call (token, OAuth, authorize links). */

@@ -1,31 +1,7 @@
-import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, encodePng } from '../../src/sim/png.js';
+import { decodePng } from './support/png.js';
 import { expectWeChatError, makeSim } from './support/sim.js';
-
-/** Reads width, height and the decompressed pixel rows of a PNG written by encodePng. */
-function decodePng(png: Buffer): { width: number; height: number; raw: Buffer } {
-  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let at = 8;
-  let width = 0;
-  let height = 0;
-  const idat: Buffer[] = [];
-  while (at < png.length) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    const data = png.subarray(at + 8, at + 8 + length);
-    expect(png.readUInt32BE(at + 8 + length)).toBe(crc32(png.subarray(at + 4, at + 8 + length)));
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      expect(data[8]).toBe(8);
-      expect(data[9]).toBe(2);
-    }
-    if (type === 'IDAT') idat.push(data);
-    at += 12 + length;
-  }
-  return { width, height, raw: inflateSync(Buffer.concat(idat)) };
-}
 
 describe('png encoder', () => {
   it('has the standard CRC-32', () => {

@@ -21,7 +21,13 @@ export const WECHAT_METHODS: ReadonlyMap<string, 'GET' | 'POST'> = new Map([
   [PATHS.oauthRefreshToken, 'GET'],
   [PATHS.snsUserInfo, 'GET'],
   [PATHS.snsAuth, 'GET'],
+  [PATHS.qrcodeCreate, 'POST'],
+  [PATHS.showQrcode, 'GET'],
+  [PATHS.customSend, 'POST'],
+  [PATHS.customTyping, 'POST'],
+  [PATHS.callbackIp, 'GET'],
   [PATHS.authorize, 'GET'],
+  [PATHS.qrconnect, 'GET'],
 ]);
 
 declare module 'fastify' {

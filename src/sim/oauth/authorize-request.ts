@@ -4,11 +4,22 @@ import type { OAuthScope } from '../state/oauth-grants.js';
 
 /** The order WeChat's authorize link must keep (it is matched by a strict regex). */
 export const AUTHORIZE_ORDER = ['appid', 'redirect_uri', 'response_type', 'scope', 'state'] as const;
-const SCOPES: ReadonlySet<string> = new Set(['snsapi_base', 'snsapi_userinfo']);
 const STATE = /^[a-zA-Z0-9]{0,128}$/;
+
+/**
+ * `authorize`: an Official Account's web authorization (open.weixin.qq.com/connect/oauth2/authorize).
+ * `qrconnect`: a website app's QR login (open.weixin.qq.com/connect/qrconnect).
+ */
+export type AuthorizeFlow = 'authorize' | 'qrconnect';
+
+const FLOW_SCOPES: Readonly<Record<AuthorizeFlow, ReadonlySet<string>>> = {
+  authorize: new Set(['snsapi_base', 'snsapi_userinfo']),
+  qrconnect: new Set(['snsapi_login']),
+};
 
 /** A validated authorize request. */
 export interface AuthorizeRequest {
+  readonly flow: AuthorizeFlow;
   readonly account: SimAccount;
   /** redirect_uri, normalised by the URL parser (so it is safe in a Location header). */
   readonly redirectUri: string;
@@ -46,8 +57,11 @@ function fail(errcode: number, detail: string): AuthorizeCheck {
 }
 
 /**
- * Checks an authorize link the way open.weixin.qq.com does, first problem wins: appid
- * (10012 empty or unknown), redirect_uri (10011 empty), scope (10010 empty, 10005 unknown),
+ * Checks an authorize or qrconnect link the way open.weixin.qq.com does, first problem wins:
+ * appid (10012 empty or unknown; on the authorize page a website app's appid is 10016, "not an
+ * Official Account appid"), redirect_uri (10011 empty), scope (10010 empty, 10005 unknown for
+ * the flow: `snsapi_base`/`snsapi_userinfo` to authorize, `snsapi_login` to qrconnect, so an
+ * Official Account's appid on qrconnect is 10005 too, WeChat's "Scope 参数错误或没有 Scope 权限"),
  * parameter order and response_type=code (10005: the strict regex fails, which WeChat reports
  * as a scope error), state (`[a-zA-Z0-9]`, ≤ 128 bytes; 10005 too), then the redirect_uri host
  * against the account's oauthDomains (10003; ports ignored).
@@ -56,18 +70,33 @@ function fail(errcode: number, detail: string): AuthorizeCheck {
 export function checkAuthorize(
   pairs: ReadonlyArray<readonly [string, string]>,
   accounts: AccountRegistry,
-  options: { checkOrder: boolean },
+  options: { checkOrder: boolean; flow: AuthorizeFlow },
 ): AuthorizeCheck {
+  const { flow } = options;
   const first = (name: string): string | undefined => pairs.find(([k]) => k === name)?.[1];
   const appid = first('appid');
   if (!appid) return fail(10012, 'appid is empty');
   const account = accounts.get(appid);
   if (!account) return fail(10012, `appid ${appid} is not a simulated account`);
+  const website = account.settings.kind === 'website';
+  if (flow === 'authorize' && website) {
+    return fail(
+      10016,
+      `${appid} is a website app: log in with /connect/qrconnect, or use the Official Account's appid`,
+    );
+  }
   const redirectUri = first('redirect_uri');
   if (!redirectUri) return fail(10011, 'redirect_uri is empty');
   const scope = first('scope');
   if (!scope) return fail(10010, 'scope is empty');
-  if (!SCOPES.has(scope)) return fail(10005, `scope ${scope} is not snsapi_base or snsapi_userinfo`);
+  const scopes = FLOW_SCOPES[flow];
+  if (!scopes.has(scope)) return fail(10005, `scope ${scope} is not ${[...scopes].join(' or ')}`);
+  if (flow === 'qrconnect' && !website) {
+    return fail(
+      10005,
+      `${appid} is not a website app: only website apps (kind "website") log in with qrconnect`,
+    );
+  }
   if (options.checkOrder) {
     const keys = pairs.map(([k]) => k);
     const expected = keys.includes('state') ? AUTHORIZE_ORDER : AUTHORIZE_ORDER.slice(0, 4);
@@ -95,7 +124,7 @@ export function checkAuthorize(
       `redirect_uri host ${url.hostname} is not in oauthDomains of ${appid} (${account.settings.oauthDomains.join(', ') || 'none'})`,
     );
   }
-  return { ok: true, request: { account, redirectUri: url.href, scope: scope as OAuthScope, state } };
+  return { ok: true, request: { flow, account, redirectUri: url.href, scope: scope as OAuthScope, state } };
 }
 
 /**

@@ -1,7 +1,6 @@
-import type { SimAccount } from '../state/account.js';
-import { headimgurlOf } from '../user-views.js';
 import type { AuthorizeRequest } from './authorize-request.js';
 import { escapeHtml, page } from './html.js';
+import { linkFields, userPicker } from './user-picker.js';
 
 /** Where the consent form posts its decision. */
 export const CONFIRM_PATH = '/connect/oauth2/authorize/confirm';
@@ -11,26 +10,8 @@ const SCOPE_TEXT = {
     '获得你的公开信息（昵称、头像等）<br><span class="muted">Your public profile (nickname, avatar)</span>',
   snsapi_base:
     '获取你的身份标识（静默授权：真实微信不显示此页，模拟器需要知道你是谁）<br><span class="muted">Your identity (silent in real WeChat; the simulator asks who you are)</span>',
+  snsapi_login: '使用微信账号登录 / Log in with WeChat',
 } as const;
-
-function hidden(name: string, value: string): string {
-  return `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-}
-
-function userList(account: SimAccount, origin: string): string {
-  if (account.users.length === 0) {
-    return `<p class="muted">此公众号还没有模拟用户 / No simulated users yet: POST /__sim/accounts/${escapeHtml(account.appid)}/users, or continue as a snapshot user.</p>`;
-  }
-  const items = account.users.map((user, i) => {
-    const avatar = headimgurlOf(user, origin).replace(/\/132$/, '/64');
-    const badge = user.subscribe
-      ? '<span class="badge">已关注 / follower</span>'
-      : '<span class="badge no">未关注 / not following</span>';
-    return `<li><label><input type="radio" name="openid" value="${escapeHtml(user.openid)}"${i === 0 ? ' checked' : ''}>
-<img src="${escapeHtml(avatar)}" alt=""><span><strong>${escapeHtml(user.nickname)}</strong> ${badge}<br><span class="muted">${escapeHtml(user.openid)}</span></span></label></li>`;
-  });
-  return `<ul>${items.join('\n')}</ul>`;
-}
 
 /**
  * The consent page: who the account is, what it asks for, a list of the account's simulated
@@ -47,13 +28,9 @@ export function consentPage(request: AuthorizeRequest, origin: string): string {
 <p><strong>${name}</strong> 申请获得以下权限 / requests:</p>
 <div class="scope">${SCOPE_TEXT[request.scope]}</div>
 <form method="post" action="${CONFIRM_PATH}">
-${hidden('appid', account.appid)}
-${hidden('redirect_uri', request.redirectUri)}
-${hidden('response_type', 'code')}
-${hidden('scope', request.scope)}
-${hidden('state', request.state)}
+${linkFields(request)}
 <p>选择模拟用户 / Pick a simulated user:</p>
-${userList(account, origin)}
+${userPicker(account, origin, ', or continue as a snapshot user.')}
 <p><label><input type="checkbox" name="snapshot" value="1"> 以快照页虚拟用户身份继续 / Continue as a snapshot-page virtual user (is_snapshotuser=1)</label></p>
 <div class="actions">
 <button type="submit" name="action" value="allow" class="allow">允许 / Allow</button>

@@ -1,7 +1,8 @@
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { isWxhubError } from '../../errors/index.js';
 import { accountPostSchema, userInputSchema } from '../fixture-schema.js';
+import { accountOr404 } from '../http/control-lookup.js';
 import { controlError, parseBody } from '../http/control-reply.js';
 import { originOf } from '../http/origin.js';
 import type { SimAccount } from '../state/account.js';
@@ -21,7 +22,14 @@ const invalidateSchema = z
 type AppidParams = { Params: { appid: string } };
 
 function accountView(account: SimAccount): Record<string, unknown> {
-  return { ...account.settings, userCount: account.users.length, followerCount: account.followerCount };
+  const server = account.server;
+  return {
+    ...account.settings,
+    userCount: account.users.length,
+    followerCount: account.followerCount,
+    // The token and EncodingAESKey stay out: the view is for looking, not for copying secrets.
+    server: server ? { url: server.url, mode: server.mode, timeoutMs: server.timeoutMs ?? null } : null,
+  };
 }
 
 /**
@@ -29,12 +37,6 @@ function accountView(account: SimAccount): Record<string, unknown> {
  * `POST/GET /__sim/accounts/:appid/users`, `POST /__sim/accounts/:appid/invalidate-tokens`.
  */
 export const controlAccountRoutes: FastifyPluginCallback<{ sim: SimState }> = (app, { sim }, done) => {
-  function accountOr404(request: FastifyRequest<AppidParams>, reply: FastifyReply): SimAccount | undefined {
-    const account = sim.accounts.get(request.params.appid);
-    if (!account) controlError(reply, 404, 'not_found', `no simulated account ${request.params.appid}`);
-    return account;
-  }
-
   // A whole fixture's worth of users may come in one request.
   app.post('/accounts', { bodyLimit: 64 * 1024 * 1024 }, (request, reply) => {
     const input = parseBody(accountPostSchema, request, reply);
@@ -53,19 +55,19 @@ export const controlAccountRoutes: FastifyPluginCallback<{ sim: SimState }> = (a
   app.get('/accounts', (_request, reply) => reply.send({ accounts: sim.accounts.list().map(accountView) }));
 
   app.get<AppidParams>('/accounts/:appid', (request, reply) => {
-    const account = accountOr404(request, reply);
+    const account = accountOr404(sim, request.params.appid, reply);
     return account ? reply.send(accountView(account)) : reply;
   });
 
   app.get<AppidParams>('/accounts/:appid/users', (request, reply) => {
-    const account = accountOr404(request, reply);
+    const account = accountOr404(sim, request.params.appid, reply);
     if (!account) return reply;
     const origin = originOf(sim, request);
     return reply.send({ users: account.users.map((user) => controlUserView(user, origin)) });
   });
 
   app.post<AppidParams>('/accounts/:appid/users', (request, reply) => {
-    const account = accountOr404(request, reply);
+    const account = accountOr404(sim, request.params.appid, reply);
     if (!account) return reply;
     const input = parseBody(userInputSchema, request, reply);
     if (!input) return reply;
@@ -74,7 +76,7 @@ export const controlAccountRoutes: FastifyPluginCallback<{ sim: SimState }> = (a
   });
 
   app.post<AppidParams>('/accounts/:appid/invalidate-tokens', (request, reply) => {
-    const account = accountOr404(request, reply);
+    const account = accountOr404(sim, request.params.appid, reply);
     if (!account) return reply;
     const input = parseBody(invalidateSchema, request, reply);
     if (!input) return reply;

@@ -2,6 +2,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import { controlError } from '../http/control-reply.js';
 import type { SimState } from '../state/sim-state.js';
 import { controlAccountRoutes } from './control-accounts.js';
+import { controlPushRoutes } from './control-push.js';
 import { controlRuntimeRoutes } from './control-runtime.js';
 
 /** What `GET /__sim` lists: every control-plane route. */
@@ -12,6 +13,11 @@ const INDEX = [
   'POST /__sim/accounts/:appid/users',
   'GET /__sim/accounts/:appid/users',
   'POST /__sim/accounts/:appid/invalidate-tokens',
+  'POST /__sim/accounts/:appid/server',
+  'POST /__sim/accounts/:appid/users/:openid/messages',
+  'POST /__sim/accounts/:appid/users/:openid/events',
+  'GET /__sim/accounts/:appid/users/:openid/inbox',
+  'POST /__sim/qrcodes/:ticket/scan',
   'GET /__sim/clock',
   'POST /__sim/clock',
   'POST /__sim/faults',
@@ -39,6 +45,7 @@ export const controlPlane: FastifyPluginCallback<{ sim: SimState }> = (app, { si
 
   app.get('/', (_request, reply) => reply.send({ name: 'wxhub WeChat simulator', routes: INDEX }));
   app.register(controlAccountRoutes, { sim });
+  app.register(controlPushRoutes, { sim });
   app.register(controlRuntimeRoutes, { sim });
   done();
 };

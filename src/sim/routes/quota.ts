@@ -36,7 +36,7 @@ export const quotaRoutes: FastifyPluginCallback<{ sim: SimState }> = (app, { sim
     const appsecret = stringField(body, 'appsecret');
     if (appsecret === undefined) return replyError(sim, reply, 41004);
     const account = sim.accounts.get(appid);
-    if (!account) return replyError(sim, reply, 40013);
+    if (!account || account.settings.kind === 'website') return replyError(sim, reply, 40013);
     if (!checkSecret(sim, request, reply, account, appsecret, { checkIp: false })) return reply;
     if (!sim.quotas.tryConsumeMonthlyClear(appid, sim.now())) return replyError(sim, reply, 48006);
     sim.quotas.clearDaily(appid);

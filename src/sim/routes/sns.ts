@@ -15,7 +15,10 @@ import { snsUserInfo } from '../user-views.js';
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
  */
 export const snsRoutes: FastifyPluginCallback<{ sim: SimState }> = (app, { sim }, done) => {
-  /** WeChat's token answer: `unionid` only with snsapi_userinfo, `is_snapshotuser` only when 1. */
+  /**
+   * WeChat's token answer: `unionid` only with a profile scope (snsapi_userinfo, or a website
+   * app's snsapi_login), `is_snapshotuser` only when 1.
+   */
   function grantBody(reply: FastifyReply, grant: Grant, refresh: RefreshToken, now: number): FastifyReply {
     const access = sim.grants.issueWebToken(grant, now);
     return replyJson(reply, {
@@ -25,7 +28,7 @@ export const snsRoutes: FastifyPluginCallback<{ sim: SimState }> = (app, { sim }
       openid: grant.openid,
       scope: grant.scope,
       is_snapshotuser: grant.snapshot ? 1 : undefined,
-      unionid: grant.scope === 'snsapi_userinfo' ? grant.unionid : undefined,
+      unionid: grant.scope === 'snsapi_base' ? undefined : grant.unionid,
     });
   }
 
@@ -71,7 +74,7 @@ export const snsRoutes: FastifyPluginCallback<{ sim: SimState }> = (app, { sim }
     const openid = param(request, 'openid');
     if (openid === undefined) return replyError(sim, reply, 41009);
     if (openid !== token.openid) return replyError(sim, reply, 40003);
-    if (token.scope !== 'snsapi_userinfo') return replyError(sim, reply, 48001);
+    if (token.scope === 'snsapi_base') return replyError(sim, reply, 48001);
     const account = sim.accounts.get(token.appid);
     const user = account?.user(openid);
     if (!account || !user) return replyError(sim, reply, 40003);

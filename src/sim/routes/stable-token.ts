@@ -24,7 +24,8 @@ export const stableTokenRoutes: FastifyPluginCallback<{ sim: SimState }> = (app,
     if (secret === undefined) return replyError(sim, reply, 41004);
     if (body.grant_type !== 'client_credential') return replyError(sim, reply, 40002);
     const account = sim.accounts.get(appid);
-    if (!account) return replyError(sim, reply, 40013);
+    // A website app has no global access_token: the API host does not know its appid.
+    if (!account || account.settings.kind === 'website') return replyError(sim, reply, 40013);
     if (!checkSecret(sim, request, reply, account, secret, { checkIp: true })) return reply;
     const now = sim.now();
     if (!sim.quotas.tryConsume(appid, PATHS.stableToken, dailyLimit(PATHS.stableToken, 0), now)) {

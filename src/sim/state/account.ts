@@ -1,11 +1,15 @@
 import { WxhubError } from '../../errors/index.js';
-import { avatarIdFor, newOpenid, newUnionid } from '../ids.js';
-import type { SimUserInput, SubscribeScene } from '../types.js';
+import { avatarIdFor, defaultOriginalId, newOpenid, newUnionid } from '../ids.js';
+import type { ServerConfig } from '../push/server-config.js';
+import type { SimAccountKind, SimUserInput, SubscribeScene } from '../types.js';
+import { Conversation } from './conversation.js';
 
 /** An account's settings with every default applied. */
 export interface AccountSettings {
   readonly appid: string;
   readonly secret: string;
+  readonly kind: SimAccountKind;
+  readonly originalId: string;
   readonly name: string;
   readonly ipWhitelist: readonly string[] | null;
   readonly oauthDomains: readonly string[];
@@ -17,6 +21,7 @@ export interface AccountSettings {
 }
 
 export const ACCOUNT_DEFAULTS = {
+  kind: 'official',
   ipWhitelist: null,
   oauthDomains: [] as readonly string[],
   tokenDailyQuota: 2000,
@@ -49,6 +54,21 @@ export interface SimUser {
   country: string;
   /** The serialized `/cgi-bin/user/info` body and what it was built from (see user-views). */
   infoCache: { readonly key: string; readonly json: string } | undefined;
+  /** Customer-service windows and inbox; created on first use (most users never need one). */
+  conversation: Conversation | undefined;
+}
+
+/** The user's conversation with the account, created on first use. */
+export function conversationOf(user: SimUser): Conversation {
+  user.conversation ??= new Conversation();
+  return user.conversation;
+}
+
+/** How a user came to follow: the scene `/cgi-bin/user/info` reports, and a QR code's scene. */
+export interface FollowSource {
+  readonly scene: SubscribeScene;
+  readonly qrScene?: number;
+  readonly qrSceneStr?: string;
 }
 
 /**
@@ -57,6 +77,8 @@ export interface SimUser {
  */
 export class SimAccount {
   settings: AccountSettings;
+  /** The server URL pushes go to, saved by `POST /__sim/accounts/:appid/server` after its URL check. */
+  server: ServerConfig | undefined;
   readonly users: SimUser[] = [];
   readonly #byOpenid = new Map<string, SimUser>();
   readonly #position = new Map<string, number>();
@@ -123,6 +145,7 @@ export class SimAccount {
       province: '',
       country: '',
       infoCache: undefined,
+      conversation: undefined,
     };
     applyUserInput(user, input);
     if (this.settings.unionBound) user.unionid ??= newUnionid();
@@ -131,6 +154,25 @@ export class SimAccount {
     this.#byOpenid.set(openid, user);
     this.#followers += user.subscribe;
     return { user, created: true };
+  }
+
+  /** The user follows (again): subscribe_time is now, the scene and QR scene are the new ones. */
+  follow(user: SimUser, source: FollowSource, nowMs: number): void {
+    if (user.subscribe === 0) this.#followers++;
+    user.subscribe = 1;
+    user.subscribeTime = Math.floor(nowMs / 1000);
+    user.subscribeScene = source.scene;
+    user.qrScene = source.qrScene ?? 0;
+    user.qrSceneStr = source.qrSceneStr ?? '';
+    user.infoCache = undefined;
+  }
+
+  /** The user unfollows: no customer-service message reaches them any more. */
+  unfollow(user: SimUser): void {
+    if (user.subscribe === 1) this.#followers--;
+    user.subscribe = 0;
+    user.infoCache = undefined;
+    user.conversation?.closeWindows();
   }
 
   /**
@@ -179,6 +221,8 @@ export function mergeSettings(
   input: {
     appid: string;
     secret?: string | undefined;
+    kind?: SimAccountKind | undefined;
+    originalId?: string | undefined;
     name?: string | undefined;
     ipWhitelist?: string[] | null | undefined;
     oauthDomains?: string[] | undefined;
@@ -193,10 +237,18 @@ export function mergeSettings(
   if (secret === undefined) {
     throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'secret: required when creating an account');
   }
-  const base = current ?? { ...ACCOUNT_DEFAULTS, appid: input.appid, secret, name: input.appid };
+  const base = current ?? {
+    ...ACCOUNT_DEFAULTS,
+    appid: input.appid,
+    secret,
+    name: input.appid,
+    originalId: defaultOriginalId(input.appid),
+  };
   return Object.freeze({
     appid: input.appid,
     secret,
+    kind: input.kind ?? base.kind,
+    originalId: input.originalId ?? base.originalId,
     name: input.name ?? base.name,
     ipWhitelist: input.ipWhitelist === undefined ? base.ipWhitelist : input.ipWhitelist,
     oauthDomains: input.oauthDomains ?? base.oauthDomains,

@@ -6,7 +6,8 @@ export const WEB_TOKEN_LIFETIME_MS = 7_200_000;
 export const REFRESH_TOKEN_LIFETIME_MS = 30 * 86_400_000;
 const DAY_MS = 86_400_000;
 
-export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+/** `snsapi_login` is a website app's QR login (§14). */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login';
 
 /** Who authorized what: carried from the code to the web tokens it yields. */
 export interface Grant {

@@ -19,6 +19,10 @@ export const DAILY_LIMITS: Readonly<Record<string, number>> = {
   [PATHS.oauthRefreshToken]: 0,
   [PATHS.snsUserInfo]: 0,
   [PATHS.snsAuth]: 0,
+  [PATHS.qrcodeCreate]: 100_000,
+  [PATHS.customSend]: 500_000,
+  [PATHS.customTyping]: 0,
+  [PATHS.callbackIp]: 0,
 };
 
 /** Per-minute limits reported by `/cgi-bin/openapi/quota/get` (reported, not enforced). */

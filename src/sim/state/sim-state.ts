@@ -2,10 +2,15 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../../util/clock.js';
 import { AvatarCache } from '../avatar-image.js';
 import { FaultRegistry } from '../faults.js';
+import { Outbound } from '../push/outbound.js';
 import type { SimFixture } from '../types.js';
+import { conversationOf, type SimUser } from './account.js';
 import { AccountRegistry } from './accounts.js';
+import type { InboxEntry } from './conversation.js';
 import { GlobalTokens } from './global-tokens.js';
+import { InboxWaiters, inboxKey } from './inbox-waiters.js';
 import { OAuthGrants } from './oauth-grants.js';
+import { QrCodes } from './qrcodes.js';
 import { QuotaCounters } from './quotas.js';
 import { SimStats } from './stats.js';
 import { VirtualClock } from './virtual-clock.js';
@@ -23,7 +28,8 @@ export interface SimStateOptions {
 
 /**
  * Everything the simulator knows, in one place the routes share: accounts and users, the
- * virtual clock, tokens, OAuth grants, quota counters, stats and faults.
+ * virtual clock, tokens, OAuth grants, QR codes, quota counters, stats and faults; and its
+ * calls out to developers' servers.
  */
 export class SimState {
   readonly clock: VirtualClock;
@@ -34,6 +40,10 @@ export class SimState {
   readonly stats = new SimStats();
   readonly faults: FaultRegistry;
   readonly avatars = new AvatarCache();
+  readonly qrcodes = new QrCodes();
+  /** URL checks and pushes to developers' servers. */
+  readonly outbound = new Outbound();
+  readonly inboxWaiters = new InboxWaiters();
   readonly baseUrl: string | undefined;
   /** Sockets of requests a hang fault is holding: destroyed when the server closes. */
   readonly held = new Set<Socket>();
@@ -53,6 +63,13 @@ export class SimState {
     return this.clock.now();
   }
 
+  /** A message reaches a user's inbox (and wakes whoever long-polls it). */
+  receiveMessage(appid: string, user: SimUser, entry: Omit<InboxEntry, 'seq'>): InboxEntry {
+    const stored = conversationOf(user).receive(entry);
+    this.inboxWaiters.notify(inboxKey(appid, user.openid));
+    return stored;
+  }
+
   /** `POST /__sim/reset`: zero the counters of `/__sim/stats`. */
   resetStats(): void {
     this.stats.reset();
@@ -64,14 +81,20 @@ export class SimState {
     this.faults.clear();
     this.tokens.clear();
     this.grants.clear();
+    this.qrcodes.clear();
     this.quotas.clear();
     this.clock.reset();
     this.accounts.clear();
     if (this.#fixture) this.accounts.load(this.#fixture, this.clock.now());
   }
 
-  /** Releases requests held by faults (destroying their sockets) and pending delays. */
+  /**
+   * Releases requests held by faults (destroying their sockets) and pending delays, aborts
+   * pushes in flight and ends inbox long polls.
+   */
   releaseHeld(): void {
+    this.outbound.close();
+    this.inboxWaiters.releaseAll();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const socket of this.held) socket.destroy();
