@@ -232,7 +232,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
       expect(await text(page, `[data-appid="${SHOP!.appid}"] [data-stat="token-age"] .value`)).toMatch(
         /^\d+ (s|min)/,
       );
-      expect(await card.locator('svg.chart rect.bar').count()).toBeGreaterThan(0);
+      expect(await card.locator('.chart svg rect.bar').count()).toBeGreaterThan(0);
       expect(await page.content()).not.toContain(demo.adminKey);
       await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
 
