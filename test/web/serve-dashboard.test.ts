@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { startHub } from '../../src/hub/index.js';
+import { MemoryDatabase } from '../../src/db/index.js';
+import { createHub, startHub } from '../../src/hub/index.js';
 import { runCli, spawnCli } from '../hub/support/run-cli.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
 
@@ -202,6 +203,38 @@ describe('startHub (what wxhub serve runs) and the sync schedule', () => {
       for (const hub of [daily, off, quiet]) await hub.close();
     }
     expect(daily.app.dashboard.followerSync.scheduled).toBe(false);
+  });
+
+  it('starts while the database is away; the dashboard reads its signing secret at first use', async () => {
+    const database = new MemoryDatabase();
+    const putIfAbsent = database.settings.putIfAbsent.bind(database.settings);
+    let away = true;
+    database.settings.putIfAbsent = async (name, value) => {
+      if (away) throw Object.assign(new Error('database away'), { code: 'WXHUB_ERR_DATABASE_UNAVAILABLE' });
+      return putIfAbsent(name, value);
+    };
+    const hub = await createHub({
+      config: {
+        store: 'memory:',
+        dropIn: { signingKey: 'k'.repeat(32) },
+        oauth: { encryptionKey: 'a'.repeat(64) },
+      },
+      database,
+      logger: pino({ level: 'silent' }),
+      proactiveRefresh: false,
+    });
+    try {
+      const key = (await hub.services.keys.create({ name: 'ops', appids: [], scopes: ['admin'] })).key;
+      const login = () =>
+        hub.app.inject({ method: 'POST', url: '/admin/login', headers: HTML, payload: { key } });
+      expect((await hub.app.inject({ url: '/admin/login', headers: HTML })).statusCode).toBe(200);
+      expect((await login()).statusCode).toBe(500);
+      away = false;
+      expect((await login()).statusCode).toBe(303);
+    } finally {
+      await hub.close();
+      await database.close();
+    }
   });
 
   it('refuses an interval under 10 minutes (WeChat allows 500 user/get calls a day)', () => {

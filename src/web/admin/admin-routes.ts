@@ -3,7 +3,6 @@ import type { FollowerSyncStatus } from '../../followers/follower-sync.js';
 import type { HubServices } from '../../hub/hub-services.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { seeOther, sendPage, wantsHtml } from '../http/request-info.js';
-import type { ValueSigner } from '../http/signed-value.js';
 import { accountList, accountReport } from './account-report.js';
 import {
   type AdminLinks,
@@ -13,13 +12,13 @@ import {
   type LoginProblem,
   overviewPage,
 } from './admin-pages.js';
-import { ADMIN_COOKIE, type AdminSession, AdminSessions } from './admin-session.js';
+import { ADMIN_COOKIE, type AdminSession, AdminSessions, type SignerSource } from './admin-session.js';
 import type { FollowerPage, FollowerSyncControl, FollowersSource } from './followers-source.js';
 
 export interface AdminOptions {
   readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'>;
   readonly activity: ActivityLog;
-  readonly signer: ValueSigner;
+  readonly signer: SignerSource;
   /** The follower list; absent: the page says the table is not there. */
   readonly followers?: FollowersSource;
   /** "Sync now" and the sync's status; absent: no button. */
@@ -82,7 +81,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       }
       return sendPage(reply, 401, adminLoginPage({ problem, links }));
     }
-    reply.header('set-cookie', sessions.signIn(request, record));
+    reply.header('set-cookie', await sessions.signIn(request, record));
     return seeOther(reply, '/admin');
   });
 

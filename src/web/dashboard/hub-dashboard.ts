@@ -28,7 +28,7 @@ declare module 'fastify' {
  * pages under `/admin` behind a client key with the `admin` scope (their own error pages and
  * security headers, in a context of their own), `/v1/admin/accounts/:appid/followers/sync`, the
  * activity log and the follower sync, decorated as `app.dashboard`. It reads everything from
- * `app.hub`; the session-signing secret is made once per database.
+ * `app.hub`; the session-signing secret is made once per database, at the first dashboard request.
  */
 async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
   const services = app.hub;
@@ -42,7 +42,8 @@ async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
     await followerSync.close();
   });
 
-  const signer = new ValueSigner(await sessionSecret(services));
+  // Read on first use, so a hub whose database is away at start still starts (and says so on /readyz).
+  const signer = async () => new ValueSigner(await sessionSecret(services));
   await app.register(followerSyncRoutes, { sync: followerSync });
   await app.register(async (pages) => {
     pagesShell(pages, '/admin');
