@@ -151,7 +151,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the dashboard on a phone (390 × 844)', () 
       expect(bar.right).toBeLessThanOrEqual(plot.x + plot.width + 0.5);
     }
     expect(await card.locator('[data-stat="quota"] .value').textContent()).toMatch(/^\d+ \/ 500000$/);
-    await page.screenshot({ path: join(SHOTS, 'dashboard-phone.png') });
+    await card.screenshot({ path: join(SHOTS, 'dashboard-phone.png') });
   });
 
   it('the account page: tables as cards within the screen, each openid on one line, emoji drawn', async () => {
