@@ -1,14 +1,18 @@
 // The operator dashboard on a phone (WeChat developers check it there): headless chromium at
 // 390 × 844 against `wxhub demo` started in process, measuring the layout rather than reading HTML.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/sim/index.js';
-import { type RunningDemo, startDemo } from '../../src/web/index.js';
-import { launch, PHONE, RUN_BROWSER_TESTS, SHOTS, warnIfSkipped } from './support/browser.js';
+import type { RunningDemo } from '../../src/web/index.js';
+import {
+  type DemoInBrowser,
+  demoInBrowser,
+  PHONE,
+  RUN_BROWSER_TESTS,
+  SHOTS,
+  warnIfSkipped,
+} from './support/browser.js';
 
 warnIfSkipped('test/e2e/dashboard-phone.test.ts');
 
@@ -61,11 +65,9 @@ interface Overflow {
 }
 
 describe.skipIf(!RUN_BROWSER_TESTS)('the dashboard on a phone (390 × 844)', () => {
+  let run: DemoInBrowser;
   let demo: RunningDemo;
-  let context: BrowserContext;
   let page: Page;
-  let cwd: string;
-  let profileDir: string;
   let allowBottom = Number.POSITIVE_INFINITY;
 
   const sim = (path: string, body: unknown) =>
@@ -85,20 +87,10 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the dashboard on a phone (390 × 844)', () 
   };
 
   beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-phone-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));
-    demo = await startDemo({ port: 0, host: '127.0.0.1', cwd, logger: pino({ level: 'silent' }) });
-    await demo.warmedUp;
-    context = await launch(profileDir, { viewport: PHONE, mobile: true });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
+    run = await demoInBrowser({ viewport: PHONE, mobile: true });
+    ({ demo, page } = run);
   }, 90_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await demo?.close();
-    for (const dir of [cwd, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => run?.close());
 
   it('a follower whose nickname has an emoji logs in on the phone (profile captured)', async () => {
     await page.goto(`${demo.url}/`);

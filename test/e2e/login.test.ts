@@ -1,14 +1,17 @@
 // End to end in a real browser: Debian's chromium driven by playwright-core, against `wxhub demo`
 // started in process (see ./support/browser.ts for when it runs).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/sim/index.js';
-import { type RunningDemo, startDemo } from '../../src/web/index.js';
-import { launch, RUN_BROWSER_TESTS, SHOTS, warnIfSkipped } from './support/browser.js';
+import type { RunningDemo } from '../../src/web/index.js';
+import {
+  type DemoInBrowser,
+  demoInBrowser,
+  RUN_BROWSER_TESTS,
+  SHOTS,
+  warnIfSkipped,
+} from './support/browser.js';
 
 const [SHOP, NEWS] = DEMO_ACCOUNTS;
 
@@ -39,27 +42,16 @@ async function text(page: Page, selector: string): Promise<string> {
 describe.skipIf(!RUN_BROWSER_TESTS)(
   'log in with WeChat in a browser (demo site, simulator, dashboard)',
   () => {
+    let run: DemoInBrowser;
     let demo: RunningDemo;
     let context: BrowserContext;
     let page: Page;
-    let cwd: string;
-    let profileDir: string;
 
     beforeAll(async () => {
-      cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-'));
-      profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));
-      demo = await startDemo({ port: 0, host: '127.0.0.1', cwd, logger: pino({ level: 'silent' }) });
-      await demo.warmedUp;
-      context = await launch(profileDir, { viewport: { width: 1180, height: 860 } });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(10_000);
+      run = await demoInBrowser({ viewport: { width: 1180, height: 860 } });
+      ({ demo, context, page } = run);
     }, 90_000);
-
-    afterAll(async () => {
-      await context?.close();
-      await demo?.close();
-      for (const dir of [cwd, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => run?.close());
 
     let firstUserId = '';
 

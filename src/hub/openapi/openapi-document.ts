@@ -4,7 +4,7 @@
  * registered route is described). Plain data, so it is reviewed like code.
  */
 
-import { DASHBOARD_PATHS, DASHBOARD_SCHEMAS, DASHBOARD_TAG } from '../../web/dashboard/dashboard-openapi.js';
+import { DASHBOARD_SCHEMAS, DASHBOARD_TAG, dashboardPaths } from '../../web/dashboard/dashboard-openapi.js';
 
 const appidParam = {
   name: 'appid',
@@ -363,7 +363,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
-    ...DASHBOARD_PATHS,
+    ...dashboardPaths(appidParam),
   },
   components: {
     securitySchemes: {

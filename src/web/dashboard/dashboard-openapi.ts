@@ -5,14 +5,6 @@
  * together.
  */
 
-const appidParam = {
-  name: 'appid',
-  in: 'path',
-  required: true,
-  description: 'The Official Account appid, as configured in the hub.',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-};
-
 const errorBody = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
 const statusBody = { 'application/json': { schema: { $ref: '#/components/schemas/FollowerSyncStatus' } } };
 const htmlPage = (description: string) => ({ description, content: { 'text/html': {} } });
@@ -92,8 +84,8 @@ export const DASHBOARD_SCHEMAS = {
   },
 };
 
-/** The dashboard's paths. */
-export const DASHBOARD_PATHS = {
+/** The dashboard's paths, with the hub document's own `appid` path parameter. */
+export const dashboardPaths = (appidParam: object) => ({
   '/v1/admin/accounts/{appid}/followers/sync': {
     get: {
       operationId: 'followerSyncStatus',
@@ -244,4 +236,4 @@ export const DASHBOARD_PATHS = {
       responses: { '200': { description: 'SVG', content: { 'image/svg+xml': {} } } },
     },
   },
-};
+});

@@ -1,11 +1,13 @@
 // What the browser tests share: Debian's chromium driven by playwright-core (no downloaded
 // browser). Under CI=true the tests must run (they fail when chromium is missing); elsewhere they
 // are skipped, loudly, when there is no chromium.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import pino from 'pino';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type RunningDemo, startDemo } from '../../../src/web/index.js';
 
 export const CHROMIUM = process.env.WXHUB_CHROMIUM ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -64,4 +66,38 @@ export async function launch(
     timezoneId: 'Asia/Shanghai',
     ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),
   });
+}
+
+/** `wxhub demo` in process (port 0, its own folder) and a browser on it. */
+export interface DemoInBrowser {
+  readonly demo: RunningDemo;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+/** Starts the demo, waits for its warm-up (tokens, follower sync) and opens a browser page. */
+export async function demoInBrowser(options: {
+  viewport: { width: number; height: number };
+  mobile?: boolean;
+}): Promise<DemoInBrowser> {
+  const cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));
+  const demo = await startDemo({ port: 0, host: '127.0.0.1', cwd, logger: pino({ level: 'silent' }) });
+  let context: BrowserContext | undefined;
+  const close = async () => {
+    await context?.close();
+    await demo.close();
+    for (const dir of [cwd, profileDir]) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await demo.warmedUp;
+    context = await launch(profileDir, options);
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(10_000);
+    return { demo, context, page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
