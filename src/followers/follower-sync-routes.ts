@@ -40,7 +40,7 @@ function outcomeBody(outcome: SyncOutcome): Record<string, unknown> {
 }
 
 /** A status in the `/v1` shape (see docs/hub-api.md). */
-export function statusBody(status: FollowerSyncStatus): Record<string, unknown> {
+function statusBody(status: FollowerSyncStatus): Record<string, unknown> {
   return {
     appid: status.appid,
     running: status.running !== null,
