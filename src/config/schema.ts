@@ -116,6 +116,19 @@ export const configSchema = z.strictObject({
       ticketTtlSeconds: z.number().int().min(5).max(600).default(60),
     })
     .default({ stateTtlSeconds: 600, ticketTtlSeconds: 60 }),
+  /** Follower sync (`/cgi-bin/user/get`, 500 calls a day per account): see docs/web.md. */
+  followers: z
+    .strictObject({
+      /** Seconds between scheduled syncs of each account, fleet-wide; 0 turns the schedule off. */
+      syncIntervalSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(30 * 86_400)
+        .refine((s) => s === 0 || s >= 600, 'must be 0 (off) or at least 600')
+        .default(86_400),
+    })
+    .default({ syncIntervalSeconds: 86_400 }),
   /** Trust `X-Forwarded-*` from a reverse proxy in front of the hub (client IPs in logs). */
   trustProxy: z.boolean().default(false),
   logging: z

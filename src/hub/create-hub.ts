@@ -14,6 +14,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { TokenManager, type TokenManagerOptions } from '../tokens/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { hubDashboard } from '../web/dashboard/hub-dashboard.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
@@ -196,6 +197,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes);
+  app.register(hubDashboard);
   return app;
 }
 

@@ -5,6 +5,11 @@ export interface StartHubOptions extends CreateHubOptions {
   readonly port?: number;
   /** Default: `config.listen.host`. */
   readonly host?: string;
+  /**
+   * Run the follower sync schedule (`followers.syncIntervalSeconds`). Default: as
+   * `proactiveRefresh`, so a hub that runs its background work runs this too.
+   */
+  readonly followerSync?: boolean;
 }
 
 /** A listening hub and its base URL. */
@@ -13,7 +18,10 @@ export interface StartedHub extends Hub {
   readonly url: string;
 }
 
-/** `createHub` and listen; `close()` stops listening and releases everything. */
+/**
+ * `createHub`, listen, and start the follower sync schedule: what `wxhub serve` runs. `close()`
+ * stops listening and releases everything.
+ */
 export async function startHub(options: StartHubOptions): Promise<StartedHub> {
   const hub = await createHub(options);
   const { config } = hub.services;
@@ -26,6 +34,7 @@ export async function startHub(options: StartHubOptions): Promise<StartedHub> {
     await hub.close();
     throw err;
   }
+  if (options.followerSync ?? options.proactiveRefresh !== false) hub.app.dashboard.followerSync.start();
   const address = hub.app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.listen.port);
   const host = options.host ?? config.listen.host;

@@ -13,9 +13,10 @@ export { upstreamChart } from './activity/upstream-chart.js';
 export {
   databaseFollowers,
   type FollowerRow,
+  type FollowerSyncControl,
   type FollowersSource,
-  type SyncResult,
 } from './admin/followers-source.js';
+export { type HubDashboard, hubDashboard } from './dashboard/hub-dashboard.js';
 export { DEMO_DATABASE, demoConfig } from './demo/demo-config.js';
 export { type RunningDemo, type StartDemoOptions, startDemo } from './demo/start-demo.js';
 export {

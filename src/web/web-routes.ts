@@ -3,15 +3,13 @@ import type { HubServices } from '../hub/hub-services.js';
 import type { ActivityLog } from './activity/activity-log.js';
 import type { AdminLinks } from './admin/admin-pages.js';
 import { adminRoutes } from './admin/admin-routes.js';
-import type { FollowersSource } from './admin/followers-source.js';
+import type { FollowerSyncControl, FollowersSource } from './admin/followers-source.js';
 import type { DemoAccount } from './demo-site/demo-pages.js';
 import { demoSiteRoutes } from './demo-site/demo-site-routes.js';
 import type { TicketRedeemer } from './demo-site/ticket-redeemer.js';
-import { html } from './html/html.js';
-import { bi, biText, page, STYLESHEET_PATH } from './html/layout.js';
-import { STYLESHEET } from './html/stylesheet.js';
 import { sendPage, wantsHtml } from './http/request-info.js';
 import type { ValueSigner } from './http/signed-value.js';
+import { errorPage, pagesShell } from './pages-shell.js';
 
 export interface WebOptions {
   /** The hub's services: config (accounts), manager (status, quota), keys (admin login), clock. */
@@ -20,8 +18,10 @@ export interface WebOptions {
   readonly activity: ActivityLog;
   /** Signs both session cookies (the demo site's and the dashboard's, under different purposes). */
   readonly signer: ValueSigner;
-  /** The follower list and "sync now" of the dashboard. */
+  /** The follower list of the dashboard. */
   readonly followers?: FollowersSource;
+  /** The follower sync behind "sync now" (the hub's `FollowerSync`). */
+  readonly sync?: FollowerSyncControl;
   /** The demo site at `/`; absent: only the dashboard. */
   readonly demo?: {
     readonly accounts: readonly DemoAccount[];
@@ -56,64 +56,13 @@ export function webFrameworkErrors(err: FastifyError, _request: FastifyRequest, 
   });
 }
 
-const CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  'img-src * data:',
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-
-const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#07c160"/><ellipse cx="13" cy="14" rx="8" ry="6.5" fill="#fff"/><ellipse cx="20" cy="19" rx="6.5" ry="5.3" fill="#e8fff1"/></svg>`;
-
 /**
  * The server-rendered pages as one Fastify plugin: the stylesheet, the demo site (when
  * `demo` is given) and the operator dashboard. HTML only, escaped by construction, no script;
  * every page carries a strict Content-Security-Policy.
  */
 export async function webRoutes(app: FastifyInstance, options: WebOptions): Promise<void> {
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 16 * 1024 },
-    (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    },
-  );
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', CSP);
-      reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'same-origin');
-    }
-    return payload;
-  });
-
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) request.log.error({ err: err.message, url: request.routeOptions.url }, 'page failed');
-    if (!wantsHtml(request)) {
-      return reply.code(status).send({
-        error: {
-          code: status === 500 ? 'WXHUB_ERR_INTERNAL' : 'WXHUB_ERR_INVALID_ARGUMENT',
-          message: status === 500 ? 'internal error' : err.message,
-        },
-      });
-    }
-    return sendPage(
-      reply,
-      status,
-      page({
-        title: biText('出错了', 'Something went wrong'),
-        brand: html`wxhub`,
-        brandHref: '/',
-        narrow: true,
-        body: html`<h1>${bi('出错了', 'Something went wrong')}</h1><p class="muted">HTTP ${status}</p><p><a class="btn primary" href="/">${bi('返回首页', 'Back to home')}</a></p>`,
-      }),
-    );
-  });
+  pagesShell(app, '/');
 
   // Fastify's default 404 echoes the whole URL, query included: a client key or token pasted
   // there would come back in the body. Name the path only.
@@ -124,25 +73,8 @@ export async function webRoutes(app: FastifyInstance, options: WebOptions): Prom
         error: { code: 'WXHUB_ERR_NOT_FOUND', message: `no page ${request.method} ${path}` },
       });
     }
-    return sendPage(
-      reply,
-      404,
-      page({
-        title: biText('页面不存在', 'Page not found'),
-        brand: html`wxhub`,
-        brandHref: '/',
-        narrow: true,
-        body: html`<h1>${bi('页面不存在', 'Page not found')}</h1><p class="muted">HTTP 404</p><p><a class="btn primary" href="/">${bi('返回首页', 'Back to home')}</a></p>`,
-      }),
-    );
+    return sendPage(reply, 404, errorPage(404, '页面不存在', 'Page not found', '/'));
   });
-
-  app.get(STYLESHEET_PATH, async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLESHEET),
-  );
-  app.get('/favicon.ico', async (_request, reply) =>
-    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),
-  );
 
   const links: AdminLinks = { demoSite: Boolean(options.demo), simulatorUrl: options.simulatorUrl };
   if (options.demo) {
@@ -160,6 +92,7 @@ export async function webRoutes(app: FastifyInstance, options: WebOptions): Prom
     activity: options.activity,
     signer: options.signer,
     followers: options.followers,
+    sync: options.sync,
     sessionTtlMs: options.adminSessionTtlMs,
     links,
   });

@@ -28,7 +28,7 @@ describe('OpenAPI document', () => {
         .filter((r) => !r.startsWith('HEAD '))
         .map((r) => r.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{path}')),
     );
-    expect([...registered].filter((r) => r.includes(' /v1/')).length).toBe(5);
+    expect([...registered].filter((r) => r.includes(' /v1/')).length).toBe(7);
     for (const route of registered) expect(documented, route).toContain(route);
     for (const route of documented) expect(registered, route).toContain(route);
   });

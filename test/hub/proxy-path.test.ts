@@ -67,7 +67,7 @@ describe('the drop-in proxy over a real socket refuses traversal before any upst
 
   it('paths outside /cgi-bin/ and /sns/ are 404 JSON, never proxied', async () => {
     const before = t.fake.calls.length;
-    for (const path of ['/admin', '//cgi-bin/user/info', '/cgi-bin', '/api/cgi-bin/user/info']) {
+    for (const path of ['/wp-admin', '//cgi-bin/user/info', '/cgi-bin', '/api/cgi-bin/user/info']) {
       const res = await rawRequest(base, 'GET', `${path}?access_token=${key}`);
       expect(res.status, path).toBe(404);
       expect(() => JSON.parse(res.body)).not.toThrow();

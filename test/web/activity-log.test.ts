@@ -67,14 +67,49 @@ describe('ActivityLog', () => {
     log.recordRefresh(refresh);
     log.recordRefresh({ ...refresh, kind: 'jsapi', reason: 'missing', outcome: 'failed', errcode: 45009 });
     expect(log.upstreamTally(A)).toEqual([
-      { path: '/cgi-bin/stable_token', errcode: 0, count: 2 },
-      { path: '/cgi-bin/ticket/getticket', errcode: -1, count: 1 },
+      { path: '/cgi-bin/stable_token', errcode: 0, count: 2, healed: 0 },
+      { path: '/cgi-bin/ticket/getticket', errcode: -1, count: 1, healed: 0 },
     ]);
     expect(log.refreshTally(A)).toEqual([
       { kind: 'access_token', reason: 'stale', outcome: 'fetched', count: 2 },
       { kind: 'jsapi', reason: 'missing', outcome: 'failed', count: 1 },
     ]);
     expect(log.refreshes(A)[0]).toMatchObject({ kind: 'jsapi', outcome: 'failed', at: T0 });
+  });
+
+  it('does not count a token error as an error when the retry right after it succeeded', () => {
+    const clock = new ManualClock(T0);
+    const log = new ActivityLog({ clock, minutes: 5 });
+    const USERS = '/cgi-bin/user/get';
+    const errorsNow = () => log.buckets(A).at(-1)!.errors;
+    // The hub's own recovery: 40001, refresh-if-current, the same call again, fine.
+    log.recordUpstream(up(A, 40001, USERS));
+    expect(errorsNow()).toBe(1);
+    clock.advance(1500);
+    log.recordUpstream(up(A, 0, USERS));
+    expect(errorsNow()).toBe(0);
+    expect(log.errors(A)).toEqual([]);
+    expect(log.upstreamTally(A)).toContainEqual({ path: USERS, errcode: 40001, count: 1, healed: 1 });
+
+    // Not healed: a success on another path, one too late, or an error that is not a token error.
+    log.recordUpstream(up(A, 42001, USERS));
+    log.recordUpstream(up(A, 0, '/cgi-bin/stable_token'));
+    log.recordUpstream(up(A, -1, USERS));
+    clock.advance(30_001);
+    log.recordUpstream(up(A, 0, USERS));
+    expect(log.errors(A).map((e) => e.errcode)).toEqual([-1, 42001]);
+    expect(log.buckets(A).reduce((sum, b) => sum + b.errors, 0)).toBe(2);
+
+    // A storm: as many successes as token errors heal them all, one each.
+    const base = errorsNow();
+    log.recordUpstream(up(A, 40001, USERS));
+    log.recordUpstream(up(A, 40001, USERS));
+    log.recordUpstream(up(A, 0, USERS));
+    expect(log.upstreamTally(A)).toContainEqual({ path: USERS, errcode: 40001, count: 3, healed: 2 });
+    expect(errorsNow()).toBe(base + 1);
+    log.recordUpstream(up(A, 0, USERS));
+    expect(errorsNow()).toBe(base);
+    expect(log.upstreamTally(A)).toContainEqual({ path: USERS, errcode: 40001, count: 3, healed: 3 });
   });
 
   it('keeps the newest errors (failed refreshes, errcodes, quota warnings) up to `keep`', () => {

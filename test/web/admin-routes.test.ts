@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FollowerSyncStatus } from '../../src/followers/index.js';
 import { ADMIN_COOKIE } from '../../src/web/admin/admin-session.js';
-import type { FollowerRow, FollowersSource, SyncResult } from '../../src/web/admin/followers-source.js';
+import type {
+  FollowerRow,
+  FollowerSyncControl,
+  FollowersSource,
+} from '../../src/web/admin/followers-source.js';
 import { ValueSigner } from '../../src/web/http/signed-value.js';
-import { APP_A, APP_B, SECRET_A } from '../hub/support/hub-fixture.js';
+import { APP_A, APP_B, APP_C, SECRET_A } from '../hub/support/hub-fixture.js';
 import { cookieFrom, HTML, setCookie, type WebFixture, webFixture } from './support/web-fixture.js';
 
 const EIGHT_HOURS = 8 * 3600_000;
@@ -28,28 +33,44 @@ class StubFollowers implements FollowersSource {
     },
   ];
   pages: { appid: string; limit: number; offset: number }[] = [];
-  syncs: string[] = [];
-  syncAnswer: SyncResult | Error = { total: 3, synced: 3, removed: 1 };
   async list(appid: string, page: { limit: number; offset: number }) {
     this.pages.push({ appid, ...page });
-    return { total: this.total, rows: this.rows };
+    return { total: this.total, rows: page.offset < this.total ? this.rows : [] };
   }
-  async sync(appid: string) {
-    this.syncs.push(appid);
-    if (this.syncAnswer instanceof Error) throw this.syncAnswer;
-    return this.syncAnswer;
+}
+
+const T = Date.UTC(2026, 0, 1, 4, 0, 0); // 12:00 in Beijing
+
+class StubSync implements FollowerSyncControl {
+  begins: [string, number][] = [];
+  answer: Omit<FollowerSyncStatus, 'appid'> = {
+    running: null,
+    last: null,
+    lastSyncedAt: null,
+    intervalSeconds: 86_400,
+    userGetToday: 0,
+    userGetDailyLimit: 500,
+  };
+  async begin(appid: string, waitMs = 0) {
+    this.begins.push([appid, waitMs]);
+    return this.status(appid);
+  }
+  async status(appid: string) {
+    return { appid, ...this.answer };
   }
 }
 
 describe('operator dashboard routes', () => {
   let f: WebFixture;
   let followers: StubFollowers;
+  let sync: StubSync;
   let adminKey: string;
   let tokenKey: string;
 
   beforeAll(async () => {
     followers = new StubFollowers();
-    f = await webFixture({ followers });
+    sync = new StubSync();
+    f = await webFixture({ followers, sync });
     adminKey = (await f.t.hub.services.keys.create({ name: 'ops <team>', appids: [], scopes: ['admin'] }))
       .key;
     tokenKey = await f.t.key(['token', 'oauth'], [APP_A]);
@@ -57,7 +78,7 @@ describe('operator dashboard routes', () => {
   afterAll(() => f.close());
   beforeEach(() => {
     followers.pages = [];
-    followers.syncs = [];
+    sync.begins = [];
   });
 
   const login = async (key = adminKey) =>
@@ -85,7 +106,7 @@ describe('operator dashboard routes', () => {
         headers: HTML,
       });
       expect(post.statusCode).toBe(401);
-      expect(followers.syncs).toEqual([]);
+      expect(sync.begins).toEqual([]);
     });
 
     it('refuses a wrong key, a malformed one and a key without the admin scope, setting no cookie', async () => {
@@ -104,6 +125,16 @@ describe('operator dashboard routes', () => {
       const api = await f.web.inject({ method: 'POST', url: '/admin/login', payload: { key: tokenKey } });
       expect(api.statusCode).toBe(401);
       expect(api.json().error.code).toBe('WXHUB_ERR_UNAUTHORIZED');
+    });
+
+    it('the form says what key to use in each language, each sentence whole', async () => {
+      const form = await f.web.inject({ url: '/admin/login', headers: HTML });
+      const hint = /<p class="muted" id="key-hint">([\s\S]*?)<\/p>/.exec(form.body)![1]!;
+      expect(hint).toContain(
+        '具有 admin 权限的客户端密钥，会话 8 小时后失效。 <span class="en" lang="en">/ A client key with the admin scope. Sessions last 8 hours.</span>',
+      );
+      expect(hint).toContain('wxhub keys create --name ops --scope admin');
+      expect(hint).not.toMatch(/\/ \./);
     });
 
     it('lets an admin key in with a signed HttpOnly SameSite=Strict cookie for 8 h on /admin only', async () => {
@@ -227,13 +258,54 @@ describe('operator dashboard routes', () => {
       });
       expect(page.statusCode).toBe(200);
       expect(page.body).toMatch(
-        /<td class="mono">access_token<\/td><td>调用方报告失效 <span class="en" lang="en">\/ reported dead<\/span> <span class="muted mono">stale<\/span>/,
+        /<td data-label="凭证 \/ Credential" class="mono">access_token<\/td><td data-label="原因 \/ Reason">调用方报告失效 <span class="en" lang="en">\/ reported dead<\/span> <span class="tag mono">stale<\/span>/,
       );
       expect(page.body).toMatch(
-        /<td class="mono">\/cgi-bin\/token<\/td><td><span class="badge ok">0 ok<\/span><\/td><td class="num">\d+<\/td>/,
+        /<td data-label="接口 \/ Path" class="mono path">\/cgi-bin\/token<\/td><td data-label="errcode"><span class="badge ok">0 ok<\/span><\/td><td data-label="次数 \/ Count" class="num">\d+<\/td>/,
       );
       expect(page.body).toContain('/cgi-bin/ticket/getticket answered errcode 45009');
       for (const secret of [before.value, after.value, SECRET_A]) expect(page.body).not.toContain(secret);
+    });
+
+    it('says a first fetch in words of its own, the reason code apart ("none stored missing" no more)', async () => {
+      await f.t.hub.manager.getAccessToken(APP_B);
+      const page = await f.web.inject({
+        url: `/admin/accounts/${APP_B}`,
+        headers: { ...HTML, cookie: await session() },
+      });
+      expect(page.body).toContain(
+        '首次获取 <span class="en" lang="en">/ first fetch</span> <span class="tag mono">missing</span>',
+      );
+      expect(page.body).not.toContain('none stored');
+    });
+
+    it('shows the stable_token quota against its daily limit', async () => {
+      const page = await f.web.inject({ url: '/admin', headers: { ...HTML, cookie: await session() } });
+      const card = page.body.slice(page.body.indexOf(`data-appid="${APP_C}"`));
+      expect(stat(card, 'quota')).toBe('0 / 500000');
+      expect(card).toContain('force 0 / 20');
+    });
+
+    it('a token error that the retry right after fixed is not counted as an error', async () => {
+      const report = (errcode: number) =>
+        f.t.hub.manager.emit('upstream', { appid: APP_B, path: '/cgi-bin/user/get', errcode, durationMs: 2 });
+      const cookie = await session();
+      const errorsStat = async () => {
+        const { body } = await f.web.inject({ url: '/admin', headers: { ...HTML, cookie } });
+        return stat(body.slice(body.indexOf(`data-appid="${APP_B}"`)), 'errors');
+      };
+      const before = Number(await errorsStat());
+      report(40001);
+      expect(Number(await errorsStat())).toBe(before + 1);
+      report(0);
+      expect(Number(await errorsStat())).toBe(before);
+      const page = await f.web.inject({
+        url: `/admin/accounts/${APP_B}`,
+        headers: { ...HTML, cookie: await session() },
+      });
+      expect(page.body).toContain('<span class="badge warn">40001</span>');
+      expect(page.body).toContain('fixed by the retry');
+      expect(page.body).not.toContain('/cgi-bin/user/get answered errcode 40001');
     });
 
     it('lists followers with avatars at 46 px, says when no profile was captured, and pages', async () => {
@@ -251,14 +323,43 @@ describe('operator dashboard routes', () => {
       expect(rows[0]).not.toContain('no profile captured');
       expect(rows[1]).toContain('no profile captured');
       expect(rows[1]).toContain('never');
+      // Each openid in a cell of its own that never wraps, labelled for the phone layout.
+      expect(rows[1]).toContain(
+        '<td data-label="OpenID" class="mono openid">oNoProfile000000000000000002</td>',
+      );
       expect(page.body).toContain('1 without a captured profile');
+      expect(page.body).toContain('120 in all, 51–52 shown');
       expect(page.body).toContain('Since 2021 /cgi-bin/user/info no longer returns nickname or avatar');
       expect(page.body).toContain(`href="/admin/accounts/${APP_A}?page=1#followers"`);
       expect(page.body).toContain(`href="/admin/accounts/${APP_A}?page=3#followers"`);
       expect(page.body).toContain('2 / 3');
     });
 
-    it('"sync now" needs the form token, calls the sync and reports its result', async () => {
+    it('a page past the end goes to the last page (never "51–50 shown")', async () => {
+      const cookie = await session();
+      const past = await f.web.inject({
+        url: `/admin/accounts/${APP_A}?page=4`,
+        headers: { ...HTML, cookie },
+      });
+      expect(past.statusCode).toBe(303);
+      expect(past.headers.location).toBe(`/admin/accounts/${APP_A}?page=3#followers`);
+      const saved = followers.total;
+      followers.total = 19;
+      try {
+        const second = await f.web.inject({
+          url: `/admin/accounts/${APP_A}?page=2`,
+          headers: { ...HTML, cookie },
+        });
+        expect(second.headers.location).toBe(`/admin/accounts/${APP_A}?page=1#followers`);
+        const first = await f.web.inject({ url: `/admin/accounts/${APP_A}`, headers: { ...HTML, cookie } });
+        expect(first.body).toContain('19 in all, 1–2 shown');
+        expect(first.body).not.toContain('class="pager"');
+      } finally {
+        followers.total = saved;
+      }
+    });
+
+    it('"sync now" needs the form token, starts the sync and shows its result under the button', async () => {
       const cookie = await session();
       const page = await f.web.inject({ url: `/admin/accounts/${APP_A}`, headers: { ...HTML, cookie } });
       const csrf = csrfOf(page.body)!;
@@ -277,7 +378,7 @@ describe('operator dashboard routes', () => {
         (await f.web.inject({ method: 'POST', url, headers: { cookie }, payload: { _csrf: otherCsrf } }))
           .statusCode,
       ).toBe(403);
-      expect(followers.syncs).toEqual([]);
+      expect(sync.begins).toEqual([]);
 
       const done = await f.web.inject({
         method: 'POST',
@@ -285,33 +386,45 @@ describe('operator dashboard routes', () => {
         headers: { ...HTML, cookie },
         payload: { _csrf: csrf },
       });
-      expect(followers.syncs).toEqual([APP_A]);
+      expect(sync.begins).toEqual([[APP_A, 5000]]);
       expect(done.statusCode).toBe(303);
-      expect(done.headers.location).toBe(
-        `/admin/accounts/${APP_A}?sync=ok&total=3&synced=3&removed=1#followers`,
-      );
-      const shown = await f.web.inject({
-        url: done.headers.location!.replace(/#.*/, ''),
-        headers: { ...HTML, cookie },
-      });
-      expect(shown.body).toContain('3 followers, 3 updated, 1 removed');
+      expect(done.headers.location).toBe(`/admin/accounts/${APP_A}#followers`);
 
-      followers.syncAnswer = Object.assign(new Error('boom'), { code: 'WXHUB_ERR_TRANSPORT' });
-      const failed = await f.web.inject({
-        method: 'POST',
-        url,
-        headers: { cookie },
-        payload: { _csrf: csrf },
-      });
-      expect(failed.headers.location).toBe(
-        `/admin/accounts/${APP_A}?sync=failed&reason=WXHUB_ERR_TRANSPORT#followers`,
-      );
-      const failedPage = await f.web.inject({
-        url: `/admin/accounts/${APP_A}?sync=failed&reason=%3Cb%3E`,
-        headers: { cookie },
-      });
-      expect(failedPage.body).toContain('Sync failed');
-      expect(failedPage.body).toContain('&lt;b&gt;');
+      const shown = async () =>
+        (await f.web.inject({ url: `/admin/accounts/${APP_A}`, headers: { ...HTML, cookie } })).body;
+      const block = (body: string) => {
+        const start = body.indexOf('<div id="sync-status">');
+        // The result sits between the button and the list, inside the followers card.
+        expect(start).toBeGreaterThan(body.indexOf('id="sync-followers"'));
+        expect(start).toBeLessThan(body.indexOf('id="profile-note"'));
+        return body.slice(start, body.indexOf('</div>', start));
+      };
+      const times = { trigger: 'manual', startedAt: T, finishedAt: T + 2000 } as const;
+      sync.answer = {
+        ...sync.answer,
+        last: { ok: true, ...times, total: 3, synced: 3, removed: 1 },
+        lastSyncedAt: T + 2000,
+        userGetToday: 7,
+      };
+      let status = block(await shown());
+      expect(status).toContain('3 followers, 3 updated, 1 removed');
+      expect(status).toContain('2026-01-01 12:00:02');
+      expect(status).toContain('/cgi-bin/user/get 今日 <span class="en" lang="en">/ today</span> 7 / 500');
+      expect(status).toContain('synced every 24 h');
+
+      sync.answer = {
+        ...sync.answer,
+        last: { ok: false, ...times, errcode: 45009, message: 'reach max api daily quota limit <b>' },
+      };
+      status = block(await shown());
+      expect(status).toContain('Sync failed');
+      expect(status).toContain('<span class="badge bad" data-errcode="45009">errcode 45009</span>');
+      expect(status).toContain('reach max api daily quota limit &lt;b&gt;');
+
+      sync.answer = { ...sync.answer, running: { trigger: 'schedule', startedAt: T }, intervalSeconds: 0 };
+      status = block(await shown());
+      expect(status).toContain('data-state="running"');
+      expect(status).toContain('no scheduled sync');
     });
 
     it('answers 404 for an account the hub does not serve', async () => {
@@ -327,7 +440,7 @@ describe('operator dashboard routes', () => {
         payload: { _csrf: csrf },
       });
       expect(post.statusCode).toBe(404);
-      expect(followers.syncs).toEqual([]);
+      expect(sync.begins).toEqual([]);
     });
   });
 });

@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { MinuteBucket } from '../../src/web/activity/activity-log.js';
 import { niceCeiling, upstreamChart } from '../../src/web/activity/upstream-chart.js';
+import { STYLESHEET } from '../../src/web/html/stylesheet.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0); // 20:00 in Beijing
 const buckets = (counts: [number, number][]): MinuteBucket[] =>
   counts.map(([calls, errors], i) => ({ start: T0 + i * 60_000, calls, errors }));
 
-function rects(svg: string): { cls: string; y: number; height: number; x: number }[] {
+function rects(svg: string): { cls: string; y: number; height: number; x: number; width: number }[] {
   return [
-    ...svg.matchAll(/<rect class="([^"]+)" x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/g),
-  ].map((m) => ({ cls: m[1]!, x: Number(m[2]), y: Number(m[3]), height: Number(m[4]) }));
+    ...svg.matchAll(/<rect class="([^"]+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g),
+  ].map((m) => ({
+    cls: m[1]!,
+    x: Number(m[2]),
+    y: Number(m[3]),
+    width: Number(m[4]),
+    height: Number(m[5]),
+  }));
 }
 
-describe('upstream chart (inline SVG)', () => {
+describe('upstream chart', () => {
   it('draws a bar per non-empty minute, scaled to a tidy top, with errors in red over it', () => {
-    const svg = upstreamChart(
+    const chart = upstreamChart(
       buckets([
         [0, 0],
         [4, 0],
@@ -22,36 +29,55 @@ describe('upstream chart (inline SVG)', () => {
         [0, 0],
       ]),
     ).value;
-    expect(svg.startsWith('<div class="chart-wrap"><svg class="chart"')).toBe(true);
-    expect(svg).toContain('role="img"');
-    expect(svg).toContain('class="ymax">10</text>');
-    const bars = rects(svg);
+    expect(chart.startsWith('<figure class="chart" role="img"')).toBe(true);
+    expect(chart).toContain('<span class="chart-y ymax">10</span>');
+    // One unit per minute, stretched to the box: the whole window is always in view.
+    expect(chart).toContain('<svg viewBox="0 0 4 100" preserveAspectRatio="none"');
+    const bars = rects(chart);
     expect(bars.map((b) => b.cls)).toEqual(['bar', 'bar', 'bar err']);
-    const plot = 130 - 10 - 22;
-    expect(bars[0]!.height).toBeCloseTo((4 / 10) * plot, 1);
-    expect(bars[1]!.height).toBeCloseTo(plot, 1);
-    expect(bars[2]!.height).toBeCloseTo((3 / 10) * plot, 1);
+    expect(bars[0]!.height).toBeCloseTo(40, 1);
+    expect(bars[1]!.height).toBeCloseTo(100, 1);
+    expect(bars[2]!.height).toBeCloseTo(30, 1);
     // Bars stand on the axis: y + height is the baseline.
-    for (const bar of bars) expect(bar.y + bar.height).toBeCloseTo(10 + plot, 1);
-    // Minute 2 is right of minute 1; the error bar shares its minute's x.
-    expect(bars[1]!.x).toBeGreaterThan(bars[0]!.x);
+    for (const bar of bars) expect(bar.y + bar.height).toBeCloseTo(100, 1);
+    // Minute i is drawn in [i, i + 1); the error bar shares its minute's x.
+    expect(bars[0]!.x).toBeCloseTo(1.1, 5);
+    expect(bars[1]!.x).toBeCloseTo(2.1, 5);
     expect(bars[2]!.x).toBe(bars[1]!.x);
-    expect(svg).toContain('<title>20:02 · 10 calls, 3 errors</title>');
-    expect(svg).toContain('>20:00</text>');
-    expect(svg).toContain('>20:03</text>');
-    expect(svg).toContain('aria-label="Upstream calls per minute: 14 calls, 3 errors in the last 4 minutes"');
+    expect(chart).toContain('<title>20:02 · 10 calls, 3 errors</title>');
+    expect(chart).toContain('<figcaption class="chart-x"><span>20:00</span><span>20:03</span></figcaption>');
+    expect(chart).toContain(
+      'aria-label="Upstream calls per minute: 14 calls, 3 errors in the last 4 minutes"',
+    );
+  });
+
+  it('draws a minute with a few calls under a high top tall enough to see', () => {
+    const bars = rects(
+      upstreamChart(
+        buckets([
+          [1000, 0],
+          [1, 1],
+        ]),
+      ).value,
+    );
+    expect(bars[1]!.height).toBe(3);
+    expect(bars[2]!.height).toBe(3);
   });
 
   it('says so when the window is empty', () => {
-    const svg = upstreamChart(
+    const chart = upstreamChart(
       buckets([
         [0, 0],
         [0, 0],
       ]),
     ).value;
-    expect(rects(svg)).toEqual([]);
-    expect(svg).toContain('no upstream calls in this window');
-    expect(svg).toContain('class="ymax">1</text>');
+    expect(rects(chart)).toEqual([]);
+    expect(chart).toContain('no upstream calls in this window');
+    expect(chart).toContain('<span class="chart-y ymax">1</span>');
+  });
+
+  it('has no minimum width that would push the bars off a phone screen', () => {
+    expect(STYLESHEET).not.toMatch(/\.chart[^{]*\{[^}]*min-width/);
   });
 
   it('tops the y axis at 1, 2 or 5 times a power of ten', () => {

@@ -4,6 +4,8 @@
  * registered route is described). Plain data, so it is reviewed like code.
  */
 
+import { DASHBOARD_SCHEMAS, DASHBOARD_TAG, dashboardPaths } from '../../web/dashboard/dashboard-openapi.js';
+
 const appidParam = {
   name: 'appid',
   in: 'path',
@@ -109,6 +111,7 @@ export const OPENAPI_DOCUMENT = {
     { name: 'drop-in', description: 'WeChat-compatible paths: change the host, nothing else' },
     { name: 'login', description: 'Web login for business apps (browser redirects, no key)' },
     { name: 'operations', description: 'Health, readiness, metrics' },
+    DASHBOARD_TAG,
   ],
   security: [{ clientKey: [] }],
   paths: {
@@ -360,6 +363,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    ...dashboardPaths(appidParam),
   },
   components: {
     securitySchemes: {
@@ -506,6 +510,7 @@ export const OPENAPI_DOCUMENT = {
           },
         },
       },
+      ...DASHBOARD_SCHEMAS,
     },
   },
 } as const;

@@ -1,16 +1,26 @@
 import type { EventEmitter } from 'node:events';
 import type { QuotaWarning, RefreshEvent, UpstreamEvent } from '../../tokens/index.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { Ring } from './ring.js';
 
 const MINUTE_MS = 60_000;
+/**
+ * A token error (40001, 40014, 42001) followed this soon by a success on the same path is the
+ * hub's own recovery at work: its callers (the drop-in proxy, WeChatClient) refresh-if-current
+ * and retry once, at once. The refresh waits at most a lease (15 s) and the call a timeout.
+ */
+const HEAL_WINDOW_MS = 30_000;
 
 /** Upstream calls of one account in one minute. */
 export interface MinuteBucket {
   /** Epoch ms of the minute's start. */
   readonly start: number;
   readonly calls: number;
-  /** Calls that did not answer errcode 0 (WeChat errors and transport failures, -2). */
+  /**
+   * Calls that did not answer errcode 0 (WeChat errors and transport failures, -2), except token
+   * errors the retry after them fixed.
+   */
   readonly errors: number;
 }
 
@@ -33,6 +43,8 @@ export interface UpstreamTally {
   readonly path: string;
   readonly errcode: number;
   readonly count: number;
+  /** Of `count`, token errors that the retry right after them fixed (not errors to anyone). */
+  readonly healed: number;
 }
 
 /** Refreshes since start by kind, reason and outcome. */
@@ -60,12 +72,24 @@ interface Slot {
   errors: number;
 }
 
+/** A token error waiting to see whether the retry after it succeeds. */
+interface PendingTokenError {
+  readonly at: number;
+  readonly minute: number;
+  readonly tallyKey: string;
+  readonly error: ActivityError;
+}
+
 class AccountActivity {
   readonly slots: Slot[];
   readonly refreshes: Ring<RefreshEntry>;
   readonly errors: Ring<ActivityError>;
-  readonly upstream = new Map<string, UpstreamTally>();
+  readonly upstream = new Map<string, { path: string; errcode: number; count: number; healed: number }>();
   readonly refreshTally = new Map<string, RefreshTally>();
+  /** Token errors by path, oldest first, not yet healed (entries older than the window are dropped). */
+  readonly pending = new Map<string, PendingTokenError[]>();
+  /** Errors a retry fixed: kept in the ring (fixed memory) but not shown. */
+  readonly healed = new WeakSet<ActivityError>();
 
   constructor(minutes: number, keep: number) {
     this.slots = Array.from({ length: minutes }, () => ({ minute: -1, calls: 0, errors: 0 }));
@@ -147,22 +171,51 @@ export class ActivityLog {
       slot.errors = 0;
     }
     slot.calls++;
-    if (event.errcode !== 0) slot.errors++;
     const key = `${event.path} ${event.errcode}`;
-    const tally = account.upstream.get(key);
-    account.upstream.set(key, { path: event.path, errcode: event.errcode, count: (tally?.count ?? 0) + 1 });
-    if (event.errcode !== 0) {
-      account.errors.push({
-        at,
-        source: 'upstream',
-        path: event.path,
-        errcode: event.errcode,
-        message:
-          event.errcode === -2
-            ? `${event.path}: no answer from WeChat (transport failure)`
-            : `${event.path} answered errcode ${event.errcode}`,
-      });
+    const tally = account.upstream.get(key) ?? {
+      path: event.path,
+      errcode: event.errcode,
+      count: 0,
+      healed: 0,
+    };
+    tally.count++;
+    account.upstream.set(key, tally);
+    if (event.errcode === 0) {
+      this.#heal(account, event.path, at);
+      return;
     }
+    slot.errors++;
+    const error: ActivityError = {
+      at,
+      source: 'upstream',
+      path: event.path,
+      errcode: event.errcode,
+      message:
+        event.errcode === -2
+          ? `${event.path}: no answer from WeChat (transport failure)`
+          : `${event.path} answered errcode ${event.errcode}`,
+    };
+    account.errors.push(error);
+    if (TOKEN_INVALID_ERRCODES.has(event.errcode)) {
+      const pending = account.pending.get(event.path) ?? [];
+      pending.push({ at, minute, tallyKey: key, error });
+      account.pending.set(event.path, pending);
+    }
+  }
+
+  /** A success on `path`: the oldest token error on it within the window was healed by its retry. */
+  #heal(account: AccountActivity, path: string, at: number): void {
+    const pending = account.pending.get(path);
+    if (!pending) return;
+    while (pending.length > 0 && at - pending[0]!.at > HEAL_WINDOW_MS) pending.shift();
+    const healed = pending.shift();
+    if (pending.length === 0) account.pending.delete(path);
+    if (!healed) return;
+    const slot = account.slots[healed.minute % this.#minutes]!;
+    if (slot.minute === healed.minute && slot.errors > 0) slot.errors--;
+    const tally = account.upstream.get(healed.tallyKey);
+    if (tally) tally.healed++;
+    account.healed.add(healed.error);
   }
 
   recordQuotaWarning(warning: QuotaWarning): void {
@@ -194,14 +247,17 @@ export class ActivityLog {
     return this.#accounts.get(appid)?.refreshes.newestFirst() ?? [];
   }
 
-  /** Recent errors of `appid`, newest first. */
+  /** Recent errors of `appid`, newest first (token errors a retry fixed are not errors). */
   errors(appid: string): ActivityError[] {
-    return this.#accounts.get(appid)?.errors.newestFirst() ?? [];
+    const account = this.#accounts.get(appid);
+    return account?.errors.newestFirst().filter((e) => !account.healed.has(e)) ?? [];
   }
 
   /** Upstream calls since start by path and errcode, most frequent first. */
   upstreamTally(appid: string): UpstreamTally[] {
-    const rows = [...(this.#accounts.get(appid)?.upstream.values() ?? [])];
+    const rows: UpstreamTally[] = [...(this.#accounts.get(appid)?.upstream.values() ?? [])].map((t) => ({
+      ...t,
+    }));
     return rows.sort((a, b) => b.count - a.count || a.path.localeCompare(b.path) || a.errcode - b.errcode);
   }
 

@@ -1,3 +1,4 @@
+import type { FollowerSyncStatus } from '../../followers/follower-sync.js';
 import type { RefreshReason } from '../../tokens/index.js';
 import { avatarUrl } from '../../wechat/avatar.js';
 import { ERRCODES } from '../../wechat/errcodes.js';
@@ -7,7 +8,7 @@ import { html, type SafeHtml, safeUrl } from '../html/html.js';
 import { accountLogo, bi, biText, page } from '../html/layout.js';
 import type { AccountReport } from './account-report.js';
 import type { AdminSession } from './admin-session.js';
-import type { FollowerPage } from './followers-source.js';
+import type { FollowerPage, FollowerRow } from './followers-source.js';
 
 const BRAND = bi('wxhub 运营后台', 'Operator dashboard');
 
@@ -49,7 +50,8 @@ ${problem ? html`<p class="flash error" id="login-problem">${bi(problem[0], prob
 <form method="post" action="/admin/login" autocomplete="off">
 <label class="field" for="key">${bi('管理员密钥', 'Admin key')}</label>
 <input type="password" id="key" name="key" required autofocus placeholder="wxk_…" spellcheck="false">
-<p class="muted">${bi('具有 admin 权限的客户端密钥，例如', 'A client key with the admin scope, e.g.')} <span class="mono">wxhub keys create --name ops --scope admin</span>${bi('。会话 8 小时后失效。', '. Sessions last 8 hours.')}</p>
+<p class="muted" id="key-hint">${bi('具有 admin 权限的客户端密钥，会话 8 小时后失效。', 'A client key with the admin scope. Sessions last 8 hours.')}<br>
+${bi('在 hub 所在的机器上创建', 'Create one where the hub runs')}: <span class="mono nowrap">wxhub keys create --name ops --scope admin</span></p>
 <button class="btn primary" type="submit" id="admin-login">${bi('登录', 'Log in')}</button>
 </form>
 </section>`;
@@ -82,6 +84,12 @@ function statusBadge(report: AccountReport): SafeHtml {
   return html`<span class="badge ok">${bi('正常', 'healthy')}</span>`;
 }
 
+/** WeChat's daily limit of `/cgi-bin/stable_token` calls (shared/wechat-api.md §2). */
+const STABLE_DAILY_LIMIT = 500_000;
+/** WeChat's daily limit of `force_refresh: true` stable_token calls. */
+const FORCE_DAILY_LIMIT = 20;
+
+/** Today's token fetches against their limit: `12 / 2000` (classic: the account's budget). */
 function quotaStat(report: AccountReport): SafeHtml {
   const q = report.quota;
   const show = (n: number | null) => (n === null ? '?' : String(n));
@@ -95,8 +103,8 @@ function quotaStat(report: AccountReport): SafeHtml {
   }
   return stat(
     bi('今日配额', 'Quota used today'),
-    show(q.stable),
-    html`stable_token · force ${show(q.stable_force)} / 20 · ticket ${show(q.ticket)}`,
+    `${show(q.stable)} / ${STABLE_DAILY_LIMIT}`,
+    html`stable_token · force ${show(q.stable_force)} / ${FORCE_DAILY_LIMIT} · ticket ${show(q.ticket)}`,
     'quota',
   );
 }
@@ -185,15 +193,16 @@ ${cards}`;
 }
 
 const REASONS: Readonly<Record<RefreshReason, readonly [string, string]>> = {
-  missing: ['无令牌', 'none stored'],
-  expired: ['已过期', 'expired'],
-  proactive: ['提前刷新', 'proactive'],
+  missing: ['首次获取', 'first fetch'],
+  expired: ['已过期', 'had expired'],
+  proactive: ['提前刷新', 'before expiry'],
   stale: ['调用方报告失效', 'reported dead'],
 };
 
+/** The reason in both languages, then its code (what logs and metrics say) as a separate tag. */
 function reasonText(reason: RefreshReason): SafeHtml {
   const [zh, en] = REASONS[reason];
-  return html`${bi(zh, en)} <span class="muted mono">${reason}</span>`;
+  return html`${bi(zh, en)} <span class="tag mono">${reason}</span>`;
 }
 
 function outcomeBadge(outcome: 'fetched' | 'failed'): SafeHtml {
@@ -211,10 +220,48 @@ function errcodeText(errcode: number): SafeHtml {
   return html`<span class="badge bad">${errcode}</span>${short ? html` <span class="muted">${short}</span>` : ''}`;
 }
 
+/** An errcode cell of the upstream tally: token errors the retry fixed are said to be so. */
+function tallyErrcode(errcode: number, count: number, healed: number): SafeHtml {
+  if (healed === 0) return errcodeText(errcode);
+  const note =
+    healed === count
+      ? bi('已由重试恢复', 'fixed by the retry')
+      : bi(`${healed} 次由重试恢复`, `${healed} fixed by the retry`);
+  return html`<span class="badge warn">${errcode}</span> <span class="muted">${note}</span>`;
+}
+
+/** A `<td>` that, on a phone, shows its column's name before its value. */
+function td(label: readonly [string, string], content: unknown, cls?: string): SafeHtml {
+  const name = label[0] === label[1] ? label[0] : biText(label[0], label[1]);
+  return html`<td data-label="${name}"${cls ? html` class="${cls}"` : ''}>${content}</td>`;
+}
+
+const COL = {
+  credential: ['凭证', 'Credential'],
+  reason: ['原因', 'Reason'],
+  outcome: ['结果', 'Outcome'],
+  count: ['次数', 'Count'],
+  time: ['时间', 'Time'],
+  ms: ['耗时 ms', 'ms'],
+  errcode: ['errcode', 'errcode'],
+  path: ['接口', 'Path'],
+  source: ['来源', 'Source'],
+  what: ['内容', 'What'],
+  openid: ['OpenID', 'OpenID'],
+  unionid: ['UnionID', 'UnionID'],
+  followed: ['关注时间', 'Followed'],
+  lastLogin: ['最近登录', 'Last login'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+function th(label: readonly [string, string], cls?: string): SafeHtml {
+  const name = label[0] === label[1] ? label[0] : bi(label[0], label[1]);
+  return html`<th${cls ? html` class="${cls}"` : ''}>${name}</th>`;
+}
+
 function refreshSection(report: AccountReport): SafeHtml {
   const tally = report.refreshTally.length
-    ? html`<div class="table-wrap"><table id="refresh-tally"><thead><tr><th>${bi('凭证', 'Credential')}</th><th>${bi('原因', 'Reason')}</th><th>${bi('结果', 'Outcome')}</th><th class="num">${bi('次数', 'Count')}</th></tr></thead><tbody>
-${report.refreshTally.map((t) => html`<tr><td class="mono">${t.kind}</td><td>${reasonText(t.reason)}</td><td>${outcomeBadge(t.outcome)}</td><td class="num">${t.count}</td></tr>`)}
+    ? html`<div class="table-wrap"><table id="refresh-tally" class="table-cards"><thead><tr>${th(COL.credential)}${th(COL.reason)}${th(COL.outcome)}${th(COL.count, 'num')}</tr></thead><tbody>
+${report.refreshTally.map((t) => html`<tr>${td(COL.credential, t.kind, 'mono')}${td(COL.reason, reasonText(t.reason))}${td(COL.outcome, outcomeBadge(t.outcome))}${td(COL.count, t.count, 'num')}</tr>`)}
 </tbody></table></div>`
     : html`<p class="muted">${bi('本进程启动以来没有刷新。', 'No refreshes since this process started.')}</p>`;
   const recent = report.refreshes.slice(0, 15);
@@ -223,16 +270,16 @@ ${report.refreshTally.map((t) => html`<tr><td class="mono">${t.kind}</td><td>${r
 ${tally}
 ${
   recent.length
-    ? html`<h3>${bi('最近', 'Recent')}</h3><div class="table-wrap"><table><thead><tr><th>${bi('时间', 'Time')}</th><th>${bi('凭证', 'Credential')}</th><th>${bi('原因', 'Reason')}</th><th>${bi('结果', 'Outcome')}</th><th class="num">ms</th><th>errcode</th></tr></thead><tbody>
+    ? html`<h3>${bi('最近', 'Recent')}</h3><div class="table-wrap"><table class="table-cards"><thead><tr>${th(COL.time)}${th(COL.credential)}${th(COL.reason)}${th(COL.outcome)}${th(COL.ms, 'num')}${th(COL.errcode)}</tr></thead><tbody>
 ${recent.map(
   (r) =>
-    html`<tr><td>${formatTime(r.at)}</td><td class="mono">${r.kind}</td><td>${reasonText(r.reason)}</td><td>${outcomeBadge(r.outcome)}</td><td class="num">${Math.round(r.durationMs)}</td><td>${
+    html`<tr>${td(COL.time, formatTime(r.at))}${td(COL.credential, r.kind, 'mono')}${td(COL.reason, reasonText(r.reason))}${td(COL.outcome, outcomeBadge(r.outcome))}${td(COL.ms, Math.round(r.durationMs), 'num')}${
       r.errcode !== undefined
-        ? errcodeText(r.errcode)
+        ? td(COL.errcode, errcodeText(r.errcode))
         : r.error
-          ? html`<span class="mono">${r.error}</span>`
-          : ''
-    }</td></tr>`,
+          ? td(COL.errcode, html`<span class="mono">${r.error}</span>`)
+          : html`<td class="empty"></td>`
+    }</tr>`,
 )}
 </tbody></table></div>`
     : ''
@@ -248,8 +295,8 @@ function upstreamSection(report: AccountReport): SafeHtml {
 ${upstreamChart(report.buckets)}
 ${
   report.upstreamTally.length
-    ? html`<h3>${bi('按接口和 errcode（启动以来）', 'By path and errcode (since start)')}</h3><div class="table-wrap"><table id="upstream-tally"><thead><tr><th>${bi('接口', 'Path')}</th><th>errcode</th><th class="num">${bi('次数', 'Count')}</th></tr></thead><tbody>
-${report.upstreamTally.map((u) => html`<tr><td class="mono">${u.path}</td><td>${errcodeText(u.errcode)}</td><td class="num">${u.count}</td></tr>`)}
+    ? html`<h3>${bi('按接口和 errcode（启动以来）', 'By path and errcode (since start)')}</h3><div class="table-wrap"><table id="upstream-tally" class="table-cards"><thead><tr>${th(COL.path)}${th(COL.errcode)}${th(COL.count, 'num')}</tr></thead><tbody>
+${report.upstreamTally.map((u) => html`<tr>${td(COL.path, u.path, 'mono path')}${td(COL.errcode, tallyErrcode(u.errcode, u.count, u.healed))}${td(COL.count, u.count, 'num')}</tr>`)}
 </tbody></table></div>`
     : ''
 }
@@ -268,8 +315,8 @@ ${
 }
 ${
   rows.length
-    ? html`<div class="table-wrap"><table><thead><tr><th>${bi('时间', 'Time')}</th><th>${bi('来源', 'Source')}</th><th>${bi('内容', 'What')}</th></tr></thead><tbody>
-${rows.map((e) => html`<tr><td>${formatTime(e.at)}</td><td class="mono">${e.source}</td><td>${e.message}</td></tr>`)}
+    ? html`<div class="table-wrap"><table class="table-cards"><thead><tr>${th(COL.time)}${th(COL.source)}${th(COL.what)}</tr></thead><tbody>
+${rows.map((e) => html`<tr>${td(COL.time, formatTime(e.at))}${td(COL.source, e.source, 'mono')}${td(COL.what, e.message)}</tr>`)}
 </tbody></table></div>`
     : html`<p class="muted" id="no-errors">${bi('没有错误。', 'No errors.')}</p>`
 }
@@ -281,7 +328,8 @@ export interface FollowersView {
   readonly page: FollowerPage | string | undefined;
   readonly pageNumber: number;
   readonly pageSize: number;
-  readonly canSync: boolean;
+  /** The follower sync; undefined: no sync here (no button). A string: the status did not load. */
+  readonly sync: FollowerSyncStatus | string | undefined;
 }
 
 function followerAvatar(url: string | null): SafeHtml {
@@ -291,8 +339,64 @@ function followerAvatar(url: string | null): SafeHtml {
     : html`<div class="avatar none">—</div>`;
 }
 
+/** `24 h`, `90 min`: a sync interval. */
+function every(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * The sync's state, drawn under the "sync now" button (where the page lands after pressing it,
+ * on a phone too): running, or how the last sync ended with WeChat's errcode, then the schedule
+ * and today's `/cgi-bin/user/get` calls against WeChat's 500.
+ */
+function syncStatus(status: FollowerSyncStatus | string): SafeHtml {
+  if (typeof status === 'string') {
+    return html`<div id="sync-status"><p class="flash warn">${bi('同步状态不可用', 'Sync status unavailable')}: ${status}</p></div>`;
+  }
+  const { running, last } = status;
+  let result: SafeHtml | string = '';
+  if (running) {
+    result = html`<p class="flash warn" id="sync-result" data-state="running">${bi('正在同步', 'Syncing')} · ${bi('开始于', 'started')} ${formatTimeOfDay(running.startedAt)} · ${bi('刷新页面查看结果', 'reload for the result')}</p>`;
+  } else if (last?.ok) {
+    result = html`<p class="flash" id="sync-result" data-state="ok">${bi('同步完成', 'Sync done')} · ${formatTime(last.finishedAt)}<br>${bi(`共 ${last.total} 位关注者，更新 ${last.synced}，移除 ${last.removed}`, `${last.total} followers, ${last.synced} updated, ${last.removed} removed`)}</p>`;
+  } else if (last) {
+    const what = last.busy
+      ? bi('另一个 hub 正在同步此公众号', 'another hub is syncing this account now')
+      : html`${last.errcode !== undefined ? html`<span class="badge bad" data-errcode="${last.errcode}">errcode ${last.errcode}</span> ` : ''}${last.code ? html`<span class="tag mono">${last.code}</span> ` : ''}<span class="errmsg">${last.message}</span>`;
+    result = html`<p class="flash ${last.busy ? 'warn' : 'error'}" id="sync-result" data-state="failed">${bi('同步失败', 'Sync failed')} · ${formatTime(last.finishedAt)}<br>${what}</p>`;
+  }
+  const schedule =
+    status.intervalSeconds > 0
+      ? bi(`每 ${every(status.intervalSeconds)} 自动同步`, `synced every ${every(status.intervalSeconds)}`)
+      : bi('未开启定时同步', 'no scheduled sync');
+  const calls = status.userGetToday === null ? '?' : String(status.userGetToday);
+  return html`<div id="sync-status">${result}
+<p class="muted" id="sync-schedule">${bi('上次同步', 'Last synced')}: ${status.lastSyncedAt === null ? '—' : formatTime(status.lastSyncedAt)} · ${schedule} · <span class="nowrap" data-user-get="${calls}">/cgi-bin/user/get ${bi('今日', 'today')} ${calls} / ${status.userGetDailyLimit}</span></p></div>`;
+}
+
+function followerRow(r: FollowerRow): SafeHtml {
+  const who = html`<div class="follower">${followerAvatar(r.headimgurl)}${
+    r.nickname
+      ? html`<span class="nickname">${r.nickname}</span>`
+      : html`<span class="badge warn" title="${biText('此人还没有用 snsapi_userinfo 登录过', 'This person has not logged in with snsapi_userinfo yet')}">${bi('未采集资料', 'no profile captured')}</span>`
+  }</div>`;
+  const login = r.lastLoginAt
+    ? formatTime(r.lastLoginAt)
+    : html`<span class="muted">${bi('从未', 'never')}</span>`;
+  return html`<tr class="follower-row"><td class="who">${who}</td>${td(COL.openid, r.openid, 'mono openid')}${td(COL.unionid, r.unionid ?? '—', 'mono hide-sm')}${td(COL.followed, formatTime(r.subscribeTime))}${td(COL.lastLogin, login)}</tr>`;
+}
+
+function pager(appid: string, pageNumber: number, pages: number): SafeHtml | string {
+  if (pages <= 1) return '';
+  const link = (n: number, label: SafeHtml) =>
+    html`<a href="/admin/accounts/${appid}?page=${n}#followers">${label}</a>`;
+  return html`<div class="pager">${pageNumber > 1 ? link(pageNumber - 1, html`← ${bi('上一页', 'Previous')}`) : ''}<span class="muted">${pageNumber} / ${pages}</span>${
+    pageNumber < pages ? link(pageNumber + 1, html`${bi('下一页', 'Next')} →`) : ''
+  }</div>`;
+}
+
 function followersSection(report: AccountReport, view: FollowersView, session: AdminSession): SafeHtml {
-  const syncForm = view.canSync
+  const syncForm = view.sync
     ? html`<form method="post" action="/admin/accounts/${report.appid}/followers/sync" class="inline"><input type="hidden" name="_csrf" value="${session.csrf}"><button class="btn small primary" type="submit" id="sync-followers">${bi('立即同步', 'Sync now')}</button></form>`
     : '';
   const note = html`<p class="muted" id="profile-note">${bi(
@@ -304,70 +408,37 @@ function followersSection(report: AccountReport, view: FollowersView, session: A
     content = html`<p class="flash warn">${bi('此 hub 的数据库还没有关注者表。', 'This hub’s database has no followers table yet.')}</p>`;
   } else if (typeof view.page === 'string') {
     content = html`<p class="flash error">${bi('读取关注者失败', 'Could not read the followers')}: ${view.page}</p>`;
-  } else if (view.page.total === 0) {
+  } else if (view.page.rows.length === 0) {
     content = html`<p class="muted" id="no-followers">${bi('还没有关注者记录：点“立即同步”从微信拉取关注者列表。', 'No followers recorded yet: press “Sync now” to fetch the list from WeChat.')}</p>`;
   } else {
     const { total, rows } = view.page;
     const first = (view.pageNumber - 1) * view.pageSize;
-    const pages = Math.max(1, Math.ceil(total / view.pageSize));
     const missing = rows.filter((r) => !r.nickname && !r.headimgurl).length;
-    content = html`<p class="muted">${bi(`共 ${total} 位，第 ${first + 1}–${first + rows.length} 位`, `${total} in all, ${first + 1}–${first + rows.length} shown`)}${
+    content = html`<p class="muted" id="followers-range">${bi(`共 ${total} 位，第 ${first + 1}–${first + rows.length} 位`, `${total} in all, ${first + 1}–${first + rows.length} shown`)}${
       missing ? html` · ${bi(`${missing} 位未采集资料`, `${missing} without a captured profile`)}` : ''
     }</p>
-<div class="table-wrap"><table id="followers-table"><thead><tr><th>${bi('关注者', 'Follower')}</th><th>OpenID</th><th class="hide-sm">UnionID</th><th>${bi('关注时间', 'Followed')}</th><th>${bi('最近登录', 'Last login')}</th></tr></thead><tbody>
-${rows.map(
-  (r) =>
-    html`<tr class="follower-row"><td><div class="follower">${followerAvatar(r.headimgurl)}${
-      r.nickname
-        ? html`<span class="nickname">${r.nickname}</span>`
-        : html`<span class="badge warn" title="${biText('此人还没有用 snsapi_userinfo 登录过', 'This person has not logged in with snsapi_userinfo yet')}">${bi('未采集资料', 'no profile captured')}</span>`
-    }</div></td><td class="mono">${r.openid}</td><td class="mono hide-sm">${r.unionid ?? '—'}</td><td>${formatTime(r.subscribeTime)}</td><td>${
-      r.lastLoginAt ? formatTime(r.lastLoginAt) : html`<span class="muted">${bi('从未', 'never')}</span>`
-    }</td></tr>`,
-)}
+<div class="table-wrap"><table id="followers-table" class="table-cards"><thead><tr>${th(['关注者', 'Follower'])}${th(COL.openid)}${th(COL.unionid, 'hide-sm')}${th(COL.followed)}${th(COL.lastLogin)}</tr></thead><tbody>
+${rows.map(followerRow)}
 </tbody></table></div>
-${
-  pages > 1
-    ? html`<div class="pager">${
-        view.pageNumber > 1
-          ? html`<a href="/admin/accounts/${report.appid}?page=${view.pageNumber - 1}#followers">← ${bi('上一页', 'Previous')}</a>`
-          : ''
-      }<span class="muted">${view.pageNumber} / ${pages}</span>${
-        view.pageNumber < pages
-          ? html`<a href="/admin/accounts/${report.appid}?page=${view.pageNumber + 1}#followers">${bi('下一页', 'Next')} →</a>`
-          : ''
-      }</div>`
-    : ''
-}`;
+${pager(report.appid, view.pageNumber, Math.ceil(total / view.pageSize))}`;
   }
   return html`<section class="card" id="followers">
 <div class="section-head"><h2>${bi('关注者', 'Followers')}</h2><span class="push">${syncForm}</span></div>
+${view.sync ? syncStatus(view.sync) : ''}
 ${note}
 ${content}
 </section>`;
 }
-
-export type SyncFlash =
-  | { readonly ok: true; readonly total: number; readonly synced: number; readonly removed: number }
-  | { readonly ok: false; readonly message: string };
 
 /** `/admin/accounts/:appid`: everything about one account. */
 export function accountPage(input: {
   report: AccountReport;
   followers: FollowersView;
   session: AdminSession;
-  flash?: SyncFlash;
   links: AdminLinks;
 }): string {
-  const { report, flash } = input;
+  const { report } = input;
   const body = html`<p class="muted"><a href="/admin">← ${bi('概览', 'Overview')}</a></p>
-${
-  flash
-    ? flash.ok
-      ? html`<p class="flash" id="sync-result">${bi('同步完成', 'Sync done')}: ${bi(`共 ${flash.total} 位关注者，更新 ${flash.synced}，移除 ${flash.removed}`, `${flash.total} followers, ${flash.synced} updated, ${flash.removed} removed`)}</p>`
-      : html`<p class="flash error" id="sync-result">${bi('同步失败', 'Sync failed')}: ${flash.message}</p>`
-    : ''
-}
 <section class="card">
 ${accountHead(report, false)}
 <div class="stats">${tokenStats(report)}</div>

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FollowerSyncStatus } from '../../followers/follower-sync.js';
 import type { HubServices } from '../../hub/hub-services.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { seeOther, sendPage, wantsHtml } from '../http/request-info.js';
-import type { ValueSigner } from '../http/signed-value.js';
 import { accountList, accountReport } from './account-report.js';
 import {
   type AdminLinks,
@@ -11,23 +11,26 @@ import {
   adminNotFoundPage,
   type LoginProblem,
   overviewPage,
-  type SyncFlash,
 } from './admin-pages.js';
-import { ADMIN_COOKIE, type AdminSession, AdminSessions } from './admin-session.js';
-import type { FollowerPage, FollowersSource } from './followers-source.js';
+import { ADMIN_COOKIE, type AdminSession, AdminSessions, type SignerSource } from './admin-session.js';
+import type { FollowerPage, FollowerSyncControl, FollowersSource } from './followers-source.js';
 
 export interface AdminOptions {
   readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'>;
   readonly activity: ActivityLog;
-  readonly signer: ValueSigner;
-  /** The follower list and "sync now"; absent: the page says the table is not there. */
+  readonly signer: SignerSource;
+  /** The follower list; absent: the page says the table is not there. */
   readonly followers?: FollowersSource;
+  /** "Sync now" and the sync's status; absent: no button. */
+  readonly sync?: FollowerSyncControl;
   /** How long a dashboard session lasts, ms. Default 8 h. */
   readonly sessionTtlMs?: number;
   readonly links?: AdminLinks;
 }
 
 const PAGE_SIZE = 50;
+/** How long "sync now" waits for the sync before showing the page (it runs on either way), ms. */
+const SYNC_WAIT_MS = 5000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,7 +81,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       }
       return sendPage(reply, 401, adminLoginPage({ problem, links }));
     }
-    reply.header('set-cookie', sessions.signIn(request, record));
+    reply.header('set-cookie', await sessions.signIn(request, record));
     return seeOther(reply, '/admin');
   });
 
@@ -154,15 +157,29 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
             request.log.warn({ err: String(err) }, 'follower list failed');
             return 'database error';
           });
+        // A page past the end (a stale link after followers left): the last page instead.
+        const last = typeof page === 'object' ? Math.max(1, Math.ceil(page.total / PAGE_SIZE)) : 1;
+        if (pageNumber > last) {
+          return seeOther(
+            reply,
+            `/admin/accounts/${encodeURIComponent(report.appid)}?page=${last}#followers`,
+          );
+        }
+      }
+      let sync: FollowerSyncStatus | string | undefined;
+      if (options.sync) {
+        sync = await options.sync.status(report.appid).catch((err: unknown) => {
+          request.log.warn({ err: String(err) }, 'follower sync status failed');
+          return 'status unavailable';
+        });
       }
       return sendPage(
         reply,
         200,
         accountPage({
           report,
-          followers: { page, pageNumber, pageSize: PAGE_SIZE, canSync: Boolean(options.followers?.sync) },
+          followers: { page, pageNumber, pageSize: PAGE_SIZE, sync },
           session,
-          flash: syncFlash(request.query),
           links,
         }),
       );
@@ -181,26 +198,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         if (!services.config.accounts.some((a) => a.appid === appid)) {
           return sendPage(reply, 404, adminNotFoundPage({ session, links }));
         }
-        const base = `/admin/accounts/${encodeURIComponent(appid)}`;
-        if (!options.followers?.sync) return seeOther(reply, `${base}?sync=failed&reason=unavailable`);
-        try {
-          const result = await options.followers.sync(appid);
-          const q = new URLSearchParams({
-            sync: 'ok',
-            total: String(result.total),
-            synced: String(result.synced),
-            removed: String(result.removed),
-          });
-          return seeOther(reply, `${base}?${q.toString()}#followers`);
-        } catch (err) {
-          request.log.warn({ err: String(err), appid }, 'follower sync failed');
-          const reason = (err as { code?: unknown }).code;
-          const q = new URLSearchParams({
-            sync: 'failed',
-            reason: typeof reason === 'string' ? reason : 'error',
-          });
-          return seeOther(reply, `${base}?${q.toString()}#followers`);
-        }
+        const back = `/admin/accounts/${encodeURIComponent(appid)}#followers`;
+        // The result is the sync's status, drawn next to the button; a long sync runs on.
+        if (options.sync) await options.sync.begin(appid, SYNC_WAIT_MS);
+        return seeOther(reply, back);
       },
     );
 
@@ -208,18 +209,4 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       sendPage(reply, 404, adminNotFoundPage({ session: request.adminSession, links })),
     );
   });
-}
-
-function syncFlash(query: Record<string, string | undefined>): SyncFlash | undefined {
-  const count = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(v) : 0);
-  if (query.sync === 'ok') {
-    return {
-      ok: true,
-      total: count(query.total),
-      synced: count(query.synced),
-      removed: count(query.removed),
-    };
-  }
-  if (query.sync === 'failed') return { ok: false, message: (query.reason ?? 'error').slice(0, 80) };
-  return undefined;
 }

@@ -19,18 +19,37 @@ export interface AdminSession {
   readonly expiresAt: number;
 }
 
+/** A signer, or how to get one on first use (a hub reads its secret from the database). */
+export type SignerSource = ValueSigner | (() => Promise<ValueSigner>);
+
 /**
  * Dashboard sessions: a key with the `admin` scope, verified by the hub's ClientKeys, buys a
  * signed cookie holding the key's id, valid `ttlMs`. Each request re-checks that the key is still
  * active and still admin (through ClientKeys' short cache), so revoking the key ends its sessions.
  */
 export class AdminSessions {
+  readonly #source: SignerSource;
+  #signer: Promise<ValueSigner> | undefined;
+
   constructor(
     private readonly keys: ClientKeys,
-    private readonly signer: ValueSigner,
+    signer: SignerSource,
     private readonly clock: Clock,
     readonly ttlMs: number,
-  ) {}
+  ) {
+    this.#source = signer;
+  }
+
+  /** The signer; a failed load (the database away) is tried again on the next request. */
+  #loadSigner(): Promise<ValueSigner> {
+    const source = this.#source;
+    if (typeof source !== 'function') return Promise.resolve(source);
+    this.#signer ??= source().catch((err: unknown) => {
+      this.#signer = undefined;
+      throw err;
+    });
+    return this.#signer;
+  }
 
   /** The admin record a presented key belongs to, or null (malformed, unknown, revoked, not admin). */
   async verifyKey(presented: string): Promise<ClientKeyRecord | null> {
@@ -39,8 +58,8 @@ export class AdminSessions {
   }
 
   /** A `Set-Cookie` that signs `record` in. */
-  signIn(request: FastifyRequest, record: ClientKeyRecord): string {
-    const value = this.signer.sign(
+  async signIn(request: FastifyRequest, record: ClientKeyRecord): Promise<string> {
+    const value = (await this.#loadSigner()).sign(
       PURPOSE,
       { kid: record.id, sid: randomBytes(12).toString('base64url') },
       this.clock.now() + this.ttlMs,
@@ -55,18 +74,17 @@ export class AdminSessions {
 
   /** The request's session, or null: no cookie, forged, expired, key revoked or no longer admin. */
   async read(request: FastifyRequest): Promise<AdminSession | null> {
-    const payload = this.signer.verify(
-      PURPOSE,
-      parseCookies(request.headers.cookie).get(ADMIN_COOKIE),
-      this.clock.now(),
-    );
+    const cookie = parseCookies(request.headers.cookie).get(ADMIN_COOKIE);
+    if (!cookie) return null;
+    const signer = await this.#loadSigner();
+    const payload = signer.verify(PURPOSE, cookie, this.clock.now());
     if (!payload || typeof payload.kid !== 'string' || typeof payload.sid !== 'string') return null;
     const record = await this.keys.lookup(payload.kid);
     if (!record || record.revokedAt !== null || !record.scopes.includes('admin')) return null;
     return {
       keyId: record.id,
       keyName: record.name,
-      csrf: this.signer.mac(CSRF_PURPOSE, payload.sid),
+      csrf: signer.mac(CSRF_PURPOSE, payload.sid),
       expiresAt: payload.exp as number,
     };
   }

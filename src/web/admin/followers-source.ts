@@ -1,4 +1,5 @@
 import type { Database } from '../../db/index.js';
+import type { FollowerSync } from '../../followers/follower-sync.js';
 
 /** One follower as the dashboard lists it: null where no profile was captured at a login. */
 export interface FollowerRow {
@@ -16,29 +17,15 @@ export interface FollowerPage {
   readonly rows: readonly FollowerRow[];
 }
 
-export interface SyncResult {
-  readonly total: number;
-  readonly synced: number;
-  readonly removed: number;
-}
-
-/**
- * Where the dashboard reads the follower list and what "sync now" runs: the followers table
- * (`database.followers.list`) and `syncFollowers` (`/cgi-bin/user/get` + `batchget`).
- */
+/** Where the dashboard reads the follower list (`database.followers.list`). */
 export interface FollowersSource {
   list(appid: string, page: { limit: number; offset: number }): Promise<FollowerPage>;
-  /** Absent: the dashboard shows no "sync now" button. */
-  sync?(appid: string): Promise<SyncResult>;
 }
 
-/**
- * The followers source of a hub: `database.followers.list` (followers joined with the profiles
- * captured at login) and, for "sync now", `syncFollowers` of src/followers.
- */
-export function databaseFollowers(
-  database: Pick<Database, 'followers'>,
-  sync?: (appid: string) => Promise<SyncResult>,
-): FollowersSource {
-  return { list: (appid, page) => database.followers.list(appid, page), ...(sync ? { sync } : {}) };
+/** What "sync now" and the sync status on the dashboard use of the hub's `FollowerSync`. */
+export type FollowerSyncControl = Pick<FollowerSync, 'begin' | 'status'>;
+
+/** The followers source of a hub: followers joined with the profiles captured at login. */
+export function databaseFollowers(database: Pick<Database, 'followers'>): FollowersSource {
+  return { list: (appid, page) => database.followers.list(appid, page) };
 }

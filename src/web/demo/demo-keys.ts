@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Scope } from '../../db/index.js';
 import type { HubServices } from '../../hub/hub-services.js';
 
@@ -53,9 +52,4 @@ export async function demoKeys(services: KeyServices, appids: readonly string[])
     appids: [],
   });
   return { oauthKey, adminKey };
-}
-
-/** The secret that signs the pages' session cookies, made once per database and kept there. */
-export async function sessionSecret(services: Pick<HubServices, 'database'>): Promise<string> {
-  return services.database.settings.putIfAbsent('web.session-key', randomBytes(32).toString('base64url'));
 }

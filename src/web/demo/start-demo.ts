@@ -6,7 +6,6 @@ import { isAbsolute, join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import pino from 'pino';
 import { openDatabase } from '../../db/index.js';
-import { syncFollowers } from '../../followers/index.js';
 import { HttpClient } from '../../http/index.js';
 import { createHub, type Hub } from '../../hub/create-hub.js';
 import { GENERATED_KEY_SETTING } from '../../oauth/oauth-context.js';
@@ -14,13 +13,14 @@ import { DEMO_ACCOUNTS } from '../../sim/demo-fixture.js';
 import { type RunningSimulator, startSimulator } from '../../sim/start-simulator.js';
 import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { PATHS } from '../../wechat/paths.js';
-import { ActivityLog } from '../activity/activity-log.js';
+import type { ActivityLog } from '../activity/activity-log.js';
 import { databaseFollowers } from '../admin/followers-source.js';
 import { httpTicketRedeemer } from '../demo-site/ticket-redeemer.js';
+import { sessionSecret } from '../http/session-secret.js';
 import { ValueSigner } from '../http/signed-value.js';
 import { isWebPath, webFrameworkErrors, webRoutes } from '../web-routes.js';
 import { DEMO_DATABASE, demoConfig, demoFixture } from './demo-config.js';
-import { type DemoKeys, demoKeys, sessionSecret } from './demo-keys.js';
+import { type DemoKeys, demoKeys } from './demo-keys.js';
 
 export interface StartDemoOptions {
   /** The hub and pages; default 3000, 0 = any free port. */
@@ -35,7 +35,7 @@ export interface StartDemoOptions {
   readonly database?: string;
   /** Default: warnings and errors as JSON lines on stderr. */
   readonly logger?: FastifyBaseLogger;
-  /** Sync each account's followers once at start (when the followers module is there). Default true. */
+  /** Sync each account's followers once at start. Default true. */
   readonly syncFollowersAtStart?: boolean;
 }
 
@@ -166,9 +166,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       logger: logger.child({ component: 'hub' }),
     });
     cleanup.push(() => hub.close());
-    const activity = new ActivityLog();
-    const detach = activity.attach(hub.manager);
-    cleanup.push(async () => detach());
+    // The hub's own dashboard state: the pages below draw it with the demo's links added.
+    const { activity, followerSync } = hub.app.dashboard;
 
     const keys = await demoKeys(
       hub.services,
@@ -178,9 +177,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     const url = `http://${shownHost(host)}:${actualPort}`;
     const http = new HttpClient({ timeoutMs: 5000 });
     cleanup.push(() => http.close());
-    const followers = databaseFollowers(hub.database, (appid) =>
-      syncFollowers(hub.services, appid, { logger: logger.child({ component: 'followers' }) }),
-    );
+    const followers = databaseFollowers(hub.database);
 
     const web = Fastify({
       loggerInstance: logger.child({ component: 'web' }),
@@ -192,6 +189,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       activity,
       signer,
       followers,
+      sync: followerSync,
       simulatorUrl: sim.url,
       demo: {
         accounts: DEMO_ACCOUNTS.map((a) => ({ appid: a.appid, name: a.name })),
@@ -206,12 +204,13 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     const warmedUp = (async () => {
       try {
         await reviveTokens(hub, http, sim.url);
-        if (followers?.sync && options.syncFollowersAtStart !== false) {
-          for (const { appid } of DEMO_ACCOUNTS) await followers.sync(appid);
+        if (options.syncFollowersAtStart !== false) {
+          for (const { appid } of DEMO_ACCOUNTS) await followerSync.run(appid, 'manual');
         }
       } catch (err) {
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'demo warm-up incomplete');
       }
+      followerSync.start();
     })();
 
     return {

@@ -1,12 +1,13 @@
 /**
  * The one stylesheet of the pages, served at `/assets/wxhub.css` (CSP `style-src 'self'`, so no
- * inline styles anywhere). WeChat's green, system fonts with PingFang/YaHei for Chinese, cards
- * that stack on a phone.
+ * inline styles anywhere). WeChat's green, system fonts with PingFang/YaHei for Chinese and a
+ * colour emoji font last (WeChat nicknames are full of emoji), cards that stack on a phone, and
+ * tables that turn into labelled cards under 600 px rather than squeezing openids into columns.
  */
 export const STYLESHEET = `
-:root{--green:#07c160;--green-dark:#06ad56;--ink:#191919;--muted:#7a7a7a;--line:#e7e7e7;--bg:#f3f4f6;--red:#e64340;--amber:#f0a020;--card:#fff}
+:root{--green:#07c160;--green-dark:#06ad56;--ink:#191919;--muted:#7a7a7a;--line:#e7e7e7;--bg:#f3f4f6;--red:#e64340;--amber:#f0a020;--card:#fff;--sans:-apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif,"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji"}
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;background:var(--bg);color:var(--ink)}
+body{margin:0;font:15px/1.55 var(--sans);background:var(--bg);color:var(--ink)}
 a{color:#576b95;text-decoration:none}a:hover{text-decoration:underline}
 .top{background:#fff;border-bottom:1px solid var(--line)}
 .top .bar{max-width:1080px;margin:0 auto;padding:10px 16px;display:flex;align-items:center;gap:16px;flex-wrap:wrap}
@@ -20,7 +21,9 @@ h1{font-size:24px;margin:8px 0 6px}h2{font-size:18px;margin:0 0 12px}h3{font-siz
 .en{color:var(--muted);font-weight:400}
 .lead{color:#444;margin:0 0 18px}
 .muted{color:var(--muted);font-size:13px}
-.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;word-break:break-all}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace,"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji";font-size:13px;overflow-wrap:break-word}
+.nowrap,td.openid{white-space:nowrap}
+.tag{display:inline-block;font-size:11px;padding:0 6px;border-radius:4px;background:#f2f2f2;color:#888}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px;margin:0 0 16px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px;margin:0 0 16px}
 .cards .card{margin:0}
@@ -66,16 +69,27 @@ th{color:var(--muted);font-weight:500;white-space:nowrap}
 td.num,th.num{text-align:right}
 .follower{display:flex;align-items:center;gap:10px}
 .follower img,.follower .avatar{width:36px;height:36px}
-.chart-wrap{overflow-x:auto}.chart{width:100%;min-width:560px;height:auto;display:block}
-.chart .bar{fill:#9fdcb9}.chart .bar.err{fill:var(--red)}.chart .axis{stroke:#ccc;stroke-width:1}
-.chart text{font-size:10px;fill:#888}
+.chart{margin:0 0 14px}
+.chart-plot{position:relative;height:96px;margin-left:34px;border-left:1px solid #ccc;border-bottom:1px solid #ccc}
+.chart-plot svg{display:block;width:100%;height:100%}
+.chart .bar{fill:#7fd3a4}.chart .bar.err{fill:var(--red)}
+.chart-y{position:absolute;right:100%;margin-right:5px;font-size:11px;line-height:1;color:#888}.chart-y.ymax{top:0}.chart-y.y0{bottom:0}
+.chart-empty{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;font-size:12px;color:#888;text-align:center}
+.chart-x{display:flex;justify-content:space-between;margin-left:34px;font-size:11px;color:#888}
 .section-head{display:flex;align-items:center;gap:10px;flex-wrap:wrap;margin-bottom:6px}.section-head h2{margin:0}.section-head .push{margin-left:auto}
 .pager{display:flex;gap:12px;align-items:center;margin-top:10px;font-size:14px}
+#sync-status .flash{margin:8px 0}#sync-status .errmsg{overflow-wrap:anywhere}
 form.inline{display:inline}
 label.field{display:block;margin:12px 0 6px;font-weight:500}
 input[type=password],input[type=text]{width:100%;font:inherit;padding:10px 12px;border:1px solid #d0d0d0;border-radius:8px}
 .steps{margin:0;padding-left:20px;color:#444}
 .steps li{margin:4px 0}
 footer{max-width:1080px;margin:0 auto;padding:0 16px 30px;color:var(--muted);font-size:12px}
-@media (max-width:600px){h1{font-size:20px}.card{padding:14px}dl.facts{grid-template-columns:1fr}dl.facts dt{padding-top:6px}.hide-sm{display:none}}
+@media (max-width:600px){h1{font-size:20px}.card{padding:14px}dl.facts{grid-template-columns:1fr}dl.facts dt{padding-top:6px}.hide-sm{display:none}
+.table-cards thead{display:none}
+.table-cards,.table-cards tbody,.table-cards tr,.table-cards td{display:block}
+.table-cards tr{padding:8px 0;border-bottom:1px solid #f0f0f0}
+.table-cards td{border:0;padding:2px 0}.table-cards td.num{text-align:left}.table-cards td.empty,.table-cards td.hide-sm{display:none}
+.table-cards td.path{overflow-wrap:anywhere}
+.table-cards td[data-label]::before{content:attr(data-label);display:inline-block;min-width:6.5em;margin-right:8px;font:12px/1.5 var(--sans);color:var(--muted);white-space:normal}}
 `;

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { ActivityLog } from '../../../src/web/activity/activity-log.js';
-import type { FollowersSource } from '../../../src/web/admin/followers-source.js';
+import type { FollowerSyncControl, FollowersSource } from '../../../src/web/admin/followers-source.js';
 import type { RedeemOutcome, TicketRedeemer } from '../../../src/web/demo-site/ticket-redeemer.js';
 import { ValueSigner } from '../../../src/web/http/signed-value.js';
 import { webRoutes } from '../../../src/web/web-routes.js';
@@ -22,9 +22,11 @@ export interface WebFixture {
 
 /**
  * The pages on a hub of route tests (memory store and database, a FakeWeChat, a manual clock),
- * with a stub ticket redeemer and the followers source given; driven with `inject()`.
+ * with a stub ticket redeemer and the followers source and sync given; driven with `inject()`.
  */
-export async function webFixture(options: { followers?: FollowersSource } = {}): Promise<WebFixture> {
+export async function webFixture(
+  options: { followers?: FollowersSource; sync?: FollowerSyncControl } = {},
+): Promise<WebFixture> {
   const t = await testHub();
   const activity = new ActivityLog({ clock: t.clock });
   const detach = activity.attach(t.hub.manager);
@@ -52,6 +54,7 @@ export async function webFixture(options: { followers?: FollowersSource } = {}):
     activity,
     signer,
     followers: options.followers,
+    sync: options.sync,
     simulatorUrl: 'http://127.0.0.1:9100',
     demo: {
       accounts: [
