@@ -1,0 +1,81 @@
+import { HttpClient, type JsonRequest, type JsonResponse } from '../../../src/http/index.js';
+import type { ManualClock } from '../../../src/util/clock.js';
+
+const LIFE_MS = 7_200_000;
+
+/**
+ * WeChat's token endpoints in process, on a virtual clock, for tests that order every step:
+ * `/cgi-bin/token` hands out a new token per call, `/cgi-bin/stable_token` the same one until
+ * `force_refresh` or its last 300 s (with the life it has left, as WeChat answers),
+ * `/cgi-bin/ticket/getticket` a new ticket per call; a new credential lives 7200 s. Answers queued
+ * with `failNext` come first (WeChat's error bodies). Each call moves the clock by `latencyMs`, as
+ * a real round trip would.
+ */
+export class FakeWeChat extends HttpClient {
+  /** Calls per path (e.g. `/cgi-bin/stable_token`), failed ones included. */
+  readonly calls = new Map<string, number>();
+  /** The force_refresh flag of every stable_token call, in order. */
+  readonly forces: boolean[] = [];
+  #issued = 0;
+  #stable: { value: string; issuedAt: number } | undefined;
+  readonly #failures: Record<string, unknown>[] = [];
+
+  constructor(
+    private readonly clock: ManualClock,
+    private readonly latencyMs = 0,
+  ) {
+    super();
+  }
+
+  /** The next `count` calls (any path) answer `body` instead, e.g. `{ errcode: 40164, errmsg }`. */
+  failNext(body: Record<string, unknown>, count = 1): void {
+    for (let i = 0; i < count; i++) this.#failures.push(body);
+  }
+
+  /** Calls of `path` so far. */
+  count(path: string): number {
+    return this.calls.get(path) ?? 0;
+  }
+
+  /** Calls of every path so far. */
+  total(): number {
+    let n = 0;
+    for (const c of this.calls.values()) n += c;
+    return n;
+  }
+
+  override async json(_method: 'GET' | 'POST', url: string, req: JsonRequest = {}): Promise<JsonResponse> {
+    const path = new URL(url).pathname;
+    this.calls.set(path, this.count(path) + 1);
+    if (path === '/cgi-bin/stable_token') {
+      this.forces.push((req.json as { force_refresh?: boolean }).force_refresh === true);
+    }
+    await Promise.resolve();
+    this.clock.advance(this.latencyMs);
+    const failure = this.#failures.shift();
+    if (failure) return { status: 200, body: failure };
+    if (path === '/cgi-bin/ticket/getticket') return answer('ticket', this.#next('ticket'), LIFE_MS / 1000);
+    if (path === '/cgi-bin/stable_token') {
+      const now = this.clock.now();
+      // WeChat hands out the next stable token only when forced or in the current one's last 300 s.
+      if (
+        this.#stable === undefined ||
+        this.forces.at(-1) ||
+        now >= this.#stable.issuedAt + LIFE_MS - 300_000
+      ) {
+        this.#stable = { value: this.#next('stable'), issuedAt: now };
+      }
+      const left = Math.floor((this.#stable.issuedAt + LIFE_MS - now) / 1000);
+      return answer('access_token', this.#stable.value, left);
+    }
+    return answer('access_token', this.#next('classic'), LIFE_MS / 1000);
+  }
+
+  #next(prefix: string): string {
+    return `${prefix}-${++this.#issued}-`.padEnd(120, 'x');
+  }
+}
+
+function answer(field: string, value: string, expiresIn: number): JsonResponse {
+  return { status: 200, body: { [field]: value, expires_in: expiresIn } };
+}

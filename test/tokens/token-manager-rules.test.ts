@@ -1,0 +1,201 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isWxhubError } from '../../src/errors/index.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
+import type { TokenMode } from '../../src/tokens/account.js';
+import { TokenManager, type TokenManagerOptions } from '../../src/tokens/token-manager.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { captureLogs } from '../support/log-capture.js';
+import { FakeWeChat } from './support/fake-wechat.js';
+import { hookStore } from './support/hook-store.js';
+
+// The rules docs/tokens.md promises, each on a virtual clock against an in-process WeChat, so every
+// step happens at an instant the test chose.
+
+const APPID = 'wxrules0000000001';
+const KEY = `token:${APPID}`;
+const TOKEN = '/cgi-bin/token';
+const STABLE = '/cgi-bin/stable_token';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+interface Setup {
+  readonly tokenMode?: TokenMode;
+  readonly refreshMarginSeconds?: number;
+  /** How far each WeChat call moves the clock, ms. */
+  readonly latencyMs?: number;
+  /** The store the manager sees, built on the shared one (to hook some of its methods). */
+  readonly view?: (shared: MemoryStore) => Store;
+  readonly options?: Partial<TokenManagerOptions>;
+}
+
+function setup({ tokenMode = 'classic', refreshMarginSeconds, latencyMs = 0, view, options }: Setup = {}) {
+  const clock = new ManualClock();
+  const wechat = new FakeWeChat(clock, latencyMs);
+  const shared = new MemoryStore({ clock });
+  const m = new TokenManager({
+    store: view ? view(shared) : shared,
+    accounts: [{ appid: APPID, secret: 'rules-secret', tokenMode, refreshMarginSeconds }],
+    http: wechat,
+    clock,
+    retryStrategy: () => null,
+    ...options,
+  });
+  open.push(m, wechat);
+  return { clock, wechat, shared, m };
+}
+
+describe('the expiry margin (60 s)', () => {
+  it('hands out a cached token until 60 s before its expiry, never with 30 s left', async () => {
+    // A 30 s refresh margin puts the refresh point after the serving limit: only the margin decides.
+    const { clock, wechat, m } = setup({ refreshMarginSeconds: 30 });
+    const first = await m.getAccessToken(APPID);
+    clock.set(first.expiresAt - 60_001);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value);
+    expect(wechat.count(TOKEN)).toBe(1);
+    clock.set(first.expiresAt - 30_000);
+    const next = await m.getAccessToken(APPID);
+    expect(next.value).not.toBe(first.value);
+    expect(next.expiresAt - clock.now()).toBe(7_200_000);
+    expect(wechat.count(TOKEN)).toBe(2);
+  });
+
+  it('fetches rather than hand out a stored token another process left with 30 s to live', async () => {
+    const { clock, wechat, shared, m } = setup();
+    const now = clock.now();
+    await shared.compareAndSetCredential(KEY, 0, {
+      value: 'left-by-another-process'.padEnd(120, 'x'),
+      fetchedAt: now - 7_170_000,
+      expiresAt: now + 30_000,
+    });
+    const token = await m.getAccessToken(APPID);
+    expect(token.value).not.toMatch(/^left-by-another-process/);
+    expect(token.expiresAt - now).toBe(7_200_000);
+    expect(wechat.count(TOKEN)).toBe(1);
+  });
+});
+
+describe('the configuration-error cool-down (configErrorCooldownMs, 5 min)', () => {
+  it.each([40013, 40125, 40164, 40243])(
+    'after %i: no WeChat call while it lasts, then a refresh that succeeds',
+    async (errcode) => {
+      const { clock, wechat, m } = setup();
+      wechat.failNext({ errcode, errmsg: `configuration problem ${errcode}` });
+      const err = await m.getAccessToken(APPID).catch((e) => e);
+      expect(isWxhubError(err, 'WXHUB_ERR_ACCOUNT_DISABLED')).toBe(true);
+      expect(err.errcode).toBe(errcode);
+      const until = clock.now() + 300_000;
+      expect(m.status(APPID).disabledUntil).toBe(until);
+
+      clock.set(until - 1);
+      const during = await m.getAccessToken(APPID).catch((e) => e);
+      expect(isWxhubError(during, 'WXHUB_ERR_ACCOUNT_DISABLED')).toBe(true);
+      expect(during.message).toContain(`configuration problem ${errcode}`);
+      await m.tick(); // the proactive pass may not call either
+      expect(wechat.total()).toBe(1);
+
+      clock.set(until);
+      const token = await m.getAccessToken(APPID);
+      expect(token.expiresAt - clock.now()).toBe(7_200_000);
+      expect(wechat.total()).toBe(2);
+      expect(m.status(APPID)).toMatchObject({ disabledUntil: null, lastError: null });
+    },
+  );
+
+  it('on a proactive refresh: the old token is served through it; the pass refreshes after it', async () => {
+    const { clock, wechat, m } = setup({ options: { jitterMs: 0, configErrorCooldownMs: 120_000 } });
+    const first = await m.getAccessToken(APPID);
+    clock.set(first.expiresAt - 600_000); // the refresh point of a classic token
+    wechat.failNext({ errcode: 40164, errmsg: 'invalid ip 127.0.0.1, not in whitelist' });
+    await m.tick();
+    const until = clock.now() + 120_000;
+    expect(m.status(APPID).disabledUntil).toBe(until);
+    for (const at of [until - 60_000, until - 1]) {
+      clock.set(at);
+      await m.tick();
+      expect((await m.getAccessToken(APPID)).value).toBe(first.value);
+    }
+    expect(wechat.total()).toBe(2);
+    // A pass that found the account disabled looks again retryAfterFailureMs later, as after any failure.
+    clock.set(until + 30_000);
+    await m.tick();
+    expect(wechat.total()).toBe(3);
+    expect((await m.getAccessToken(APPID)).value).not.toBe(first.value);
+  });
+});
+
+describe('refresh-if-current for stable tokens', () => {
+  it('answers 50 reports of one token inside the 30 s force gap with 2 WeChat calls', async () => {
+    const { clock, wechat, m } = setup({ tokenMode: 'stable', latencyMs: 50 });
+    const t1 = await m.getAccessToken(APPID);
+    // WeChat answers a normal call with t1 again, so the report spends the day's first force_refresh.
+    const t2 = await m.refreshAccessToken(APPID, t1.value);
+    expect(t2.value).not.toBe(t1.value);
+    expect(wechat.forces).toEqual([false, false, true]);
+
+    clock.advance(1000); // inside the 30 s spacing of force_refresh: none may be spent
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => m.refreshAccessToken(APPID, t2.value)),
+    );
+    expect(new Set(answers.map((a) => a.value))).toEqual(new Set([t2.value]));
+    // The first normal call is made at the instant of the reports, so its answer might predate
+    // them and does not count as theirs; the second is made 50 ms later and answers all 50.
+    expect(wechat.forces).toEqual([false, false, true, false, false]);
+    expect(wechat.count(STABLE)).toBe(5);
+    expect(await m.quotaUsed(APPID, 'stable_force')).toBe(1);
+  });
+});
+
+describe('a failed proactive refresh', () => {
+  it('keeps serving the old token and tries again retryAfterFailureMs (30 s) later', async () => {
+    const { clock, wechat, m } = setup({ options: { jitterMs: 0 } });
+    const first = await m.getAccessToken(APPID);
+    clock.set(first.expiresAt - 600_000);
+    wechat.failNext({ errcode: -1, errmsg: 'system error' });
+    await m.tick();
+    expect(wechat.count(TOKEN)).toBe(2);
+    expect(m.status(APPID).lastError).toMatchObject({ errcode: -1 });
+    const failedAt = clock.now();
+
+    clock.set(failedAt + 29_999);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value); // a reader may not retry early
+    await m.tick(); // nor the pass
+    expect(wechat.count(TOKEN)).toBe(2);
+
+    clock.set(failedAt + 30_000);
+    await m.tick();
+    expect(wechat.count(TOKEN)).toBe(3);
+    expect((await m.getAccessToken(APPID)).value).not.toBe(first.value);
+    expect(m.status(APPID).lastError).toBeNull();
+  });
+});
+
+describe('a store whose change feed is unavailable', () => {
+  it("still picks up another process's write, by re-reading within revalidateMs (5 s)", async () => {
+    const logs = captureLogs();
+    const { clock, wechat, shared, m } = setup({
+      view: (store) =>
+        hookStore(store, { watchCredentials: () => Promise.reject(new Error('LISTEN refused')) }),
+      options: { logger: logs.logger },
+    });
+    await m.ready();
+    expect(logs.lines.some((l) => l.includes('change feed unavailable; relying on revalidation'))).toBe(true);
+    const first = await m.getAccessToken(APPID);
+    const now = clock.now();
+    const other = await shared.compareAndSetCredential(KEY, first.version, {
+      value: 'written-by-another-process'.padEnd(120, 'x'),
+      fetchedAt: now,
+      expiresAt: now + 7_200_000,
+    });
+    clock.advance(4_999);
+    await m.getAccessToken(APPID);
+    expect(m.peekAccessToken(APPID)?.value).toBe(first.value); // no notice came
+    clock.advance(1);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value); // answered at once; re-read begins
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
+    expect(wechat.total()).toBe(1);
+  });
+});
