@@ -1,51 +1,30 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isWxhubError } from '../../src/errors/index.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Store } from '../../src/store/store.js';
 import type { TokenMode } from '../../src/tokens/account.js';
-import { TokenManager, type TokenManagerOptions } from '../../src/tokens/token-manager.js';
-import { ManualClock } from '../../src/util/clock.js';
 import { captureLogs } from '../support/log-capture.js';
-import { FakeWeChat } from './support/fake-wechat.js';
 import { hookStore } from './support/hook-store.js';
+import { closeAll, VIRTUAL_APPID, type VirtualSetup, virtualManager } from './support/virtual-manager.js';
 
 // The rules docs/tokens.md promises, each on a virtual clock against an in-process WeChat, so every
 // step happens at an instant the test chose.
 
-const APPID = 'wxrules0000000001';
+const APPID = VIRTUAL_APPID;
 const KEY = `token:${APPID}`;
 const TOKEN = '/cgi-bin/token';
 const STABLE = '/cgi-bin/stable_token';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
+afterEach(closeAll);
 
-interface Setup {
+interface Setup extends VirtualSetup {
   readonly tokenMode?: TokenMode;
   readonly refreshMarginSeconds?: number;
-  /** How far each WeChat call moves the clock, ms. */
-  readonly latencyMs?: number;
-  /** The store the manager sees, built on the shared one (to hook some of its methods). */
-  readonly view?: (shared: MemoryStore) => Store;
-  readonly options?: Partial<TokenManagerOptions>;
 }
 
-function setup({ tokenMode = 'classic', refreshMarginSeconds, latencyMs = 0, view, options }: Setup = {}) {
-  const clock = new ManualClock();
-  const wechat = new FakeWeChat(clock, latencyMs);
-  const shared = new MemoryStore({ clock });
-  const m = new TokenManager({
-    store: view ? view(shared) : shared,
+function setup({ tokenMode = 'classic', refreshMarginSeconds, ...rest }: Setup = {}) {
+  return virtualManager({
     accounts: [{ appid: APPID, secret: 'rules-secret', tokenMode, refreshMarginSeconds }],
-    http: wechat,
-    clock,
-    retryStrategy: () => null,
-    ...options,
+    ...rest,
   });
-  open.push(m, wechat);
-  return { clock, wechat, shared, m };
 }
 
 describe('the expiry margin (60 s)', () => {

@@ -14,10 +14,12 @@ const LIFE_MS = 7_200_000;
 export class FakeWeChat extends HttpClient {
   /** Calls per path (e.g. `/cgi-bin/stable_token`), failed ones included. */
   readonly calls = new Map<string, number>();
+  /** Token calls per appid. */
+  readonly tokenCallsByAppid = new Map<string, number>();
   /** The force_refresh flag of every stable_token call, in order. */
   readonly forces: boolean[] = [];
   #issued = 0;
-  #stable: { value: string; issuedAt: number } | undefined;
+  readonly #stable = new Map<unknown, { value: string; issuedAt: number }>();
   readonly #failures: Record<string, unknown>[] = [];
 
   constructor(
@@ -47,6 +49,9 @@ export class FakeWeChat extends HttpClient {
   override async json(_method: 'GET' | 'POST', url: string, req: JsonRequest = {}): Promise<JsonResponse> {
     const path = new URL(url).pathname;
     this.calls.set(path, this.count(path) + 1);
+    const appid = req.query?.appid ?? (req.json as { appid?: string } | undefined)?.appid;
+    if (typeof appid === 'string')
+      this.tokenCallsByAppid.set(appid, (this.tokenCallsByAppid.get(appid) ?? 0) + 1);
     if (path === '/cgi-bin/stable_token') {
       this.forces.push((req.json as { force_refresh?: boolean }).force_refresh === true);
     }
@@ -57,16 +62,14 @@ export class FakeWeChat extends HttpClient {
     if (path === '/cgi-bin/ticket/getticket') return answer('ticket', this.#next('ticket'), LIFE_MS / 1000);
     if (path === '/cgi-bin/stable_token') {
       const now = this.clock.now();
+      let stable = this.#stable.get(appid);
       // WeChat hands out the next stable token only when forced or in the current one's last 300 s.
-      if (
-        this.#stable === undefined ||
-        this.forces.at(-1) ||
-        now >= this.#stable.issuedAt + LIFE_MS - 300_000
-      ) {
-        this.#stable = { value: this.#next('stable'), issuedAt: now };
+      if (stable === undefined || this.forces.at(-1) || now >= stable.issuedAt + LIFE_MS - 300_000) {
+        stable = { value: this.#next('stable'), issuedAt: now };
+        this.#stable.set(appid, stable);
       }
-      const left = Math.floor((this.#stable.issuedAt + LIFE_MS - now) / 1000);
-      return answer('access_token', this.#stable.value, left);
+      const left = Math.floor((stable.issuedAt + LIFE_MS - now) / 1000);
+      return answer('access_token', stable.value, left);
     }
     return answer('access_token', this.#next('classic'), LIFE_MS / 1000);
   }
