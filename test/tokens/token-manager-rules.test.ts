@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isWxhubError } from '../../src/errors/index.js';
 import type { TokenMode } from '../../src/tokens/account.js';
 import { captureLogs } from '../support/log-capture.js';
-import { hookStore } from './support/hook-store.js';
+import { deferred, hookStore } from './support/hook-store.js';
 import { closeAll, VIRTUAL_APPID, type VirtualSetup, virtualManager } from './support/virtual-manager.js';
 
 // The rules docs/tokens.md promises, each on a virtual clock against an in-process WeChat, so every
@@ -176,5 +176,114 @@ describe('a store whose change feed is unavailable', () => {
     expect((await m.getAccessToken(APPID)).value).toBe(first.value); // answered at once; re-read begins
     await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
     expect(wechat.total()).toBe(1);
+  });
+});
+
+describe('revalidation', () => {
+  it('makes one store read for every caller arriving while it runs', async () => {
+    const gate = deferred();
+    let reads = 0;
+    let hold = false;
+    const { clock, m } = setup({
+      view: (store) =>
+        hookStore(store, {
+          async getCredential(key) {
+            reads++;
+            if (hold) await gate.promise;
+            return store.getCredential(key);
+          },
+        }),
+    });
+    const first = await m.getAccessToken(APPID);
+    clock.advance(5_000);
+    reads = 0;
+    hold = true;
+    const answers = await Promise.all(Array.from({ length: 100 }, () => m.getAccessToken(APPID)));
+    expect(new Set(answers)).toEqual(new Set([first]));
+    expect(reads).toBe(1);
+    gate.resolve();
+  });
+
+  it('after a failed store read, serves the cached token and re-reads again revalidateMs later', async () => {
+    const logs = captureLogs();
+    let failReads = false;
+    const { clock, shared, m } = setup({
+      view: (store) =>
+        hookStore(store, {
+          watchCredentials: () => Promise.reject(new Error('no feed')), // only a re-read can see the write
+          getCredential: (key) =>
+            failReads ? Promise.reject(new Error('store unreachable')) : store.getCredential(key),
+        }),
+      options: { logger: logs.logger },
+    });
+    const first = await m.getAccessToken(APPID);
+    const now = clock.now();
+    const other = await shared.compareAndSetCredential(KEY, first.version, {
+      value: 'written-by-another-process'.padEnd(120, 'x'),
+      fetchedAt: now,
+      expiresAt: now + 7_200_000,
+    });
+    failReads = true;
+    clock.advance(5_000);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value);
+    await vi.waitFor(() =>
+      expect(logs.lines.some((l) => l.includes('store read failed; serving cached credential'))).toBe(true),
+    );
+    failReads = false;
+    clock.advance(5_000);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value);
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
+  });
+
+  it('never takes the cache back to a token replaced while a slow read of it was under way', async () => {
+    const gate = deferred();
+    const reading = deferred();
+    let holdNext = false;
+    const { clock, m } = setup({
+      view: (store) =>
+        hookStore(store, {
+          async getCredential(key) {
+            const record = await store.getCredential(key);
+            if (holdNext) {
+              holdNext = false;
+              reading.resolve();
+              await gate.promise;
+            }
+            return record;
+          },
+        }),
+    });
+    const first = await m.getAccessToken(APPID);
+    clock.advance(5_000);
+    holdNext = true;
+    await m.getAccessToken(APPID); // starts a revalidation, whose read of `first` is held
+    await reading.promise;
+    const next = await m.refreshAccessToken(APPID, first.value); // replaces it meanwhile
+    expect(next.value).not.toBe(first.value);
+    gate.resolve(); // the old read lands now; what follows it runs in microtasks, done by the next turn
+    await new Promise((r) => setImmediate(r));
+    expect(m.peekAccessToken(APPID)?.value).toBe(next.value);
+    expect((await m.getAccessToken(APPID)).value).toBe(next.value);
+  });
+});
+
+describe('the lease during a slow refresh', () => {
+  it('is renewed before each attempt, so retries longer than its TTL keep it', async () => {
+    let intruderTookLease: boolean | undefined;
+    const { wechat, m } = setup({
+      latencyMs: 800, // each attempt takes 0.8 s, two take longer than the 1 s lease
+      options: { leaseTtlMs: 1_000, retryStrategy: (attempt) => (attempt === 1 ? 0 : null) },
+      view: (store) =>
+        hookStore(store, {
+          async compareAndSetCredential(key, expected, next) {
+            intruderTookLease = await store.acquireLease(`lease:${key}`, 'another-process', 1_000);
+            return store.compareAndSetCredential(key, expected, next);
+          },
+        }),
+    });
+    wechat.failNext({ errcode: -1, errmsg: 'system error' });
+    await m.getAccessToken(APPID);
+    expect(wechat.count(TOKEN)).toBe(2);
+    expect(intruderTookLease).toBe(false);
   });
 });
