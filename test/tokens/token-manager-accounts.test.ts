@@ -75,7 +75,7 @@ describe('TokenManager accounts at run time', () => {
 
   it('drops a removed account’s cool-down and last error: added again, it refreshes at once', async () => {
     const { wechat, m } = virtualManager({ accounts });
-    wechat.failNext({ errcode: 40125, errmsg: 'invalid appsecret' });
+    wechat.answerNext({ errcode: 40125, errmsg: 'invalid appsecret' });
     await m.getAccessToken(A).catch(() => undefined);
     expect(m.status(A).disabledUntil).not.toBeNull();
     m.removeAccount(A);

@@ -62,7 +62,7 @@ describe('the configuration-error cool-down (configErrorCooldownMs, 5 min)', () 
     'after %i: no WeChat call while it lasts, then a refresh that succeeds',
     async (errcode) => {
       const { clock, wechat, m } = setup();
-      wechat.failNext({ errcode, errmsg: `configuration problem ${errcode}` });
+      wechat.answerNext({ errcode, errmsg: `configuration problem ${errcode}` });
       const err = await m.getAccessToken(APPID).catch((e) => e);
       expect(isWxhubError(err, 'WXHUB_ERR_ACCOUNT_DISABLED')).toBe(true);
       expect(err.errcode).toBe(errcode);
@@ -88,7 +88,7 @@ describe('the configuration-error cool-down (configErrorCooldownMs, 5 min)', () 
     const { clock, wechat, m } = setup({ options: { jitterMs: 0, configErrorCooldownMs: 120_000 } });
     const first = await m.getAccessToken(APPID);
     clock.set(first.expiresAt - 600_000); // the refresh point of a classic token
-    wechat.failNext({ errcode: 40164, errmsg: 'invalid ip 127.0.0.1, not in whitelist' });
+    wechat.answerNext({ errcode: 40164, errmsg: 'invalid ip 127.0.0.1, not in whitelist' });
     await m.tick();
     const until = clock.now() + 120_000;
     expect(m.status(APPID).disabledUntil).toBe(until);
@@ -133,7 +133,7 @@ describe('a failed proactive refresh', () => {
     const { clock, wechat, m } = setup({ options: { jitterMs: 0 } });
     const first = await m.getAccessToken(APPID);
     clock.set(first.expiresAt - 600_000);
-    wechat.failNext({ errcode: -1, errmsg: 'system error' });
+    wechat.answerNext({ errcode: -1, errmsg: 'system error' });
     await m.tick();
     expect(wechat.count(TOKEN)).toBe(2);
     expect(m.status(APPID).lastError).toMatchObject({ errcode: -1 });
@@ -281,9 +281,47 @@ describe('the lease during a slow refresh', () => {
           },
         }),
     });
-    wechat.failNext({ errcode: -1, errmsg: 'system error' });
+    wechat.answerNext({ errcode: -1, errmsg: 'system error' });
     await m.getAccessToken(APPID);
     expect(wechat.count(TOKEN)).toBe(2);
     expect(intruderTookLease).toBe(false);
+  });
+});
+
+describe('proactive refresh', () => {
+  it('starts from a read past the refresh point, with no pass running; the old token is served meanwhile', async () => {
+    const { clock, wechat, m } = setup({ options: { jitterMs: 0 } });
+    const first = await m.getAccessToken(APPID);
+    clock.set(first.expiresAt - 600_000);
+    expect((await m.getAccessToken(APPID)).value).toBe(first.value);
+    // Quiet again (peek answers) only once the refresh landed.
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)).toBeDefined());
+    expect(m.peekAccessToken(APPID)?.value).not.toBe(first.value);
+    expect(wechat.count(TOKEN)).toBe(2);
+  });
+
+  it('refreshes a credential born past its refresh point once per pass, not over and over', async () => {
+    const { clock, wechat, m } = setup(); // a classic token is due 600 s before its expiry
+    wechat.answerNext({ access_token: 'short-lived'.padEnd(120, 'x'), expires_in: 500 }, 3);
+    await m.tick(); // the first fetch: born due
+    expect(wechat.count(TOKEN)).toBe(1);
+    clock.advance(1_000);
+    await m.tick();
+    expect(wechat.count(TOKEN)).toBe(2);
+  });
+});
+
+describe('a store with a change feed', () => {
+  it("picks up another process's write on its notice, long before revalidateMs", async () => {
+    const { shared, clock, m } = setup({ options: { revalidateMs: 3_600_000 } });
+    await m.ready();
+    const first = await m.getAccessToken(APPID);
+    const now = clock.now();
+    const other = await shared.compareAndSetCredential(KEY, first.version, {
+      value: 'written-by-another-process'.padEnd(120, 'x'),
+      fetchedAt: now,
+      expiresAt: now + 7_200_000,
+    });
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
   });
 });

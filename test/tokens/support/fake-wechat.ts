@@ -8,8 +8,7 @@ const LIFE_MS = 7_200_000;
  * `/cgi-bin/token` hands out a new token per call, `/cgi-bin/stable_token` the same one until
  * `force_refresh` or its last 300 s (with the life it has left, as WeChat answers),
  * `/cgi-bin/ticket/getticket` a new ticket per call; a new credential lives 7200 s. Answers queued
- * with `failNext` come first (WeChat's error bodies). Each call moves the clock by `latencyMs`, as
- * a real round trip would.
+ * with `answerNext` come first. Each call moves the clock by `latencyMs`, as a round trip would.
  */
 export class FakeWeChat extends HttpClient {
   /** Calls per path (e.g. `/cgi-bin/stable_token`), failed ones included. */
@@ -20,7 +19,7 @@ export class FakeWeChat extends HttpClient {
   readonly forces: boolean[] = [];
   #issued = 0;
   readonly #stable = new Map<unknown, { value: string; issuedAt: number }>();
-  readonly #failures: Record<string, unknown>[] = [];
+  readonly #answers: Record<string, unknown>[] = [];
 
   constructor(
     private readonly clock: ManualClock,
@@ -29,9 +28,12 @@ export class FakeWeChat extends HttpClient {
     super();
   }
 
-  /** The next `count` calls (any path) answer `body` instead, e.g. `{ errcode: 40164, errmsg }`. */
-  failNext(body: Record<string, unknown>, count = 1): void {
-    for (let i = 0; i < count; i++) this.#failures.push(body);
+  /**
+   * The next `count` calls (any path) answer `body` instead: an error (`{ errcode: 40164, errmsg }`)
+   * or an answer of the test's own (`{ access_token, expires_in: 200 }`).
+   */
+  answerNext(body: Record<string, unknown>, count = 1): void {
+    for (let i = 0; i < count; i++) this.#answers.push(body);
   }
 
   /** Calls of `path` so far. */
@@ -57,8 +59,8 @@ export class FakeWeChat extends HttpClient {
     }
     await Promise.resolve();
     this.clock.advance(this.latencyMs);
-    const failure = this.#failures.shift();
-    if (failure) return { status: 200, body: failure };
+    const queued = this.#answers.shift();
+    if (queued) return { status: 200, body: queued };
     if (path === '/cgi-bin/ticket/getticket') return answer('ticket', this.#next('ticket'), LIFE_MS / 1000);
     if (path === '/cgi-bin/stable_token') {
       const now = this.clock.now();
