@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isWxhubError } from '../../src/errors/index.js';
+import type { Store } from '../../src/store/store.js';
 import type { TokenMode } from '../../src/tokens/account.js';
+import type { Clock } from '../../src/util/clock.js';
 import { captureLogs } from '../support/log-capture.js';
 import { deferred, hookStore } from './support/hook-store.js';
 import { closeAll, VIRTUAL_APPID, type VirtualSetup, virtualManager } from './support/virtual-manager.js';
@@ -18,6 +20,18 @@ afterEach(closeAll);
 interface Setup extends VirtualSetup {
   readonly tokenMode?: TokenMode;
   readonly refreshMarginSeconds?: number;
+}
+
+/** Another process's rotation: a fresh token written to the shared store over `version`. */
+async function rotateElsewhere(shared: Store, clock: Clock, version: number) {
+  const now = clock.now();
+  const written = await shared.compareAndSetCredential(KEY, version, {
+    value: 'written-by-another-process'.padEnd(120, 'x'),
+    fetchedAt: now,
+    expiresAt: now + 7_200_000,
+  });
+  if (!written) throw new Error('the store holds another version');
+  return written;
 }
 
 function setup({ tokenMode = 'classic', refreshMarginSeconds, ...rest }: Setup = {}) {
@@ -163,18 +177,13 @@ describe('a store whose change feed is unavailable', () => {
     await m.ready();
     expect(logs.lines.some((l) => l.includes('change feed unavailable; relying on revalidation'))).toBe(true);
     const first = await m.getAccessToken(APPID);
-    const now = clock.now();
-    const other = await shared.compareAndSetCredential(KEY, first.version, {
-      value: 'written-by-another-process'.padEnd(120, 'x'),
-      fetchedAt: now,
-      expiresAt: now + 7_200_000,
-    });
+    const other = await rotateElsewhere(shared, clock, first.version);
     clock.advance(4_999);
     await m.getAccessToken(APPID);
     expect(m.peekAccessToken(APPID)?.value).toBe(first.value); // no notice came
     clock.advance(1);
     expect((await m.getAccessToken(APPID)).value).toBe(first.value); // answered at once; re-read begins
-    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other.value));
     expect(wechat.total()).toBe(1);
   });
 });
@@ -217,12 +226,7 @@ describe('revalidation', () => {
       options: { logger: logs.logger },
     });
     const first = await m.getAccessToken(APPID);
-    const now = clock.now();
-    const other = await shared.compareAndSetCredential(KEY, first.version, {
-      value: 'written-by-another-process'.padEnd(120, 'x'),
-      fetchedAt: now,
-      expiresAt: now + 7_200_000,
-    });
+    const other = await rotateElsewhere(shared, clock, first.version);
     failReads = true;
     clock.advance(5_000);
     expect((await m.getAccessToken(APPID)).value).toBe(first.value);
@@ -232,7 +236,7 @@ describe('revalidation', () => {
     failReads = false;
     clock.advance(5_000);
     expect((await m.getAccessToken(APPID)).value).toBe(first.value);
-    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other.value));
   });
 
   it('never takes the cache back to a token replaced while a slow read of it was under way', async () => {
@@ -316,12 +320,7 @@ describe('a store with a change feed', () => {
     const { shared, clock, m } = setup({ options: { revalidateMs: 3_600_000 } });
     await m.ready();
     const first = await m.getAccessToken(APPID);
-    const now = clock.now();
-    const other = await shared.compareAndSetCredential(KEY, first.version, {
-      value: 'written-by-another-process'.padEnd(120, 'x'),
-      fetchedAt: now,
-      expiresAt: now + 7_200_000,
-    });
-    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other?.value));
+    const other = await rotateElsewhere(shared, clock, first.version);
+    await vi.waitFor(() => expect(m.peekAccessToken(APPID)?.value).toBe(other.value));
   });
 });
