@@ -32,36 +32,48 @@ export interface Account {
 
 const APPID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Validates an AccountSpec and fills in its defaults; errors name the field. */
-export function resolveAccount(spec: AccountSpec): Account {
-  const where = `account ${JSON.stringify(spec?.appid ?? '?')}`;
-  if (typeof spec?.appid !== 'string' || !APPID.test(spec.appid)) {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${where}: appid must be 1-64 of [A-Za-z0-9_-]`);
+/** Every problem with an AccountSpec, each naming its field; empty when it is valid. */
+export function accountProblems(spec: AccountSpec): string[] {
+  if (typeof spec !== 'object' || spec === null) return ['must be an object {appid, secret, ...}'];
+  const problems: string[] = [];
+  if (typeof spec.appid !== 'string' || !APPID.test(spec.appid)) {
+    problems.push('appid must be 1-64 of [A-Za-z0-9_-]');
   }
-  if (typeof spec.secret !== 'string' || spec.secret.length === 0) {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${where}: secret is required`);
-  }
+  if (typeof spec.secret !== 'string' || spec.secret.length === 0) problems.push('secret is required');
   const tokenMode = spec.tokenMode ?? 'stable';
   if (tokenMode !== 'stable' && tokenMode !== 'classic') {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${where}: tokenMode must be "stable" or "classic"`);
-  }
-  const margin = spec.refreshMarginSeconds ?? (tokenMode === 'stable' ? 240 : 600);
-  const maxMargin = tokenMode === 'stable' ? 299 : 3600;
-  if (!Number.isFinite(margin) || margin < 30 || margin > maxMargin) {
-    throw new WxhubError(
-      'WXHUB_ERR_INVALID_ARGUMENT',
-      `${where}: refreshMarginSeconds must be 30..${maxMargin} for ${tokenMode} tokens`,
-    );
+    problems.push('tokenMode must be "stable" or "classic"');
+  } else {
+    const margin = spec.refreshMarginSeconds ?? defaultMargin(tokenMode);
+    const maxMargin = tokenMode === 'stable' ? 299 : 3600;
+    if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 30 || margin > maxMargin) {
+      problems.push(`refreshMarginSeconds must be 30..${maxMargin} for ${tokenMode} tokens`);
+    }
   }
   const dailyBudget = spec.dailyBudget ?? 2000;
-  if (!Number.isInteger(dailyBudget) || dailyBudget < 1) {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${where}: dailyBudget must be a positive integer`);
+  if (!Number.isInteger(dailyBudget) || dailyBudget < 1)
+    problems.push('dailyBudget must be a positive integer');
+  return problems;
+}
+
+/** Validates an AccountSpec and fills in its defaults; the error names every bad field. */
+export function resolveAccount(spec: AccountSpec): Account {
+  const problems = accountProblems(spec);
+  if (problems.length > 0) {
+    const where = `account ${JSON.stringify(spec?.appid ?? '?')}`;
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${where}: ${problems.join('; ')}`);
   }
+  const tokenMode = spec.tokenMode ?? 'stable';
   return Object.freeze({
     appid: spec.appid,
     secret: spec.secret,
     tokenMode,
-    refreshMarginMs: margin * 1000,
-    dailyBudget,
+    refreshMarginMs: (spec.refreshMarginSeconds ?? defaultMargin(tokenMode)) * 1000,
+    dailyBudget: spec.dailyBudget ?? 2000,
   });
+}
+
+/** Stable tokens rotate only in their last 300 s, so they refresh inside that window. */
+function defaultMargin(tokenMode: TokenMode): number {
+  return tokenMode === 'stable' ? 240 : 600;
 }

@@ -35,6 +35,11 @@ export interface RefresherOptions {
   readonly owner?: string;
 }
 
+/** A lease holder that died is taken over after this long, ms. */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+/** A caller waiting on another process's refresh gives up after this long, ms. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 20_000;
+
 /** Raised inside a fetch when the lease could not be renewed (it expired and someone took it). */
 class LeaseLost extends Error {}
 
@@ -55,8 +60,8 @@ export class Refresher {
   constructor(options: RefresherOptions) {
     this.#store = options.store;
     this.#changes = options.changes;
-    this.#leaseTtlMs = options.leaseTtlMs ?? 15_000;
-    this.#waitTimeoutMs = options.waitTimeoutMs ?? 20_000;
+    this.#leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.#pollMs = options.pollMs ?? 200;
     this.#owner = options.owner ?? randomUUID();
   }

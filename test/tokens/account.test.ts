@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveAccount } from '../../src/tokens/account.js';
+import { accountProblems, resolveAccount } from '../../src/tokens/account.js';
 
 describe('resolveAccount', () => {
   it('defaults to stable tokens refreshed 240 s before expiry, budget 2000', () => {
@@ -24,5 +24,17 @@ describe('resolveAccount', () => {
       /30\.\.299/,
     );
     expect(() => resolveAccount({ appid: 'wx1', secret: 's', dailyBudget: 0 })).toThrow(/dailyBudget/);
+  });
+
+  it('names every bad field at once, never the secret', () => {
+    const bad = { appid: 'wx1', secret: 'TOPSECRET', refreshMarginSeconds: 10, dailyBudget: 1.5 };
+    expect(accountProblems(bad)).toEqual([
+      'refreshMarginSeconds must be 30..299 for stable tokens',
+      'dailyBudget must be a positive integer',
+    ]);
+    expect(() => resolveAccount(bad)).toThrow(/refreshMarginSeconds.*; dailyBudget/);
+    expect(() => resolveAccount(bad)).not.toThrow(/TOPSECRET/);
+    expect(accountProblems({ appid: '', secret: '' })).toHaveLength(2);
+    expect(accountProblems(null as never)).toEqual(['must be an object {appid, secret, ...}']);
   });
 });

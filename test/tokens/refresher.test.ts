@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { isWxhubError } from '../../src/errors/index.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { CredentialRecord } from '../../src/store/store.js';
+import type { CredentialRecord, Store } from '../../src/store/store.js';
 import { ChangeFeed } from '../../src/tokens/change-feed.js';
 import { Refresher, type RefreshPlan } from '../../src/tokens/refresher.js';
+import { deferred, hookStore } from './support/hook-store.js';
 
-function setup(store = new MemoryStore(), options: { leaseTtlMs?: number; waitTimeoutMs?: number } = {}) {
+function setup(
+  store: Store = new MemoryStore(),
+  options: { leaseTtlMs?: number; waitTimeoutMs?: number } = {},
+) {
   const changes = new ChangeFeed(store);
   void changes.start();
   return { store, refresher: new Refresher({ store, changes, pollMs: 20, ...options }) };
@@ -52,6 +56,39 @@ describe('Refresher', () => {
     ]);
     expect(counter.fetches).toBe(1);
     expect(new Set(results.map((r) => r.record.value)).size).toBe(1);
+  });
+
+  it('reads the store again once it holds the lease: a write that landed since its read costs no fetch', async () => {
+    // B reads "missing"; before B takes the lease, A takes it, fetches, writes and releases; then
+    // B takes the free lease. Only B's re-read under the lease stops a second fetch.
+    const store = new MemoryStore();
+    const counter = { fetches: 0 };
+    const bAtLease = deferred();
+    const gate = deferred();
+    let bTookLease: boolean | undefined;
+    const bStore = hookStore(store, {
+      async acquireLease(name, owner, ttlMs) {
+        if (bTookLease === undefined) {
+          bAtLease.resolve();
+          await gate.promise;
+        }
+        bTookLease = await store.acquireLease(name, owner, ttlMs);
+        return bTookLease;
+      },
+    });
+    const a = setup(store).refresher;
+    const b = setup(bStore).refresher;
+    const bResult = b.refresh(plan('k', counter));
+    await bAtLease.promise;
+    expect(await store.getCredential('k')).toBeNull(); // what B read
+    const aResult = await a.refresh(plan('k', counter));
+    expect(aResult).toMatchObject({ fetched: true, record: { value: 'value-1', version: 1 } });
+    gate.resolve();
+    const result = await bResult;
+    expect(bTookLease).toBe(true);
+    expect(result).toMatchObject({ fetched: false, record: { value: 'value-1', version: 1 } });
+    expect(counter.fetches).toBe(1);
+    expect(await store.getCredential('k')).toMatchObject({ value: 'value-1', version: 1 });
   });
 
   it('does not fetch when the stored record is already good', async () => {

@@ -80,7 +80,9 @@ describe('TokenManager at scale', () => {
     expect(slope).toBeGreaterThan(0);
     expect(slope).toBeLessThan(TWO_KB);
     expect(large.memory.heapPerAccountDay).toBeLessThan(TWO_KB);
-  }, 60_000);
+    // 11 s on an idle machine; a simulated day of 3000 accounts is CPU work, which a busy
+    // two-core machine shared with other suites stretched past 60 s.
+  }, 300_000);
 
   it('runs at most refreshConcurrency upstream calls at once, in the first pass and at rotation', async () => {
     const clock = new ManualClock();
