@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../../bench/chaos/harness.js';
-import { redisServerBinary } from '../../bench/chaos/redis-server.js';
 import { formatReport } from '../../bench/chaos/report.js';
+import { requireBinary } from '../support/binaries.js';
 
 /**
  * A short run of the reliability suite (bench/chaos, docs/reliability.md): every kind of fault
  * once, two hubs on a private Redis (restarted) and a SQLite (or PostgreSQL) database, business
  * clients at a steady rate, and the suite's targets asserted. `npm run chaos` is the full run.
  */
-const binary = redisServerBinary();
-if (!binary) {
-  if (process.env.CI) throw new Error('CI=true but no redis-server binary on PATH for the chaos smoke test');
-  console.warn('\n!!! SKIPPING the chaos smoke test: no redis-server binary on PATH !!!\n');
-}
+const binary = requireBinary('redis-server', 'redis-server');
 
 describe.skipIf(!binary)(
   'chaos smoke: WeChat failing, a rogue fetcher, SIGKILLed hubs, a Redis restart, quota',
