@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/index.js';
 import { serviceUrl } from '../support/services.js';
 import { describeStoreContract } from './contract.js';
-import { deleteRedisPrefix, randomId, sleep } from './helpers.js';
+import { deleteRedisPrefix, eventually, randomId } from './helpers.js';
 
 const url = serviceUrl('redis');
 const keyPrefix = `wxhub-test-${randomId()}:`;
@@ -55,8 +55,14 @@ if (url) {
         await store.compareAndSetCredential('published', 0, { value: 'v', expiresAt: 1, fetchedAt: 1 });
         await store.compareAndSetCredential('published', 0, { value: 'lost', expiresAt: 1, fetchedAt: 1 });
         await store.deleteCredential('published');
-        await sleep(100);
-        expect(messages).toEqual([`${keyPrefix}credentials published`, `${keyPrefix}credentials published`]);
+        // A marker published after the calls arrives after anything they published: wait for it.
+        await raw.publish(`${keyPrefix}credentials`, 'marker');
+        expect(await eventually(() => messages.some((m) => m.endsWith(' marker')), 10_000)).toBe(true);
+        expect(messages).toEqual([
+          `${keyPrefix}credentials published`,
+          `${keyPrefix}credentials published`,
+          `${keyPrefix}credentials marker`,
+        ]);
       } finally {
         sub.disconnect();
         await store.close();

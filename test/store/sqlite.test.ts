@@ -101,12 +101,21 @@ describe('SqliteStore', () => {
     const other = new SqliteStore(path);
     try {
       const seen: string[] = [];
-      const unsubscribe = await store.watchCredentials((key) => seen.push(key));
+      let reported: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => {
+        reported = resolve;
+      });
+      const unsubscribe = await store.watchCredentials((key) => {
+        seen.push(key);
+        reported();
+      });
       other.database
         .prepare(
           'INSERT INTO credentials (key, value, expires_at, fetched_at, version) VALUES (?, ?, ?, ?, 1)',
         )
         .run('raw', 'v', 1, 1);
+      // Waits for the report itself (a busy machine delays polls); then a few polls more report nothing.
+      await first;
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(seen).toEqual(['raw']);
       unsubscribe();
