@@ -1,7 +1,7 @@
 // End to end in a real browser: Debian's chromium driven by playwright-core, against `wxhub demo`
-// started in process. Under CI it must run (fails when chromium is missing); elsewhere it is
-// skipped, loudly, when there is no chromium (test/support/binaries.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+// started in process. Under CI=true it must run (fail when chromium is missing); elsewhere it is
+// skipped, loudly, when there is no chromium.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,10 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/sim/index.js';
 import { type RunningDemo, startDemo } from '../../src/web/index.js';
-import { requireBinary } from '../support/binaries.js';
 
-const CHROMIUM = requireBinary(process.env.WXHUB_CHROMIUM ?? 'chromium', 'chromium');
+const CHROMIUM = process.env.WXHUB_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 // Screenshots refresh docs/ only when asked (`WXHUB_SCREENSHOTS=docs npx vitest run test/e2e`), so a
 // plain test run leaves the working tree clean.
 const SHOTS =
@@ -30,6 +31,12 @@ const ARGS = [
   '--disable-sync',
 ];
 const [SHOP, NEWS] = DEMO_ACCOUNTS;
+
+if (!HAVE_CHROMIUM && !IN_CI) {
+  process.stderr.write(
+    `\n*** test/e2e/login.test.ts SKIPPED: no chromium at ${CHROMIUM} (apt-get install chromium, or set WXHUB_CHROMIUM). Under CI=true this is a failure. ***\n\n`,
+  );
+}
 
 /** The fields of an <img> the checks read (tsconfig has no DOM lib). */
 interface Img {
@@ -53,198 +60,206 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').trim();
 }
 
-describe.skipIf(!CHROMIUM)('log in with WeChat in a browser (demo site, simulator, dashboard)', () => {
-  let demo: RunningDemo;
-  let context: BrowserContext;
-  let page: Page;
-  let cwd: string;
-  let profileDir: string;
+describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
+  'log in with WeChat in a browser (demo site, simulator, dashboard)',
+  () => {
+    let demo: RunningDemo;
+    let context: BrowserContext;
+    let page: Page;
+    let cwd: string;
+    let profileDir: string;
 
-  beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));
-    demo = await startDemo({ port: 0, host: '127.0.0.1', cwd, logger: pino({ level: 'silent' }) });
-    await demo.warmedUp;
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM!,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1180, height: 860 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-  }, 90_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await demo?.close();
-    for (const dir of [cwd, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  let firstUserId = '';
-
-  it('home → consent page → Allow → profile with avatar, nickname, openid, unionid, follows; then log out', async () => {
-    const zhang = (await simUsers(demo.simulatorUrl, SHOP!.appid)).find((u) => u.nickname === '张伟')!;
-    expect(zhang.subscribe).toBe(1);
-
-    await page.goto(`${demo.url}/`);
-    await expect(page.title()).resolves.toContain('Log in with WeChat');
-    const shopCard = page.locator(`[data-appid="${SHOP!.appid}"]`);
-    await expect(shopCard.getByRole('link', { name: /使用微信登录/ }).textContent()).resolves.toContain(
-      'Log in with WeChat',
-    );
-    await page.screenshot({ path: join(SHOTS, 'home.png'), fullPage: true });
-
-    await shopCard.getByRole('link', { name: /Log in with WeChat/ }).click();
-    await page.waitForURL((url) => url.href.startsWith(`${demo.simulatorUrl}/connect/oauth2/authorize`));
-    await expect(page.locator('h1').textContent()).resolves.toContain('微信授权');
-    await page.setViewportSize({ width: 430, height: 900 });
-    await page.locator('label', { hasText: '张伟' }).click();
-    await page.screenshot({ path: join(SHOTS, 'consent.png'), fullPage: true });
-    await page.getByRole('button', { name: /允许 \/ Allow/ }).click();
-
-    await page.waitForURL(`${demo.url}/profile`);
-    expect(page.url()).not.toContain('wxhub_ticket');
-    await page.setViewportSize({ width: 760, height: 900 });
-    expect(await text(page, '#nickname')).toBe('张伟');
-    expect(await text(page, '#openid')).toBe(zhang.openid);
-    expect(await text(page, '#unionid')).toBe(zhang.unionid);
-    expect(await text(page, '#follows')).toContain('yes');
-    expect(await text(page, '#is-new')).toContain('yes');
-    const avatar = page.locator('img#avatar');
-    expect(await avatar.getAttribute('src')).toMatch(/\/132$/);
-    await expect
-      .poll(() => avatar.evaluate((img) => (img as Img).complete && (img as Img).naturalWidth))
-      .toBe(132);
-    const sizes = await page
-      .locator('#avatar-sizes img')
-      .evaluateAll((imgs) => imgs.map((img) => (img as Img).naturalWidth));
-    expect(sizes).toEqual([46, 64, 96, 132]);
-    firstUserId = await text(page, '#user-id');
-    expect(firstUserId).toMatch(/^[A-Za-z0-9_-]{10,}$/);
-    await page.screenshot({ path: join(SHOTS, 'profile.png'), fullPage: true });
-
-    const session = (await context.cookies(demo.url)).find((c) => c.name === 'wxhub_demo_session');
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
-
-    await page.locator('#logout').click();
-    await page.waitForURL(`${demo.url}/`);
-    expect((await context.cookies(demo.url)).some((c) => c.name === 'wxhub_demo_session')).toBe(false);
-    await page.goto(`${demo.url}/profile`);
-    expect(page.url()).toBe(`${demo.url}/`);
-  }, 90_000);
-
-  it('the same person on the second account: another openid, the same unionid and user (not new)', async () => {
-    const zhang = (await simUsers(demo.simulatorUrl, NEWS!.appid)).find((u) => u.nickname === '张伟')!;
-    await page.goto(`${demo.url}/`);
-    await page
-      .locator(`[data-appid="${NEWS!.appid}"]`)
-      .getByRole('link', { name: /Log in with WeChat/ })
-      .click();
-    await page.locator('label', { hasText: '张伟' }).click();
-    await page.getByRole('button', { name: /Allow/ }).click();
-    await page.waitForURL(`${demo.url}/profile`);
-    expect(await text(page, '#openid')).toBe(zhang.openid);
-    expect(await text(page, '#unionid')).toBe(zhang.unionid);
-    expect(await text(page, '#user-id')).toBe(firstUserId);
-    expect(await text(page, '#is-new')).toContain('no');
-    await page.locator('#logout').click();
-    await page.waitForURL(`${demo.url}/`);
-  }, 90_000);
-
-  it('Deny on the consent page lands on a friendly page with "log in again"', async () => {
-    await page.goto(`${demo.url}/`);
-    await page
-      .locator(`[data-appid="${SHOP!.appid}"]`)
-      .getByRole('link', { name: /Log in with WeChat/ })
-      .click();
-    await page.getByRole('button', { name: /Deny/ }).click();
-    await page.waitForURL((url) => url.pathname === '/profile');
-    await expect(page.locator('#login-error').getAttribute('data-code')).resolves.toBe('access_denied');
-    await page.locator('#login-again').click();
-    await page.waitForURL(`${demo.url}/`);
-  }, 90_000);
-
-  it('the dashboard: closed without the admin key, then token age, refreshes, errors and the follower list with the captured avatar', async () => {
-    // Some token-engine traffic to show: a JS-SDK ticket whose first fetch fails once (errcode -1,
-    // retried), and a caller reporting the access_token dead (a refresh for reason "stale").
-    const sim = (path: string, body: unknown) =>
-      fetch(`${demo.simulatorUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+    beforeAll(async () => {
+      if (!HAVE_CHROMIUM) {
+        throw new Error(
+          `CI=true but there is no chromium at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`,
+        );
+      }
+      cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-'));
+      profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));
+      demo = await startDemo({ port: 0, host: '127.0.0.1', cwd, logger: pino({ level: 'silent' }) });
+      await demo.warmedUp;
+      context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        viewport: { width: 1180, height: 860 },
+        locale: 'zh-CN',
+        timezoneId: 'Asia/Shanghai',
       });
-    const hubApi = (path: string, body?: unknown) =>
-      fetch(`${demo.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          authorization: `Bearer ${demo.adminKey}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    await sim('/__sim/faults', {
-      path: '/cgi-bin/ticket/getticket',
-      appid: SHOP!.appid,
-      rate: 1,
-      errcode: -1,
-      count: 1,
+      page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(10_000);
+    }, 90_000);
+
+    afterAll(async () => {
+      await context?.close();
+      await demo?.close();
+      for (const dir of [cwd, profileDir]) if (dir) rmSync(dir, { recursive: true, force: true });
     });
-    expect((await hubApi(`/v1/accounts/${SHOP!.appid}/jsapi-ticket`)).status).toBe(200);
-    const current = (await (await hubApi(`/v1/accounts/${SHOP!.appid}/access-token`)).json()) as {
-      access_token: string;
-    };
-    expect(
-      (
-        await hubApi(`/v1/accounts/${SHOP!.appid}/access-token/refresh`, {
-          stale_token: current.access_token,
-        })
-      ).status,
-    ).toBe(200);
 
-    await page.setViewportSize({ width: 1180, height: 860 });
-    await page.goto(`${demo.url}/admin`);
-    expect(new URL(page.url()).pathname).toBe('/admin/login');
-    await page.locator('#key').fill('wxk_0000000000000000_not-a-real-key-at-all-00000000000000000000');
-    await page.locator('#admin-login').click();
-    await expect(page.locator('#login-problem').textContent()).resolves.toContain('not valid');
+    let firstUserId = '';
 
-    await page.locator('#key').fill(demo.adminKey);
-    await page.locator('#admin-login').click();
-    await page.waitForURL(`${demo.url}/admin`);
-    const card = page.locator(`[data-appid="${SHOP!.appid}"]`);
-    expect(await text(page, `[data-appid="${SHOP!.appid}"] [data-stat="token-age"] .value`)).toMatch(
-      /^\d+ (s|min)/,
-    );
-    expect(await card.locator('svg.chart rect.bar').count()).toBeGreaterThan(0);
-    expect(await page.content()).not.toContain(demo.adminKey);
-    await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+    it('home → consent page → Allow → profile with avatar, nickname, openid, unionid, follows; then log out', async () => {
+      const zhang = (await simUsers(demo.simulatorUrl, SHOP!.appid)).find((u) => u.nickname === '张伟')!;
+      expect(zhang.subscribe).toBe(1);
 
-    await card.getByRole('link', { name: /Details/ }).click();
-    await page.waitForURL(`${demo.url}/admin/accounts/${SHOP!.appid}`);
-    const refreshTally = await text(page, '#refresh-tally');
-    expect(refreshTally).toContain('jsapi');
-    expect(refreshTally).toContain('stale');
-    expect(await text(page, '#upstream-tally')).toContain('/cgi-bin/ticket/getticket');
-    expect(await text(page, '#errors')).toContain('/cgi-bin/ticket/getticket answered errcode -1');
-    expect(await page.content()).not.toContain(current.access_token);
-    const rows = page.locator('#followers-table tr.follower-row');
-    expect(await rows.count()).toBe(19);
-    const zhangRow = rows.filter({ hasText: '张伟' });
-    expect(await zhangRow.count()).toBe(1);
-    await expect.poll(() => zhangRow.locator('img').evaluate((img) => (img as Img).naturalWidth)).toBe(46);
-    expect(await rows.filter({ hasText: 'no profile captured' }).count()).toBe(18);
-    await expect(page.locator('#profile-note').textContent()).resolves.toContain('snsapi_userinfo');
-    await page.screenshot({ path: join(SHOTS, 'dashboard-account.png'), fullPage: true });
+      await page.goto(`${demo.url}/`);
+      await expect(page.title()).resolves.toContain('Log in with WeChat');
+      const shopCard = page.locator(`[data-appid="${SHOP!.appid}"]`);
+      await expect(shopCard.getByRole('link', { name: /使用微信登录/ }).textContent()).resolves.toContain(
+        'Log in with WeChat',
+      );
+      await page.screenshot({ path: join(SHOTS, 'home.png'), fullPage: true });
 
-    await page.locator('#sync-followers').click();
-    await expect(page.locator('#sync-result').textContent()).resolves.toContain('19 followers');
+      await shopCard.getByRole('link', { name: /Log in with WeChat/ }).click();
+      await page.waitForURL((url) => url.href.startsWith(`${demo.simulatorUrl}/connect/oauth2/authorize`));
+      await expect(page.locator('h1').textContent()).resolves.toContain('微信授权');
+      await page.setViewportSize({ width: 430, height: 900 });
+      await page.locator('label', { hasText: '张伟' }).click();
+      await page.screenshot({ path: join(SHOTS, 'consent.png'), fullPage: true });
+      await page.getByRole('button', { name: /允许 \/ Allow/ }).click();
 
-    await page.locator('#admin-logout').click();
-    await page.waitForURL((url) => url.pathname === '/admin/login');
-    await page.goto(`${demo.url}/admin`);
-    expect(new URL(page.url()).pathname).toBe('/admin/login');
-  }, 90_000);
-});
+      await page.waitForURL(`${demo.url}/profile`);
+      expect(page.url()).not.toContain('wxhub_ticket');
+      await page.setViewportSize({ width: 760, height: 900 });
+      expect(await text(page, '#nickname')).toBe('张伟');
+      expect(await text(page, '#openid')).toBe(zhang.openid);
+      expect(await text(page, '#unionid')).toBe(zhang.unionid);
+      expect(await text(page, '#follows')).toContain('yes');
+      expect(await text(page, '#is-new')).toContain('yes');
+      const avatar = page.locator('img#avatar');
+      expect(await avatar.getAttribute('src')).toMatch(/\/132$/);
+      await expect
+        .poll(() => avatar.evaluate((img) => (img as Img).complete && (img as Img).naturalWidth))
+        .toBe(132);
+      const sizes = await page
+        .locator('#avatar-sizes img')
+        .evaluateAll((imgs) => imgs.map((img) => (img as Img).naturalWidth));
+      expect(sizes).toEqual([46, 64, 96, 132]);
+      firstUserId = await text(page, '#user-id');
+      expect(firstUserId).toMatch(/^[A-Za-z0-9_-]{10,}$/);
+      await page.screenshot({ path: join(SHOTS, 'profile.png'), fullPage: true });
+
+      const session = (await context.cookies(demo.url)).find((c) => c.name === 'wxhub_demo_session');
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+
+      await page.locator('#logout').click();
+      await page.waitForURL(`${demo.url}/`);
+      expect((await context.cookies(demo.url)).some((c) => c.name === 'wxhub_demo_session')).toBe(false);
+      await page.goto(`${demo.url}/profile`);
+      expect(page.url()).toBe(`${demo.url}/`);
+    }, 90_000);
+
+    it('the same person on the second account: another openid, the same unionid and user (not new)', async () => {
+      const zhang = (await simUsers(demo.simulatorUrl, NEWS!.appid)).find((u) => u.nickname === '张伟')!;
+      await page.goto(`${demo.url}/`);
+      await page
+        .locator(`[data-appid="${NEWS!.appid}"]`)
+        .getByRole('link', { name: /Log in with WeChat/ })
+        .click();
+      await page.locator('label', { hasText: '张伟' }).click();
+      await page.getByRole('button', { name: /Allow/ }).click();
+      await page.waitForURL(`${demo.url}/profile`);
+      expect(await text(page, '#openid')).toBe(zhang.openid);
+      expect(await text(page, '#unionid')).toBe(zhang.unionid);
+      expect(await text(page, '#user-id')).toBe(firstUserId);
+      expect(await text(page, '#is-new')).toContain('no');
+      await page.locator('#logout').click();
+      await page.waitForURL(`${demo.url}/`);
+    }, 90_000);
+
+    it('Deny on the consent page lands on a friendly page with "log in again"', async () => {
+      await page.goto(`${demo.url}/`);
+      await page
+        .locator(`[data-appid="${SHOP!.appid}"]`)
+        .getByRole('link', { name: /Log in with WeChat/ })
+        .click();
+      await page.getByRole('button', { name: /Deny/ }).click();
+      await page.waitForURL((url) => url.pathname === '/profile');
+      await expect(page.locator('#login-error').getAttribute('data-code')).resolves.toBe('access_denied');
+      await page.locator('#login-again').click();
+      await page.waitForURL(`${demo.url}/`);
+    }, 90_000);
+
+    it('the dashboard: closed without the admin key, then token age, refreshes, errors and the follower list with the captured avatar', async () => {
+      // Some token-engine traffic to show: a JS-SDK ticket whose first fetch fails once (errcode -1,
+      // retried), and a caller reporting the access_token dead (a refresh for reason "stale").
+      const sim = (path: string, body: unknown) =>
+        fetch(`${demo.simulatorUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const hubApi = (path: string, body?: unknown) =>
+        fetch(`${demo.url}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: {
+            authorization: `Bearer ${demo.adminKey}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      await sim('/__sim/faults', {
+        path: '/cgi-bin/ticket/getticket',
+        appid: SHOP!.appid,
+        rate: 1,
+        errcode: -1,
+        count: 1,
+      });
+      expect((await hubApi(`/v1/accounts/${SHOP!.appid}/jsapi-ticket`)).status).toBe(200);
+      const current = (await (await hubApi(`/v1/accounts/${SHOP!.appid}/access-token`)).json()) as {
+        access_token: string;
+      };
+      expect(
+        (
+          await hubApi(`/v1/accounts/${SHOP!.appid}/access-token/refresh`, {
+            stale_token: current.access_token,
+          })
+        ).status,
+      ).toBe(200);
+
+      await page.setViewportSize({ width: 1180, height: 860 });
+      await page.goto(`${demo.url}/admin`);
+      expect(new URL(page.url()).pathname).toBe('/admin/login');
+      await page.locator('#key').fill('wxk_0000000000000000_not-a-real-key-at-all-00000000000000000000');
+      await page.locator('#admin-login').click();
+      await expect(page.locator('#login-problem').textContent()).resolves.toContain('not valid');
+
+      await page.locator('#key').fill(demo.adminKey);
+      await page.locator('#admin-login').click();
+      await page.waitForURL(`${demo.url}/admin`);
+      const card = page.locator(`[data-appid="${SHOP!.appid}"]`);
+      expect(await text(page, `[data-appid="${SHOP!.appid}"] [data-stat="token-age"] .value`)).toMatch(
+        /^\d+ (s|min)/,
+      );
+      expect(await card.locator('svg.chart rect.bar').count()).toBeGreaterThan(0);
+      expect(await page.content()).not.toContain(demo.adminKey);
+      await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
+
+      await card.getByRole('link', { name: /Details/ }).click();
+      await page.waitForURL(`${demo.url}/admin/accounts/${SHOP!.appid}`);
+      const refreshTally = await text(page, '#refresh-tally');
+      expect(refreshTally).toContain('jsapi');
+      expect(refreshTally).toContain('stale');
+      expect(await text(page, '#upstream-tally')).toContain('/cgi-bin/ticket/getticket');
+      expect(await text(page, '#errors')).toContain('/cgi-bin/ticket/getticket answered errcode -1');
+      expect(await page.content()).not.toContain(current.access_token);
+      const rows = page.locator('#followers-table tr.follower-row');
+      expect(await rows.count()).toBe(19);
+      const zhangRow = rows.filter({ hasText: '张伟' });
+      expect(await zhangRow.count()).toBe(1);
+      await expect.poll(() => zhangRow.locator('img').evaluate((img) => (img as Img).naturalWidth)).toBe(46);
+      expect(await rows.filter({ hasText: 'no profile captured' }).count()).toBe(18);
+      await expect(page.locator('#profile-note').textContent()).resolves.toContain('snsapi_userinfo');
+      await page.screenshot({ path: join(SHOTS, 'dashboard-account.png'), fullPage: true });
+
+      await page.locator('#sync-followers').click();
+      await expect(page.locator('#sync-result').textContent()).resolves.toContain('19 followers');
+
+      await page.locator('#admin-logout').click();
+      await page.waitForURL((url) => url.pathname === '/admin/login');
+      await page.goto(`${demo.url}/admin`);
+      expect(new URL(page.url()).pathname).toBe('/admin/login');
+    }, 90_000);
+  },
+);
