@@ -1,14 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { findBinary } from '../../test/support/binaries.js';
 
 /** The `redis-server` binary on PATH, or undefined. */
 export function redisServerBinary(): string | undefined {
-  try {
-    return execFileSync('which', ['redis-server'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return findBinary('redis-server');
 }
 
 /** A free loopback port (bound, then released). */

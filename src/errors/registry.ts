@@ -1,7 +1,7 @@
 /**
  * The one registry of wxhub's own errors. Each code is stable (callers and dashboards match on
  * it), has a one-line meaning and the HTTP status a server answers with. docs/errors.md lists
- * them; test/errors/registry.test.ts keeps the two in step.
+ * them; test/errors/errors-doc.test.ts keeps the two in step, both ways.
  */
 export const ERRORS = {
   WXHUB_ERR_INVALID_ARGUMENT: { status: 400, message: 'Invalid argument' },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/index.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { type RefreshEvent, TokenManager } from '../../src/tokens/token-manager.js';
+import { eventually } from '../store/helpers.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
 
 /**
@@ -47,15 +48,19 @@ describe('a token written back after the store lost it', () => {
         expect(first.version).toBe(2);
         expect((await hubs[1]!.getAccessToken(account.appid)).value).toBe(first.value);
 
-        // The store loses everything; the next reads past the revalidation interval write it back.
-        await store.deleteCredential(`token:${account.appid}`);
+        // The store loses everything; the next reads past the revalidation interval write it back
+        // (in the background of the read: wait for the write, then for every hub to follow it).
+        const key = `token:${account.appid}`;
+        await store.deleteCredential(key);
         await sim.advance(10);
         for (const hub of hubs) expect((await hub.getAccessToken(account.appid)).value).toBe(first.value);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await eventually(async () => (await store.getCredential(key)) !== null, 10_000)).toBe(true);
         await sim.advance(10);
         for (const hub of hubs) await hub.getAccessToken(account.appid);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const restored = (await store.getCredential(`token:${account.appid}`))!;
+        const versions = async () =>
+          Promise.all(hubs.map(async (h) => (await h.getAccessToken(account.appid)).version));
+        expect(await eventually(async () => (await versions()).every((v) => v === 1), 10_000)).toBe(true);
+        const restored = (await store.getCredential(key))!;
         expect(restored.value).toBe(first.value);
         expect(restored.version).toBe(1);
 

@@ -1,13 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  ERRORS,
-  isWeChatError,
-  isWxhubError,
-  parseRid,
-  WeChatError,
-  WxhubError,
-} from '../../src/errors/index.js';
+import { isWeChatError, isWxhubError, parseRid, WeChatError, WxhubError } from '../../src/errors/index.js';
 
 describe('WeChatError', () => {
   it('carries errcode, errmsg, rid and path', () => {
@@ -39,10 +31,5 @@ describe('WxhubError registry', () => {
     expect(err.message).toBe('Unknown appid: wx123');
     expect(isWxhubError(err, 'WXHUB_ERR_UNKNOWN_ACCOUNT')).toBe(true);
     expect(isWxhubError(err, 'WXHUB_ERR_TIMEOUT')).toBe(false);
-  });
-
-  it('documents every code in docs/errors.md', () => {
-    const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-    for (const code of Object.keys(ERRORS)) expect(doc, code).toContain(`\`${code}\``);
   });
 });

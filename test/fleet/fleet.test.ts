@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisPrefix, dropPostgresSchema } from '../store/helpers.js';
-import { serviceUrl } from '../support/services.js';
+import { SERVICES, serviceUrl } from '../support/services.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
 import { bearer, eventually, type FleetHub, http, startFleetHub } from './support/processes.js';
 
@@ -16,8 +16,8 @@ import { bearer, eventually, type FleetHub, http, startFleetHub } from './suppor
  * follows the simulator's virtual clock, so a rotation (7200 s) takes milliseconds.
  */
 const redisUrl = serviceUrl('redis');
-const postgresUrl =
-  process.env.CI || process.env.WXHUB_TEST_POSTGRES_URL ? serviceUrl('postgres') : undefined;
+/** PostgreSQL when there is one (always under CI); without it the fleet shares a SQLite file. */
+const postgresUrl = SERVICES.postgres;
 
 const HUBS = 3;
 const CALLERS = 300;

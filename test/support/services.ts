@@ -1,23 +1,18 @@
+import { isCI, missing } from './ci.js';
+
 /**
- * Where the external services for tests are, and what to do when one is missing: on a laptop
- * the suite skips with a loud message; under CI=true it fails, because a silent skip in CI
- * would hide a broken backend.
+ * Where the external services for tests are. Under CI they default to this machine's own
+ * (`.ci/run` checks they answer before the suite starts); elsewhere only what the environment
+ * names is used.
  */
 export const SERVICES = {
-  redis: process.env.WXHUB_TEST_REDIS_URL ?? (process.env.CI ? 'redis://127.0.0.1:6379/15' : undefined),
+  redis: process.env.WXHUB_TEST_REDIS_URL ?? (isCI() ? 'redis://127.0.0.1:6379/15' : undefined),
   postgres:
-    process.env.WXHUB_TEST_POSTGRES_URL ??
-    (process.env.CI ? 'postgres://postgres@127.0.0.1:5432/test' : undefined),
+    process.env.WXHUB_TEST_POSTGRES_URL ?? (isCI() ? 'postgres://postgres@127.0.0.1:5432/test' : undefined),
 } as const;
 
-/** The URL of a service, or undefined (with a loud warning) when tests should skip it. */
+/** The URL of a service, or undefined (with a loud warning, see {@link missing}) when tests should skip it. */
 export function serviceUrl(name: keyof typeof SERVICES): string | undefined {
-  const url = SERVICES[name];
-  if (url) return url;
-  if (process.env.CI)
-    throw new Error(`CI=true but no ${name} configured: set WXHUB_TEST_${name.toUpperCase()}_URL`);
-  console.warn(
-    `\n!!! SKIPPING ${name} tests: set WXHUB_TEST_${name.toUpperCase()}_URL to run them (CI always does) !!!\n`,
-  );
-  return undefined;
+  const variable = `WXHUB_TEST_${name.toUpperCase()}_URL`;
+  return SERVICES[name] ?? missing(`a ${name} server`, `set ${variable} to run them`);
 }
