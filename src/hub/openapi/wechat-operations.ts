@@ -33,7 +33,9 @@ const dropInToken = {
     "`secret` is a client key with the `token` scope for `appid` (or the real appsecret where the account sets `allowSecretInDropIn`). Errors as WeChat's, in WeChat's order: 41002, 41004, 40002, 40013; a wrong secret is 40125. The stand-in works on this hub's proxy for 7200 s, across token rotations.",
   security: [],
   querystring: z.object({
-    grant_type: z.literal('client_credential').meta({ description: 'Else 40002.' }),
+    grant_type: z
+      .literal('client_credential')
+      .meta({ description: 'Else 40002.', examples: ['client_credential'] }),
     appid: z.string().meta({
       description: 'Else 41002; one the hub does not serve: 40013.',
       examples: ['wx1234567890abcdef'],
