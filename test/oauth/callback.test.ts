@@ -76,6 +76,19 @@ describe('GET /oauth/:appid/callback', () => {
     t.ticketOf(await t.callback(path));
   });
 
+  it('a state refused at another account’s callback is not used up: its own login still completes', async () => {
+    const reader = await t.sim.user(t.news.appid, {});
+    const newsLogin = await t.startLogin(t.news.appid, 'https://news.example.com/');
+    const newsPath = await t.consent(newsLogin.authorize, { openid: reader.openid });
+    const crossed = newsPath.replace(`/oauth/${t.news.appid}/`, `/oauth/${t.shop.appid}/`);
+    expect(crossed).not.toBe(newsPath);
+    expectRelogin(await t.callback(crossed), 'WXHUB_ERR_OAUTH_STATE');
+    expectRelogin(await t.callback(crossed, newsLogin.cookie), 'WXHUB_ERR_OAUTH_STATE');
+    const back = await t.callback(newsPath, newsLogin.cookie);
+    const redeemed = await t.redeem(t.ticketOf(back), key);
+    expect(redeemed.json().identity).toMatchObject({ appid: t.news.appid, openid: reader.openid });
+  });
+
   it('refuses an expired state (past oauth.stateTtlSeconds)', async () => {
     const started = await t.startLogin(t.shop.appid);
     const path = await t.consent(started.authorize, { openid: ada.openid });
