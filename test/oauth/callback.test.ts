@@ -96,6 +96,17 @@ describe('GET /oauth/:appid/callback', () => {
     expectRelogin(await t.callback(path), 'WXHUB_ERR_OAUTH_STATE');
   });
 
+  it('a state lives oauth.stateTtlSeconds exactly: a millisecond inside works, a millisecond past does not', async () => {
+    const inside = await t.startLogin(t.shop.appid);
+    const insidePath = await t.consent(inside.authorize, { openid: ada.openid });
+    const past = await t.startLogin(t.shop.appid);
+    const pastPath = await t.consent(past.authorize, { openid: ada.openid });
+    t.clock.advance(599_999);
+    t.ticketOf(await t.callback(insidePath));
+    t.clock.advance(2);
+    expectRelogin(await t.callback(pastPath), 'WXHUB_ERR_OAUTH_STATE');
+  });
+
   it('refuses a callback whose cookie holds other states (login started in another browser)', async () => {
     const started = await t.startLogin(t.shop.appid);
     const path = await t.consent(started.authorize, { openid: ada.openid });
