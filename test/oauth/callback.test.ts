@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { takeState } from '../../src/oauth/login-state.js';
 import { type OAuthFixture, oauthFixture, SHOP_RETURN } from './support/oauth-fixture.js';
 
 describe('GET /oauth/:appid/callback', () => {
@@ -113,6 +114,23 @@ describe('GET /oauth/:appid/callback', () => {
     expectRelogin(await t.callback(path, 'wxhub_oauth_state=SomeOtherState0001'), 'WXHUB_ERR_OAUTH_STATE');
     // Not consumed by the refusal: the browser that started it still finishes.
     t.ticketOf(await t.callback(path, `wxhub_oauth_state=SomeOtherState0001.${started.state}`));
+  });
+
+  it('a cookie holding no well-formed state counts as no cookie', async () => {
+    const started = await t.startLogin(t.shop.appid);
+    const path = await t.consent(started.authorize, { openid: ada.openid });
+    t.ticketOf(await t.callback(path, 'wxhub_oauth_state=not!a!state'));
+  });
+
+  it('a malformed state is refused without asking the store', async () => {
+    const taken = vi.spyOn(t.hub.store, 'takeOnce');
+    expectRelogin(
+      await t.callback(`/oauth/${t.shop.appid}/callback?code=c&state=..%2Fx`),
+      'WXHUB_ERR_OAUTH_STATE',
+    );
+    expect(await takeState(t.hub.store, t.shop.appid, '../x')).toBeNull();
+    expect(taken).not.toHaveBeenCalled();
+    taken.mockRestore();
   });
 
   it('a repeated code parameter is a "log in again" page, not a denial', async () => {
