@@ -114,8 +114,19 @@ export const configSchema = z.strictObject({
       stateTtlSeconds: z.number().int().min(30).max(3600).default(600),
       /** How long the business app has to redeem a login ticket, s. */
       ticketTtlSeconds: z.number().int().min(5).max(600).default(60),
+      /**
+       * Login starts per client address (an IPv6 /64), each of which keeps a state for
+       * `stateTtlSeconds`: a token bucket, per hub. Behind a reverse proxy set `trustProxy`, or
+       * every visitor shares the proxy's address.
+       */
+      loginRateLimit: z
+        .strictObject({
+          perSecond: z.number().positive().max(1_000_000).default(10),
+          burst: z.number().int().min(1).max(1_000_000).default(100),
+        })
+        .default({ perSecond: 10, burst: 100 }),
     })
-    .default({ stateTtlSeconds: 600, ticketTtlSeconds: 60 }),
+    .default({ stateTtlSeconds: 600, ticketTtlSeconds: 60, loginRateLimit: { perSecond: 10, burst: 100 } }),
   /** Follower sync (`/cgi-bin/user/get`, 500 calls a day per account): see docs/web.md. */
   followers: z
     .strictObject({

@@ -1,12 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { parseWith } from '../hub/http/parse-body.js';
-import { requireKey } from '../hub/http/v1-auth.js';
+import { AppidParams, errorResponses, jsonResponse, type KeyGate } from '../server/index.js';
 import type { FollowerSync, FollowerSyncStatus, SyncOutcome } from './follower-sync.js';
-
-interface AppidParams {
-  appid: string;
-}
 
 const syncQuery = z.object({
   wait: z.coerce
@@ -14,8 +10,39 @@ const syncQuery = z.object({
     .int('must be a whole number of seconds')
     .min(0, 'must be 0 to 60')
     .max(60, 'must be 0 to 60')
-    .default(0),
+    .default(0)
+    .meta({ description: 'Seconds to wait for the sync to end before answering 202.' }),
 });
+
+const SyncOutcomeBody = z
+  .object({
+    ok: z.boolean(),
+    trigger: z.enum(['schedule', 'manual']),
+    started_at: z.number().int(),
+    finished_at: z.number().int(),
+    total: z.number().int().optional(),
+    synced: z.number().int().optional(),
+    removed: z.number().int().optional(),
+    errcode: z.number().int().optional().meta({ description: "WeChat's errcode, e.g. 45009 or 40164." }),
+    code: z.string().optional(),
+    errmsg: z.string().optional(),
+    busy: z.boolean().optional(),
+  })
+  .meta({ id: 'FollowerSyncOutcome' });
+
+const FollowerSyncStatusBody = z
+  .object({
+    appid: z.string(),
+    running: z.boolean(),
+    started_at: z.number().int().optional(),
+    trigger: z.enum(['schedule', 'manual']).optional(),
+    last: SyncOutcomeBody.nullable(),
+    last_synced_at: z.number().int().nullable(),
+    interval_seconds: z.number().int(),
+    user_get_today: z.number().int(),
+    user_get_daily_limit: z.number().int(),
+  })
+  .meta({ id: 'FollowerSyncStatus' });
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -61,16 +88,49 @@ function statusBody(status: FollowerSyncStatus): Record<string, unknown> {
  * within `?wait=SECONDS` (at most 60); `GET` answers the sync's status. A sync's failure is in
  * the body (`last.errcode`, WeChat's), not the HTTP status: the request itself succeeded.
  */
-export const followerSyncRoutes: FastifyPluginAsync<{ sync: FollowerSync }> = async (app, { sync }) => {
+export const followerSyncRoutes: FastifyPluginAsync<{ sync: FollowerSync; gate: KeyGate }> = async (
+  plain,
+  { sync, gate },
+) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   const path = '/v1/admin/accounts/:appid/followers/sync';
+  const errors = errorResponses([400, 401, 403, 404, 429]);
 
-  app.post<{ Params: AppidParams }>(path, { onRequest: requireKey('admin') }, async (request, reply) => {
-    const { wait } = parseWith(syncQuery, request.query, 'query');
-    const status = await sync.begin(request.params.appid, wait * 1000);
-    return reply.code(status.running ? 202 : 200).send(statusBody(status));
-  });
+  app.post(
+    path,
+    {
+      onRequest: gate('admin'),
+      schema: {
+        operationId: 'syncFollowers',
+        tags: ['v1'],
+        summary: "Sync an account's followers now (scope `admin`)",
+        params: AppidParams,
+        querystring: syncQuery,
+        response: {
+          200: jsonResponse('The sync ended (ok or not: see `last`)', FollowerSyncStatusBody),
+          202: jsonResponse('The sync is still running', FollowerSyncStatusBody),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const status = await sync.begin(request.params.appid, request.query.wait * 1000);
+      return reply.code(status.running ? 202 : 200).send(statusBody(status) as never);
+    },
+  );
 
-  app.get<{ Params: AppidParams }>(path, { onRequest: requireKey('admin') }, async (request) =>
-    statusBody(await sync.status(request.params.appid)),
+  app.get(
+    path,
+    {
+      onRequest: gate('admin'),
+      schema: {
+        operationId: 'followerSyncStatus',
+        tags: ['v1'],
+        summary: "The follower sync's status (scope `admin`)",
+        params: AppidParams,
+        response: { 200: jsonResponse('The status', FollowerSyncStatusBody), ...errors },
+      },
+    },
+    async (request) => statusBody(await sync.status(request.params.appid)) as never,
   );
 };

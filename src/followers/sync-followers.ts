@@ -1,6 +1,5 @@
 import type { FollowerRecord } from '../db/index.js';
-import type { HubServices } from '../hub/hub-services.js';
-import { oauthContext } from '../oauth/oauth-context.js';
+import type { OAuthSource } from '../oauth/oauth-context.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 
 /** What one sync did. */
@@ -35,17 +34,18 @@ const ROWS_PER_WRITE = 400;
  * those still following, a few hundred rows at a time, then removes the rows this sync did not
  * see. A sync that fails or is aborted half-way removes nothing (the next one finishes the job).
  * Nicknames and avatars are not in these answers since 2021: `followers.list` joins the profiles
- * captured at web login.
+ * captured at web login. `source` is the hub's services (`hub.services`), whose login context
+ * holds the WeChat clients.
  * @see https://developers.weixin.qq.com/doc/offiaccount/User_Management/Getting_a_User_List.html
  */
 export async function syncFollowers(
-  services: HubServices,
+  source: OAuthSource,
   appid: string,
   options: SyncFollowersOptions = {},
 ): Promise<SyncFollowersResult> {
   const log = options.logger ?? silentLogger;
-  const client = (await oauthContext(services, log)).client(appid);
-  const { database, clock } = services;
+  const client = source.login.client(appid);
+  const { database, clock } = source.login;
   // Strictly after the previous sync's mark, so a clock that stood still cannot keep stale rows.
   const syncedAt = Math.max(clock.now(), ((await database.followers.lastSyncedAt(appid)) ?? 0) + 1);
   let total = 0;

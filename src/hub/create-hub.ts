@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -6,10 +7,13 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
+import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
 import { HttpClient } from '../http/index.js';
+import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
+import { useZodSchemas } from '../server/route-schemas.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { TokenManager, type TokenManagerOptions } from '../tokens/index.js';
@@ -21,10 +25,12 @@ import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
 import { installRequestHooks } from './http/request-hooks.js';
 import { type FastLane, tokenFastLane } from './http/token-fast-lane.js';
+import { hubKeyGate } from './http/v1-auth.js';
 import { createHubLogger } from './hub-logger.js';
 import type { HubServices } from './hub-services.js';
 import { ClientKeys } from './keys/client-keys.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
+import { OPENAPI_OPTIONS } from './openapi/openapi-options.js';
 import { RateLimiter } from './rate-limit/rate-limiter.js';
 import { dropInProxyRoutes } from './routes/drop-in-proxy.js';
 import { dropInTokenRoutes } from './routes/drop-in-token.js';
@@ -132,6 +138,24 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     ringTimer.unref();
     cleanup.push(async () => clearInterval(ringTimer));
 
+    const keys = new ClientKeys(database, { clock });
+    const limiter = new RateLimiter(config.rateLimit, clock);
+    const metrics = new HubMetrics(manager, clock);
+    // Built once, here: the login routes get it, and refreshProfile / syncFollowers find it on
+    // the services (the login flow takes only what it uses, never the services themselves).
+    const login = await oauthContext({
+      store,
+      database,
+      clock,
+      accounts: config.accounts,
+      tokens: new LocalTokenProvider(manager),
+      http,
+      logger,
+      wechat: config.wechat,
+      oauth: config.oauth,
+      publicUrl: config.publicUrl,
+      onUpstream: (event) => manager.reportUpstream(event),
+    });
     const services: HubServices = {
       config,
       manager,
@@ -140,10 +164,12 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       http,
       proxyDispatcher,
       clock,
-      keys: new ClientKeys(database, { clock }),
+      keys,
+      gate: hubKeyGate({ keys, manager, limiter, metrics }),
+      login,
       standIns: new StandInTokens(ring, clock),
-      limiter: new RateLimiter(config.rateLimit, clock),
-      metrics: new HubMetrics(manager, clock),
+      limiter,
+      metrics,
       readyTimeoutMs: options.readyTimeoutMs ?? 1000,
     };
 
@@ -190,13 +216,16 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   });
   installRequestHooks(app, services.config.logging.requests);
   installErrorReplies(app);
+  useZodSchemas(app);
+  // First: it collects every route registered after it into the OpenAPI document.
+  app.register(fastifySwagger, OPENAPI_OPTIONS);
   app.register(healthRoutes);
   app.register(metricsRoutes);
   app.register(openapiRoutes);
   app.register(v1CredentialRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
-  app.register(oauthRoutes);
+  app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
   app.register(hubDashboard);
   return app;
 }

@@ -1,7 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/index.js';
-import type { ClientKeyRecord, Database } from '../db/index.js';
+import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
+import type { OAuthContext } from '../oauth/oauth-context.js';
+import type { KeyGate } from '../server/key-gate.js';
 import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
 import type { Clock } from '../util/clock.js';
@@ -20,6 +22,10 @@ export interface HubServices {
   readonly store: Store;
   readonly database: Database;
   readonly keys: ClientKeys;
+  /** The `onRequest` hook of a route that needs a client key with a scope (src/server/key-gate.ts). */
+  readonly gate: KeyGate;
+  /** The web login's context: its store, database, accounts and WeChat clients. */
+  readonly login: OAuthContext;
   readonly standIns: StandInTokens;
   readonly limiter: RateLimiter;
   readonly metrics: HubMetrics;
@@ -34,9 +40,5 @@ export interface HubServices {
 declare module 'fastify' {
   interface FastifyInstance {
     hub: HubServices;
-  }
-  interface FastifyRequest {
-    /** The verified client key of a `/v1` request (set by the auth pre-handler). */
-    clientKey: ClientKeyRecord | null;
   }
 }

@@ -4,5 +4,4 @@ export { type StandInClaims, StandInTokens } from './drop-in/stand-in-tokens.js'
 export type { HubServices } from './hub-services.js';
 export { generateClientKey, hashKeySecret, parseClientKey } from './keys/client-key-format.js';
 export { ClientKeys, type NewClientKey } from './keys/client-keys.js';
-export { OPENAPI_DOCUMENT } from './openapi/openapi-document.js';
 export { type StartedHub, type StartHubOptions, startHub } from './start-hub.js';

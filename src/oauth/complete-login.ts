@@ -26,7 +26,7 @@ export async function completeLogin(
   log: Logger,
 ): Promise<TicketBody> {
   const { appid } = state;
-  const { database, clock } = ctx.services;
+  const { database, clock } = ctx;
   const client = ctx.client(appid);
 
   let token: OAuthToken;

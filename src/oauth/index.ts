@@ -1,7 +1,13 @@
 export { completeLogin, REFRESH_TOKEN_LIFETIME_MS } from './complete-login.js';
 export { type LoginState, STATE_COOKIE } from './login-state.js';
-export { accountClient, GENERATED_KEY_SETTING, type OAuthContext, oauthContext } from './oauth-context.js';
-export { oauthRoutes } from './oauth-routes.js';
+export {
+  GENERATED_KEY_SETTING,
+  type OAuthContext,
+  type OAuthOptions,
+  type OAuthSource,
+  oauthContext,
+} from './oauth-context.js';
+export { type OAuthRoutesOptions, oauthRoutes } from './oauth-routes.js';
 export { type RefreshProfileOptions, refreshProfile } from './refresh-profile.js';
 export {
   appendParam,

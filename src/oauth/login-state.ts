@@ -38,20 +38,24 @@ export function newState(): string {
   return out;
 }
 
-const stateKey = (state: string) => `oauth:state:${state}`;
+/**
+ * The appid is part of the key, so a state presented at another account's callback is simply
+ * not found there: it is refused without being used up, and the genuine callback still works.
+ */
+const stateKey = (appid: string, state: string) => `oauth:state:${appid}:${state}`;
 
 /** Stores a new state for `login`; resolves the state. */
 export async function putState(store: Store, login: LoginState, ttlMs: number): Promise<string> {
   for (;;) {
     const state = newState();
-    if (await store.putOnce(stateKey(state), JSON.stringify(login), ttlMs)) return state;
+    if (await store.putOnce(stateKey(login.appid, state), JSON.stringify(login), ttlMs)) return state;
   }
 }
 
-/** Takes (and so uses up) a state; null when unknown, used or expired. */
-export async function takeState(store: Store, state: string): Promise<LoginState | null> {
+/** Takes (and so uses up) a state of `appid`; null when unknown there, used or expired. */
+export async function takeState(store: Store, appid: string, state: string): Promise<LoginState | null> {
   if (!STATE_PATTERN.test(state)) return null;
-  const raw = await store.takeOnce(stateKey(state));
+  const raw = await store.takeOnce(stateKey(appid, state));
   if (raw === null) return null;
   try {
     const parsed = JSON.parse(raw) as LoginState;

@@ -1,60 +1,83 @@
 import { randomBytes } from 'node:crypto';
-import { LocalTokenProvider } from '../client/local-token-provider.js';
+import type { TokenProvider } from '../client/token-provider.js';
 import { WeChatClient } from '../client/wechat-client.js';
-import type { AccountConfig } from '../config/index.js';
+import type { AccountConfig, Config } from '../config/index.js';
+import type { Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
-import type { HubServices } from '../hub/hub-services.js';
-import { type Logger, silentLogger } from '../util/logger.js';
+import type { HttpClient, UpstreamObserver } from '../http/index.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
 import { parseReturnToRules, type ReturnToRule } from './return-to.js';
 import { parseEncryptionKey, TokenCipher } from './token-cipher.js';
 
 /** Where a generated key is kept when the config names none (one per fleet: the first hub decides). */
 export const GENERATED_KEY_SETTING = 'oauth.encryption_key';
 
-/** What the login flow, `refreshProfile` and `syncFollowers` share per hub. */
+/** Exactly what the login flow needs from the server it runs in. */
+export interface OAuthOptions {
+  /** States and tickets (single-use keys with a TTL), shared by a fleet. */
+  readonly store: Store;
+  /** Users, identities, and the generated encryption key when the config names none. */
+  readonly database: Database;
+  readonly clock: Clock;
+  /** The accounts served; each one's `oauth` block is its allowlist and default scope. */
+  readonly accounts: readonly AccountConfig[];
+  /** The global access_token (for `/cgi-bin/user/info` at login, and follower sync). */
+  readonly tokens: TokenProvider;
+  /** The HTTP client to WeChat. */
+  readonly http: HttpClient;
+  /** Logs the warning about a generated encryption key (once, when the context is built). */
+  readonly logger: Logger;
+  /** WeChat's hosts. */
+  readonly wechat: Pick<Config['wechat'], 'apiBase' | 'openBase'>;
+  /** TTLs, the encryption key, the login-start limit. */
+  readonly oauth: Config['oauth'];
+  /** The hub's public base URL, when set (else the request's origin). */
+  readonly publicUrl?: string;
+  /** Told of every call the login flow makes to WeChat (metrics). */
+  readonly onUpstream?: UpstreamObserver;
+}
+
+/** What the login routes, `refreshProfile` and `syncFollowers` share, built once per hub. */
 export interface OAuthContext {
-  readonly services: HubServices;
+  readonly store: Store;
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly oauth: Config['oauth'];
+  readonly publicUrl: string | undefined;
   readonly cipher: TokenCipher;
   /** The account's configuration, or undefined when the hub does not serve it. */
   account(appid: string): AccountConfig | undefined;
   /** The account's `oauth.returnTo` allowlist, parsed. */
   returnTo(appid: string): readonly ReturnToRule[];
-  /** A WeChatClient on the hub's token engine, HTTP client and WeChat endpoints. */
+  /** A WeChatClient on the hub's tokens, HTTP client and WeChat endpoints; `WXHUB_ERR_UNKNOWN_ACCOUNT` else. */
   client(appid: string): WeChatClient;
 }
 
-const contexts = new WeakMap<HubServices, Promise<OAuthContext>>();
+/** Anything that carries a login context, as the hub's services do (`hub.services.login`). */
+export interface OAuthSource {
+  readonly login: OAuthContext;
+}
 
 /**
- * The OAuth context of a hub, built once: the encryption key is read from `oauth.encryptionKey`
- * or, without one, generated into the database settings (the warning is logged once, by the
- * first caller, normally the login routes at start-up).
+ * Builds the login context: the encryption key is read from `oauth.encryptionKey` or, without
+ * one, generated into the database settings (and a warning logged). `createHub` builds it once,
+ * before registering the routes, and hands the same context to the routes and to its services.
  */
-export function oauthContext(services: HubServices, logger: Logger = silentLogger): Promise<OAuthContext> {
-  let context = contexts.get(services);
-  if (!context) {
-    context = build(services, logger);
-    contexts.set(services, context);
-    context.catch(() => contexts.delete(services));
-  }
-  return context;
-}
-
-/** A client for one account, or `WXHUB_ERR_UNKNOWN_ACCOUNT`. */
-export async function accountClient(services: HubServices, appid: string): Promise<WeChatClient> {
-  return (await oauthContext(services)).client(appid);
-}
-
-async function build(services: HubServices, logger: Logger): Promise<OAuthContext> {
-  const { config } = services;
-  const cipher = new TokenCipher(await encryptionKey(services, logger));
-  const accounts = new Map(config.accounts.map((a) => [a.appid, a]));
+export async function oauthContext(options: OAuthOptions): Promise<OAuthContext> {
+  const { store, database, clock, oauth, publicUrl } = options;
+  const cipher = new TokenCipher(await encryptionKey(options));
+  const accounts = new Map(options.accounts.map((a) => [a.appid, a]));
   const rules = new Map<string, readonly ReturnToRule[]>();
   const clients = new Map<string, WeChatClient>();
-  const tokens = new LocalTokenProvider(services.manager);
   const account = (appid: string) => accounts.get(appid);
   return {
-    services,
+    store,
+    database,
+    clock,
+    oauth,
+    publicUrl,
     cipher,
     account,
     returnTo(appid) {
@@ -73,11 +96,11 @@ async function build(services: HubServices, logger: Logger): Promise<OAuthContex
         client = new WeChatClient({
           appid,
           secret: found.secret,
-          tokens,
-          http: services.http,
-          clock: services.clock,
-          endpoints: { api: config.wechat.apiBase, open: config.wechat.openBase },
-          onUpstream: (event) => services.manager.reportUpstream(event),
+          tokens: options.tokens,
+          http: options.http,
+          clock,
+          endpoints: { api: options.wechat.apiBase, open: options.wechat.openBase },
+          onUpstream: options.onUpstream,
         });
         clients.set(appid, client);
       }
@@ -86,14 +109,14 @@ async function build(services: HubServices, logger: Logger): Promise<OAuthContex
   };
 }
 
-async function encryptionKey(services: HubServices, logger: Logger): Promise<Buffer> {
-  const configured = services.config.oauth.encryptionKey;
+async function encryptionKey(options: OAuthOptions): Promise<Buffer> {
+  const configured = options.oauth.encryptionKey;
   if (configured) return parseEncryptionKey(configured);
-  const stored = await services.database.settings.putIfAbsent(
+  const stored = await options.database.settings.putIfAbsent(
     GENERATED_KEY_SETTING,
     randomBytes(32).toString('base64url'),
   );
-  logger.warn(
+  options.logger.warn(
     { setting: GENERATED_KEY_SETTING },
     'oauth.encryptionKey is not set: web tokens are sealed with a key generated into the database settings, so anyone who reads the database can open them; set oauth.encryptionKey (32 bytes, base64 or hex, e.g. "env:WXHUB_OAUTH_KEY")',
   );

@@ -1,10 +1,9 @@
 import type { OAuthToken } from '../client/schemas.js';
 import type { IdentityPatch, IdentityRecord } from '../db/index.js';
 import { isWeChatError, WxhubError } from '../errors/index.js';
-import type { HubServices } from '../hub/hub-services.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { REFRESH_TOKEN_LIFETIME_MS } from './complete-login.js';
-import { oauthContext } from './oauth-context.js';
+import type { OAuthSource } from './oauth-context.js';
 import { tokenContext } from './token-cipher.js';
 
 /** A web token this close to expiry is refreshed rather than checked. */
@@ -21,7 +20,7 @@ export interface RefreshProfileOptions {
  * snsapi_userinfo, without a new login: opens the web token kept (sealed) at login, checks it with
  * `/sns/auth`, renews it with `/sns/oauth2/refresh_token` when it is dead or about to expire (the
  * refresh_token lives 30 days), then reads `/sns/userinfo` and stores the profile. Resolves the
- * updated identity.
+ * updated identity. `source` is the hub's services (`hub.services`), which carry its login context.
  *
  * Rejects with `WXHUB_ERR_UNKNOWN_ACCOUNT`, `WXHUB_ERR_NOT_FOUND` (no such identity), or
  * `WXHUB_ERR_OAUTH_LOGIN_REQUIRED` when nothing usable is kept (snsapi_base login, another
@@ -29,15 +28,15 @@ export interface RefreshProfileOptions {
  * @see https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
  */
 export async function refreshProfile(
-  services: HubServices,
+  source: OAuthSource,
   appid: string,
   openid: string,
   options: RefreshProfileOptions = {},
 ): Promise<IdentityRecord> {
   const log = options.logger ?? silentLogger;
-  const ctx = await oauthContext(services, log);
+  const ctx = source.login;
   const client = ctx.client(appid);
-  const { database, clock } = services;
+  const { database, clock } = ctx;
   const identity = await database.identities.get(appid, openid);
   if (!identity)
     throw new WxhubError('WXHUB_ERR_NOT_FOUND', `no identity ${openid.slice(0, 64)} of ${appid}`);

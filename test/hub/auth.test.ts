@@ -123,6 +123,41 @@ describe('/v1 authentication and authorization', () => {
     expect(res.statusCode).toBe(401);
   });
 
+  it('checks the key before the content type and the schema: 401 for a text body or a bad field', async () => {
+    for (const [route, payload] of [
+      [`/v1/accounts/${APP_A}/access-token/refresh`, { stale_token: 5 }],
+      ['/v1/oauth/tickets/redeem', { ticket: '' }],
+    ] as const) {
+      const text = await t.hub.app.inject({
+        method: 'POST',
+        url: route,
+        headers: { 'content-type': 'text/plain' },
+        payload: 'x',
+      });
+      expect(text.statusCode, route).toBe(401);
+      const bad = await t.hub.app.inject({
+        method: 'POST',
+        url: route,
+        headers: bearer(wrongScope),
+        payload,
+      });
+      expect(bad.statusCode, route).toBe(route.includes('oauth') ? 400 : 403);
+    }
+  });
+
+  it('the ticket redeem has the same gate: 401 without a key, 403 without the oauth scope', async () => {
+    const call = (headers: Record<string, string>) =>
+      t.hub.app.inject({
+        method: 'POST',
+        url: '/v1/oauth/tickets/redeem',
+        headers,
+        payload: { ticket: 'x' },
+      });
+    expect((await call({})).statusCode).toBe(401);
+    expect((await call(bearer(good))).json().error.code).toBe('WXHUB_ERR_FORBIDDEN');
+    expect((await call(bearer(wrongScope))).json().error.code).toBe('WXHUB_ERR_OAUTH_TICKET');
+  });
+
   it('a revocation in this process takes effect at once, despite the cache', async () => {
     const key = await t.key(['token'], [APP_A]);
     const url = `/v1/accounts/${APP_A}/access-token`;

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { takeState } from '../../src/oauth/login-state.js';
 import { type OAuthFixture, oauthFixture, SHOP_RETURN } from './support/oauth-fixture.js';
 
 describe('GET /oauth/:appid/callback', () => {
@@ -76,11 +77,35 @@ describe('GET /oauth/:appid/callback', () => {
     t.ticketOf(await t.callback(path));
   });
 
+  it('a state refused at another account’s callback is not used up: its own login still completes', async () => {
+    const reader = await t.sim.user(t.news.appid, {});
+    const newsLogin = await t.startLogin(t.news.appid, 'https://news.example.com/');
+    const newsPath = await t.consent(newsLogin.authorize, { openid: reader.openid });
+    const crossed = newsPath.replace(`/oauth/${t.news.appid}/`, `/oauth/${t.shop.appid}/`);
+    expect(crossed).not.toBe(newsPath);
+    expectRelogin(await t.callback(crossed), 'WXHUB_ERR_OAUTH_STATE');
+    expectRelogin(await t.callback(crossed, newsLogin.cookie), 'WXHUB_ERR_OAUTH_STATE');
+    const back = await t.callback(newsPath, newsLogin.cookie);
+    const redeemed = await t.redeem(t.ticketOf(back), key);
+    expect(redeemed.json().identity).toMatchObject({ appid: t.news.appid, openid: reader.openid });
+  });
+
   it('refuses an expired state (past oauth.stateTtlSeconds)', async () => {
     const started = await t.startLogin(t.shop.appid);
     const path = await t.consent(started.authorize, { openid: ada.openid });
     t.clock.advance(601_000);
     expectRelogin(await t.callback(path), 'WXHUB_ERR_OAUTH_STATE');
+  });
+
+  it('a state lives oauth.stateTtlSeconds exactly: a millisecond inside works, a millisecond past does not', async () => {
+    const inside = await t.startLogin(t.shop.appid);
+    const insidePath = await t.consent(inside.authorize, { openid: ada.openid });
+    const past = await t.startLogin(t.shop.appid);
+    const pastPath = await t.consent(past.authorize, { openid: ada.openid });
+    t.clock.advance(599_999);
+    t.ticketOf(await t.callback(insidePath));
+    t.clock.advance(2);
+    expectRelogin(await t.callback(pastPath), 'WXHUB_ERR_OAUTH_STATE');
   });
 
   it('refuses a callback whose cookie holds other states (login started in another browser)', async () => {
@@ -89,6 +114,23 @@ describe('GET /oauth/:appid/callback', () => {
     expectRelogin(await t.callback(path, 'wxhub_oauth_state=SomeOtherState0001'), 'WXHUB_ERR_OAUTH_STATE');
     // Not consumed by the refusal: the browser that started it still finishes.
     t.ticketOf(await t.callback(path, `wxhub_oauth_state=SomeOtherState0001.${started.state}`));
+  });
+
+  it('a cookie holding no well-formed state counts as no cookie', async () => {
+    const started = await t.startLogin(t.shop.appid);
+    const path = await t.consent(started.authorize, { openid: ada.openid });
+    t.ticketOf(await t.callback(path, 'wxhub_oauth_state=not!a!state'));
+  });
+
+  it('a malformed state is refused without asking the store', async () => {
+    const taken = vi.spyOn(t.hub.store, 'takeOnce');
+    expectRelogin(
+      await t.callback(`/oauth/${t.shop.appid}/callback?code=c&state=..%2Fx`),
+      'WXHUB_ERR_OAUTH_STATE',
+    );
+    expect(await takeState(t.hub.store, t.shop.appid, '../x')).toBeNull();
+    expect(taken).not.toHaveBeenCalled();
+    taken.mockRestore();
   });
 
   it('a repeated code parameter is a "log in again" page, not a denial', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OAuthFixture, oauthFixture, SHOP_RETURN } from './support/oauth-fixture.js';
 
 describe('GET /oauth/:appid/login', () => {
@@ -116,10 +116,25 @@ describe('GET /oauth/:appid/login', () => {
     });
   });
 
-  it('refuses a bad scope (400) and an unknown appid (404)', async () => {
+  it('keeps only well-formed states of the browser’s cookie, so nothing else is written back', async () => {
+    const { state, cookie } = await t.startLogin(
+      t.shop.appid,
+      SHOP_RETURN,
+      undefined,
+      'wxhub_oauth_state=bad"value.<x>.Good0123',
+    );
+    expect(cookie).toBe(`wxhub_oauth_state=Good0123.${state}`);
+  });
+
+  it('refuses a bad scope (400) and an unknown appid (404), storing nothing', async () => {
+    const stored = vi.spyOn(t.hub.store, 'putOnce');
     const scope = await t.inject(t.loginUrl(t.shop.appid, SHOP_RETURN, 'snsapi_login'));
+    expect(stored).not.toHaveBeenCalled();
+    stored.mockRestore();
     expect(scope.statusCode).toBe(400);
     expect(scope.headers['x-wxhub-error']).toBe('WXHUB_ERR_INVALID_ARGUMENT');
+    expect(scope.body).toContain('This login link is not valid');
+    expect(scope.body).toContain('scope must be snsapi_base or snsapi_userinfo');
     const unknown = await t.inject(t.loginUrl('wxnotconfigured000', SHOP_RETURN));
     expect(unknown.statusCode).toBe(404);
     expect(unknown.headers['x-wxhub-error']).toBe('WXHUB_ERR_UNKNOWN_ACCOUNT');

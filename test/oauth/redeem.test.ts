@@ -38,6 +38,24 @@ describe('POST /v1/oauth/tickets/redeem', () => {
     expectTicketError(await t.redeem('not a ticket!', key));
   });
 
+  it('a ticket lives oauth.ticketTtlSeconds exactly: a millisecond inside works, a millisecond past does not', async () => {
+    const inside = await freshTicket();
+    const past = await freshTicket();
+    t.clock.advance(59_999);
+    expect((await t.redeem(inside, key)).statusCode).toBe(200);
+    t.clock.advance(2);
+    expectTicketError(await t.redeem(past, key));
+  });
+
+  it('a wrong key puts the ticket back with the time it had left, not a fresh lifetime', async () => {
+    const ticket = await freshTicket();
+    const newsKey = await t.key(['oauth'], [t.news.appid]);
+    t.clock.advance(50_000);
+    expect((await t.redeem(ticket, newsKey)).statusCode).toBe(403);
+    t.clock.advance(10_001);
+    expectTicketError(await t.redeem(ticket, key));
+  });
+
   it('needs a client key with the oauth scope', async () => {
     const ticket = await freshTicket();
     const none = await t.inject({ method: 'POST', url: '/v1/oauth/tickets/redeem', payload: { ticket } });

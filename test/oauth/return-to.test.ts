@@ -64,6 +64,25 @@ describe('return_to allowlist', () => {
     expect(checkReturnTo(undefined, rules)).toEqual({ ok: false, reason: expect.stringMatching(/required/) });
   });
 
+  it('refuses scheme-relative forms of an allowed host, which URL parsers would complete', () => {
+    for (const value of ['https:/shop.example.com/', 'https:shop.example.com', 'HTTPS:/shop.example.com/x']) {
+      expect(checkReturnTo(value, rules), value).toEqual({
+        ok: false,
+        reason: 'return_to must be an absolute http(s) URL',
+      });
+    }
+  });
+
+  it('takes at most 2048 characters, however allowed the URL', () => {
+    const at = (length: number) => `https://shop.example.com/${'a'.repeat(length - 25)}`;
+    expect(at(2048)).toHaveLength(2048);
+    expect(checkReturnTo(at(2048), rules).ok).toBe(true);
+    expect(checkReturnTo(at(2049), rules)).toEqual({
+      ok: false,
+      reason: 'return_to must be at most 2048 characters',
+    });
+  });
+
   it('says why, and refuses everything when the account lists nothing', () => {
     expect(checkReturnTo('https://evil.com/', rules)).toEqual({
       ok: false,

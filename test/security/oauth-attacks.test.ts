@@ -84,13 +84,16 @@ describe('OAuth state, return_to and tickets under attack', () => {
     expect((await w.inject({ url: path(back), headers: { cookie: s.cookie } })).statusCode).toBe(302);
   });
 
-  it('the state of another appid is refused', async () => {
+  it('the state of another appid is refused without being used up (the genuine login still completes)', async () => {
     const s = await start();
     const back = await consent(s.authorize);
     const cross = `/oauth/${w.news.appid}/callback${back.search}`;
     const res = await w.inject({ url: cross, headers: { accept: 'application/json' } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('WXHUB_ERR_OAUTH_STATE');
+    const genuine = await w.inject({ url: path(back), headers: { cookie: s.cookie } });
+    expect(genuine.statusCode, genuine.body).toBe(302);
+    expect(String(genuine.headers.location)).toContain('wxhub_ticket=');
   });
 
   it('a callback bringing a cookie without its state is refused (login CSRF)', async () => {

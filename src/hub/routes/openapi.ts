@@ -1,10 +1,27 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { OPENAPI_DOCUMENT } from '../openapi/openapi-document.js';
+import { z } from 'zod';
+import { jsonResponse } from '../../server/index.js';
 
-/** `GET /openapi.json`: the hub's OpenAPI 3.1 document (also saved as docs/openapi.json). */
+/**
+ * `GET /openapi.json`: the hub's OpenAPI 3.1 document, made by @fastify/swagger from the route
+ * schemas (src/hub/openapi/openapi-options.ts); also saved as docs/openapi.json.
+ */
 export const openapiRoutes: FastifyPluginAsync = async (app) => {
-  const text = JSON.stringify(OPENAPI_DOCUMENT);
-  app.get('/openapi.json', async (_request, reply) =>
-    reply.type('application/json; charset=utf-8').send(text),
+  let text: string | undefined;
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'openapi',
+        tags: ['operations'],
+        summary: 'This document',
+        security: [],
+        response: { 200: jsonResponse('OpenAPI 3.1', z.looseObject({ openapi: z.string() })) },
+      },
+    },
+    async (_request, reply) => {
+      text ??= JSON.stringify(app.swagger());
+      return reply.type('application/json; charset=utf-8').send(text);
+    },
   );
 };

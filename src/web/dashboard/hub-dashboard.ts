@@ -44,7 +44,7 @@ async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
 
   // Read on first use, so a hub whose database is away at start still starts (and says so on /readyz).
   const signer = async () => new ValueSigner(await sessionSecret(services));
-  await app.register(followerSyncRoutes, { sync: followerSync });
+  await app.register(followerSyncRoutes, { sync: followerSync, gate: services.gate });
   await app.register(async (pages) => {
     pagesShell(pages, '/admin');
     await pages.register(adminRoutes, {

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import type { ConfigInput } from '../../../src/config/index.js';
 import type { Database } from '../../../src/db/index.js';
 import { createHub, type Hub } from '../../../src/hub/index.js';
+import type { Store } from '../../../src/store/store.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { startTestSim, type TestSim } from '../../support/sim.js';
 
@@ -19,6 +20,8 @@ export interface OAuthFixtureOptions {
   readonly logger?: pino.Logger;
   /** Default: a fresh SQLite file. */
   readonly database?: Database | 'sqlite' | 'memory';
+  /** Default: a memory store the hub opens. */
+  readonly store?: Store;
 }
 
 export interface Consent {
@@ -73,6 +76,7 @@ export async function oauthFixture(options: OAuthFixtureOptions = {}) {
       ...options.config,
     },
     database: typeof options.database === 'object' ? options.database : undefined,
+    store: options.store,
     clock,
     logger: options.logger ?? pino({ level: 'silent' }),
     proactiveRefresh: false,

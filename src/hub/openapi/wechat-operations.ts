@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/**
+ * What the OpenAPI document says of the routes that answer WeChat's way rather than by schema
+ * validation: the drop-in paths check their parameters in WeChat's own order and answer WeChat's
+ * errcodes (a schema refusal would be a different answer), and `/metrics` is Prometheus text.
+ * Keyed by route URL; test/hub/openapi.test.ts fails for a registered route that has neither a
+ * schema nor an entry here, and checks that each documented parameter is enforced.
+ */
+
+const WeChatError = z.object({ errcode: z.number().int(), errmsg: z.string() }).meta({ id: 'WeChatError' });
+const wechatError = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: WeChatError } },
+});
+const anything = (description: string) => ({ description, content: { '*/*': { schema: z.any() } } });
+
+const DropInToken = z
+  .object({
+    access_token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{100,512}$/)
+      .meta({ description: 'A hub-signed stand-in.' }),
+    expires_in: z.literal(7200),
+  })
+  .meta({ id: 'DropInToken' });
+
+const dropInToken = {
+  operationId: 'dropInToken',
+  tags: ['drop-in'],
+  summary: "WeChat's /cgi-bin/token, answered by the hub with a stand-in token",
+  description:
+    "`secret` is a client key with the `token` scope for `appid` (or the real appsecret where the account sets `allowSecretInDropIn`). Errors as WeChat's, in WeChat's order: 41002, 41004, 40002, 40013; a wrong secret is 40125. The stand-in works on this hub's proxy for 7200 s, across token rotations.",
+  security: [],
+  querystring: z.object({
+    grant_type: z
+      .literal('client_credential')
+      .meta({ description: 'Else 40002.', examples: ['client_credential'] }),
+    appid: z.string().meta({
+      description: 'Else 41002; one the hub does not serve: 40013.',
+      examples: ['wx1234567890abcdef'],
+    }),
+    secret: z.string().meta({ description: 'A client key (URL-safe). Else 41004; a wrong one: 40125.' }),
+  }),
+  response: {
+    200: {
+      description: 'A stand-in token, or one of WeChat errors 41002 / 40002 / 40013',
+      content: { 'application/json': { schema: z.union([DropInToken, WeChatError]) } },
+    },
+    401: wechatError('Wrong secret (40125) or none (41004)'),
+    429: wechatError('Over the key rate limit (45011)'),
+    503: wechatError('The hub could not obtain a token (-1, or 45009)'),
+  },
+};
+
+const proxy = (prefix: '/cgi-bin' | '/sns') => ({
+  tags: ['drop-in'],
+  summary: `Proxy GET and POST ${prefix}/* to WeChat with the real token put in`,
+  description:
+    'Forwarded to `wechat.apiBase` only. `access_token` must be a stand-in from this hub younger than 7200 s, or a client key with the `proxy` scope (its appid: the single one it has, or `?appid=` / `X-Wxhub-Appid`). Anything else answers 40001 with no upstream call. A WeChat answer of 40001/40014/42001 triggers one refresh-if-current and one retry. `/sns/userinfo`, `/sns/auth` and `/sns/oauth2/refresh_token` pass through unchanged; `/sns/oauth2/access_token` takes a client key with the `oauth` scope as `secret`. Paths with `..`, encoded dots or slashes, `;` segments or double slashes are refused (40066). A POST body is any body WeChat takes, up to `dropIn.maxBodyBytes` (default 1 MiB), sent on unchanged.',
+  security: [],
+  params: z.object({ path: z.string().meta({ description: 'The rest of the WeChat path.' }) }),
+  querystring: z.object({
+    access_token: z
+      .string()
+      .optional()
+      .meta({ description: 'A stand-in, or a client key with the `proxy` scope.' }),
+    appid: z.string().optional().meta({ description: 'Selects the account for a multi-appid client key.' }),
+  }),
+  headers: z.object({
+    'x-wxhub-appid': z.string().optional().meta({ description: 'Selects the account, as `appid` does.' }),
+  }),
+  response: {
+    200: anything("WeChat's answer: its status, content type and body (JSON or media)"),
+    400: wechatError('Path refused (40066) or appid ambiguous for a multi-appid key (41002)'),
+    401: wechatError('access_token refused (40001), or a bad `secret` on the code exchange (40125)'),
+    413: wechatError('Body over `dropIn.maxBodyBytes` (45002)'),
+    429: wechatError('Over the caller rate limit (45011)'),
+    502: anything('WeChat unreachable (-1), or a gateway page passed through as sent'),
+    503: wechatError('The hub could not obtain a token (-1, or 45009 when the quota is spent)'),
+    504: wechatError('WeChat did not answer within `wechat.timeoutMs` (-1)'),
+  },
+});
+
+const metrics = {
+  operationId: 'metrics',
+  tags: ['operations'],
+  summary: 'Prometheus metrics (text exposition format)',
+  security: [],
+  response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
+};
+
+/** A route documented here: the schema it would declare, and the path the document shows. */
+export interface DocumentedRoute {
+  readonly url: string;
+  readonly schema: Record<string, unknown>;
+}
+
+/** The routes documented here rather than by a schema of their own, by route URL. */
+export const WECHAT_SHAPED_ROUTES: ReadonlyMap<string, DocumentedRoute> = new Map([
+  ['/cgi-bin/token', { url: '/cgi-bin/token', schema: dropInToken }],
+  ['/cgi-bin/*', { url: '/cgi-bin/{path}', schema: proxy('/cgi-bin') }],
+  ['/sns/*', { url: '/sns/{path}', schema: proxy('/sns') }],
+  ['/metrics', { url: '/metrics', schema: metrics }],
+]);

@@ -1,0 +1,78 @@
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { ClientKeyRecord, RateLimit, Scope } from '../db/index.js';
+import { WxhubError } from '../errors/index.js';
+import { bearerToken } from './bearer-token.js';
+import { hasAppid, hasScope } from './permissions.js';
+
+/** A limiter's answer: room left, or how long to wait. */
+export type RateDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
+
+/** What the gate needs from the server it guards: the keys, the accounts, a limiter, counters. */
+export interface KeyGateOptions {
+  /** Resolves the key record of a presented key, or null when it is unknown, wrong or revoked. */
+  readonly keys: { verify(presented: string): Promise<ClientKeyRecord | null> };
+  /** True when the server serves `appid`. */
+  readonly hasAccount: (appid: string) => boolean;
+  /** Takes one request from a bucket (`key:ID`), under the key's own limit when it has one. */
+  readonly limiter: { take(bucket: string, limit: RateLimit | null): RateDecision };
+  /** Counts refusals: `missing_key`, `invalid_key`, `scope`, `appid`; and rate-limited requests. */
+  readonly metrics: { authFailure(reason: string): void; rateLimited(kind: 'v1'): void };
+}
+
+/** Makes the `onRequest` hook of a route that needs a client key with `scope`. */
+export type KeyGate = (scope: Scope) => onRequestAsyncHookHandler;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified client key of a gated request (set by the key gate). */
+    clientKey: ClientKeyRecord | null;
+  }
+}
+
+/**
+ * The client-key gate of the hub API and the ticket redeem: a key in `Authorization: Bearer` (401
+ * without a valid, active one), with `scope` (403), for the route's `:appid` when it has one (404
+ * when no such account, 403 when the key is not for it), within its rate limit (429 with
+ * Retry-After). It runs in `onRequest`, before any body is read: a caller without a key costs no
+ * parsing. On success `request.clientKey` is the key.
+ */
+export function keyGate(options: KeyGateOptions): KeyGate {
+  const { keys, hasAccount, limiter, metrics } = options;
+  return (scope) =>
+    async function gate(this: unknown, request: FastifyRequest, reply: FastifyReply) {
+      const presented = bearerToken(request.headers.authorization);
+      if (!presented) {
+        metrics.authFailure('missing_key');
+        reply.header('www-authenticate', 'Bearer');
+        throw new WxhubError('WXHUB_ERR_UNAUTHORIZED', 'send Authorization: Bearer CLIENT_KEY');
+      }
+      const key = await keys.verify(presented);
+      if (!key) {
+        metrics.authFailure('invalid_key');
+        reply.header('www-authenticate', 'Bearer error="invalid_token"');
+        throw new WxhubError('WXHUB_ERR_UNAUTHORIZED', 'the client key is unknown, wrong or revoked');
+      }
+      if (!hasScope(key, scope)) {
+        metrics.authFailure('scope');
+        throw new WxhubError('WXHUB_ERR_FORBIDDEN', `client key ${key.id} lacks the ${scope} scope`);
+      }
+      const appid = (request.params as { appid?: string } | undefined)?.appid;
+      if (appid !== undefined) {
+        if (!hasAccount(appid)) throw new WxhubError('WXHUB_ERR_UNKNOWN_ACCOUNT', appid.slice(0, 64));
+        if (!hasAppid(key, appid)) {
+          metrics.authFailure('appid');
+          throw new WxhubError('WXHUB_ERR_FORBIDDEN', `client key ${key.id} is not for appid ${appid}`);
+        }
+      }
+      const decision = limiter.take(`key:${key.id}`, key.rateLimit);
+      if (!decision.ok) {
+        metrics.rateLimited('v1');
+        reply.header('retry-after', String(decision.retryAfterSeconds));
+        throw new WxhubError(
+          'WXHUB_ERR_RATE_LIMITED',
+          `client key ${key.id}; retry in ${decision.retryAfterSeconds} s`,
+        );
+      }
+      request.clientKey = key;
+    };
+}
