@@ -150,6 +150,7 @@ export class TokenManager extends EventEmitter {
   readonly #report: UpstreamObserver = (event) => this.reportUpstream(event);
   #timer: NodeJS.Timeout | undefined;
   #ready: Promise<void>;
+  #closing = false;
 
   constructor(options: TokenManagerOptions) {
     super();
@@ -317,10 +318,16 @@ export class TokenManager extends EventEmitter {
     return this.#ready;
   }
 
+  /**
+   * Stops refreshing. A fetch under way is let finish and be stored first (WeChat has issued that
+   * token), so the store can be closed once this resolves; no new work and no retries start.
+   */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#changes.close();
+    await Promise.all([this.#pass, ...this.#background.values()].map((p) => p?.catch(() => undefined)));
     if (this.#ownsHttp) await this.#http.close();
   }
 
@@ -334,7 +341,7 @@ export class TokenManager extends EventEmitter {
     if (missing.length === 0 && !this.#due.hasDue(this.#clock.now())) return;
     let next = 0;
     const work = async (): Promise<void> => {
-      for (;;) {
+      while (!this.#closing) {
         const entry = this.#due.popDue(this.#clock.now());
         if (entry !== undefined) await this.#renew(entry);
         else if (next < missing.length) {
@@ -588,11 +595,11 @@ export class TokenManager extends EventEmitter {
         return await call();
       } catch (err) {
         this.#classifyOrThrow(account, err);
-        const delay = this.#retry(attempt);
+        const delay = this.#closing ? null : this.#retry(attempt);
         if (delay === null) {
           throw new WxhubError(
             'WXHUB_ERR_REFRESH_FAILED',
-            `${account.appid} after ${attempt} attempts (${errorText(err)}); raise retryStrategy to try longer`,
+            `${account.appid} after ${attempt} attempts (${errorText(err)}); the next call tries again`,
             { cause: err, errcode: isWeChatError(err) ? err.errcode : undefined },
           );
         }
