@@ -244,7 +244,7 @@ describe('TLS verification stays on', () => {
         store: 'memory:',
         database: 'memory:',
         wechat: { apiBase: base, openBase: base, timeoutMs: 2000 },
-        accounts: [{ appid: 'wxtls0000000000001', secret: 's'.repeat(32), tokenMode: 'classic' }],
+        accounts: [{ appid: 'wx7150000000000001', secret: 's'.repeat(32), tokenMode: 'classic' }],
       },
       logger: pino({ level: 'silent' }),
       proactiveRefresh: false,
@@ -254,7 +254,7 @@ describe('TLS verification stays on', () => {
       const key = (
         await hub.services.keys.create({
           name: 't',
-          appids: ['wxtls0000000000001'],
+          appids: ['wx7150000000000001'],
           scopes: ['token', 'proxy'],
         })
       ).key;
