@@ -260,7 +260,7 @@ describe('TLS verification stays on', () => {
       ).key;
       const before = requests;
       const v1 = await hub.app.inject({
-        url: '/v1/accounts/wxtls0000000000001/access-token',
+        url: '/v1/accounts/wx7150000000000001/access-token',
         headers: bearer(key),
       });
       expect(v1.statusCode).toBe(503);
