@@ -54,8 +54,9 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     );
   }
   const demo = await startDemo({ port, host: flags.host });
+  const stopped = untilSignal();
   process.stdout.write(demoBanner(demo));
-  const signal = await untilSignal();
+  const signal = await stopped;
   process.stdout.write(`wxhub demo: stopping (${signal})\n`);
   await demo.close();
 }

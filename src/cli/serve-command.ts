@@ -85,6 +85,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const hub = await startHub({ config, port, host: flags.host, logger }).catch((err: unknown) => {
     throw listenError(err, host, listenPort, where);
   });
+  const stopped = untilSignal();
   // One write, so a reader that sees the URL has the whole banner.
   out(
     `wxhub hub listening on ${hub.url}`,
@@ -93,7 +94,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       ? `  accounts: ${config.accounts.map((a) => a.appid).join(', ')}`
       : '  no accounts configured: add them under "accounts" in the configuration file',
   );
-  const signal = await untilSignal();
+  const signal = await stopped;
   out(`wxhub: stopping (${signal})`);
   await hub.close();
 }

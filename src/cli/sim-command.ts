@@ -70,8 +70,9 @@ async function runSim(flags: SimFlags): Promise<void> {
   } catch (err) {
     throw listenError(err, flags.host, port, '--port');
   }
+  const stopped = untilSignal();
   process.stdout.write(banner(sim, fixture, flags.fixture ?? 'demo'));
-  const signal = await untilSignal();
+  const signal = await stopped;
   await sim.close();
   process.stdout.write(`simulator stopped (${signal})\n`);
 }

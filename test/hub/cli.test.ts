@@ -11,6 +11,7 @@ import { SqliteStore } from '../../src/store/index.js';
 import { FakeWeChat } from './support/fake-wechat.js';
 import { APP_A, APP_B, LogCapture, SECRET_A, SECRET_B } from './support/hub-fixture.js';
 import { runCli, spawnCli } from './support/run-cli.js';
+import { stopOnBanner } from './support/stop-on-banner.js';
 
 describe('wxhub keys', () => {
   let dir: string;
@@ -288,6 +289,22 @@ describe('wxhub serve, as a newcomer meets it', () => {
     const res = await runCli(['--version'], dir, { npm_package_version: '9.9.9' });
     expect(res.code).toBe(0);
     expect(res.stdout).toBe(`${PACKAGE_VERSION}\n`);
+  });
+
+  it('stops cleanly on a signal sent as soon as it prints where it listens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxhub-serve-signal-'));
+    const file = join(dir, 'hub.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ store: 'memory:', database: 'memory:', logging: { level: 'silent' } }),
+    );
+    const { code, handlers, stdout } = await stopOnBanner(
+      ['serve', '--config', file, '--port', '0'],
+      'listening on',
+    );
+    expect(handlers).toBe(1);
+    expect(code).toBe(0);
+    expect(stdout).toContain('wxhub: stopping (SIGTERM)');
   });
 
   it('a port in use is one line, before the hub opens anything, exit 1', async () => {
