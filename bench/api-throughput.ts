@@ -33,7 +33,7 @@ import { median, round, type Summary, summarize } from './lib/summary.js';
 import { printTable } from './lib/table.js';
 import { createAdapter, type PeerAdapter } from './peers/index.js';
 
-const APPID = 'wxapibench0000001';
+const APPID = 'wxa0be00c000000001';
 const SECRET = 'apibenchsecret000000000000000001';
 const OPENID = 'oApiBenchUserAAAAAAAAAAAAAAA';
 

@@ -39,7 +39,7 @@ import { callsOf, startSimChild } from './lib/sim-control.js';
 import { runWrk, wrkAvailable } from './lib/wrk.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const APPID = 'wxhubbench0000001';
+const APPID = 'wx0b0be00c00000001';
 const SECRET = 'hubbenchsecret000000000000000001';
 
 /** Child mode: node:http answering the hub's body and content type to every request. */

@@ -54,7 +54,7 @@ import { runMain } from './lib/run-main.js';
 import { callsOf, startSimChild } from './lib/sim-control.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const APPID = 'wxproxybench00001';
+const APPID = 'wx960c5be000000001';
 const SECRET = 'proxybenchsecret0000000000000001';
 
 /**

@@ -131,8 +131,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     cleanup.push(() => simServer.stop());
     const sim = new SimClient(String((await simServer.ready()).url));
 
-    const classic = { appid: `wxchaosclassic${id}`, secret: randomBytes(16).toString('hex') };
-    const stable = { appid: `wxchaosstable${id}`, secret: randomBytes(16).toString('hex') };
+    const classic = { appid: `wxc1a551c0${id}`, secret: randomBytes(16).toString('hex') };
+    const stable = { appid: `wx57ab1e00${id}`, secret: randomBytes(16).toString('hex') };
     const openids: Record<string, string> = {};
     for (const account of [classic, stable]) {
       await sim.control('POST', '/__sim/accounts', { ...account, tokenDailyQuota: 2000 });

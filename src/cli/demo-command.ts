@@ -4,6 +4,7 @@ import { DEMO_ACCOUNTS } from '../sim/demo-fixture.js';
 import { DEMO_DATABASE } from '../web/demo/demo-config.js';
 import { type RunningDemo, startDemo } from '../web/demo/start-demo.js';
 import { parsePort } from './serve-command.js';
+import { untilSignal } from './until-signal.js';
 
 interface DemoFlags {
   port: string;
@@ -44,18 +45,6 @@ export function demoBanner(demo: RunningDemo): string {
   ].join('\n');
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 async function runDemo(flags: DemoFlags): Promise<void> {
   const port = parsePort(flags.port)!;
   if (port === 65535) {
@@ -65,8 +54,9 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     );
   }
   const demo = await startDemo({ port, host: flags.host });
+  const stopped = untilSignal();
   process.stdout.write(demoBanner(demo));
-  const signal = await untilSignal();
+  const signal = await stopped;
   process.stdout.write(`wxhub demo: stopping (${signal})\n`);
   await demo.close();
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Config, loadConfig, parseConfig } from '../config/index.js';
+import { APPID_HINT, type Config, loadConfig, parseConfig, WECHAT_APPID } from '../config/index.js';
 import { type ClientKeyRecord, type Database, openDatabase, SCOPES, type Scope } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { rotateSigningKey } from '../hub/drop-in/signing-key-ring.js';
@@ -45,6 +45,10 @@ export function registerKeys(program: Command): void {
       const rateLimit = parseRateLimit(flags.rateLimit, flags.burst);
       const name = flags.name.trim();
       if (!name) throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', '--name must not be empty');
+      for (const appid of flags.appid ?? []) {
+        if (!WECHAT_APPID.test(appid))
+          throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `--appid "${appid}" ${APPID_HINT}`);
+      }
       await withDatabase(flags, async (database, config) => {
         const configured = new Set(config.accounts.map((a) => a.appid));
         const appids = flags.appid ?? [];

@@ -4,6 +4,7 @@ import { registerDemo } from './demo-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
+import { wxhubVersion } from './version.js';
 
 /** Exit codes of every wxhub command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -12,7 +13,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 export function buildProgram(): Command {
   const program = new Command('wxhub')
     .description('Central control server, SDK, web login and simulator for WeChat Official Accounts')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(wxhubVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSim(program);

@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { type Config, DEFAULT_CONFIG_FILE, loadConfig } from '../config/index.js';
 import { WxhubError } from '../errors/index.js';
 import { createHubLogger } from '../hub/hub-logger.js';
 import { startHub } from '../hub/start-hub.js';
+import { listenError } from '../util/listen-error.js';
+import { prettyDestination } from '../util/logger.js';
+import { untilSignal } from './until-signal.js';
 
 /**
  * The configuration file a command uses: `--config`, else `$WXHUB_CONFIG`, else
@@ -58,16 +62,30 @@ export function registerServe(program: Command): void {
 async function serve(flags: ServeFlags): Promise<void> {
   const port = parsePort(flags.port);
   const file = configFile(flags.config);
-  const config: Config = loadConfig(file);
+  const warnings: string[] = [];
+  const config: Config = loadConfig(file, process.env, (warning) => warnings.push(warning));
+  const host = flags.host ?? config.listen.host;
+  const listenPort = port ?? config.listen.port;
+  const where = `--port or listen.port in ${file ?? 'the configuration'}`;
+  // A taken port is the one line printed, before the hub opens its store and database or logs.
+  await checkListen(host, listenPort).catch((err: unknown) => {
+    throw listenError(err, host, listenPort, where);
+  });
   const out = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
   if (!file) {
     out(
       `wxhub: no configuration file (--config, WXHUB_CONFIG or ./${DEFAULT_CONFIG_FILE}); using the defaults`,
     );
   }
-  // Logs go to stderr as JSON lines; stdout keeps the few lines a person (or script) reads.
-  const logger = createHubLogger(config.logging.level, pino.destination({ dest: 2, sync: true }));
-  const hub = await startHub({ config, port, host: flags.host, logger });
+  // Logs go to stderr; stdout keeps the few lines a person (or script) reads.
+  const destination =
+    config.logging.format === 'pretty' ? prettyDestination(2) : pino.destination({ dest: 2, sync: true });
+  const logger = createHubLogger(config.logging.level, destination);
+  for (const warning of warnings) logger.warn({}, warning);
+  const hub = await startHub({ config, port, host: flags.host, logger }).catch((err: unknown) => {
+    throw listenError(err, host, listenPort, where);
+  });
+  const stopped = untilSignal();
   // One write, so a reader that sees the URL has the whole banner.
   out(
     `wxhub hub listening on ${hub.url}`,
@@ -76,17 +94,19 @@ async function serve(flags: ServeFlags): Promise<void> {
       ? `  accounts: ${config.accounts.map((a) => a.appid).join(', ')}`
       : '  no accounts configured: add them under "accounts" in the configuration file',
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  out('wxhub: stopping');
+  const signal = await stopped;
+  out(`wxhub: stopping (${signal})`);
   await hub.close();
+}
+
+/** Binds `host:port` and lets go at once: whether the hub will be able to listen there. */
+function checkListen(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 /** A store or database URL without its password. */

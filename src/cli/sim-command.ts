@@ -4,6 +4,8 @@ import { DEMO_ACCOUNTS, DEMO_FIXTURE } from '../sim/demo-fixture.js';
 import { loadFixtureFile } from '../sim/fixture-file.js';
 import { type RunningSimulator, startSimulator } from '../sim/start-simulator.js';
 import type { SimFixture } from '../sim/types.js';
+import { listenError } from '../util/listen-error.js';
+import { untilSignal } from './until-signal.js';
 
 interface SimFlags {
   port: string;
@@ -59,18 +61,6 @@ function banner(sim: RunningSimulator, fixture: SimFixture, fixtureName: string)
   return lines.join('\n');
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
 async function runSim(flags: SimFlags): Promise<void> {
   const port = parsePort(flags.port);
   const fixture = flags.fixture ? await loadFixtureFile(flags.fixture) : DEMO_FIXTURE;
@@ -78,18 +68,11 @@ async function runSim(flags: SimFlags): Promise<void> {
   try {
     sim = await startSimulator({ port, host: flags.host, fixture });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new Error(`port ${port} on ${flags.host} is already in use; pick another with --port`);
-    if (code === 'EACCES')
-      throw new Error(`no permission to listen on ${flags.host}:${port}; pick another with --port`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-      throw new Error(`cannot listen on ${flags.host}: not an address of this machine`);
-    }
-    throw err;
+    throw listenError(err, flags.host, port, '--port');
   }
+  const stopped = untilSignal();
   process.stdout.write(banner(sim, fixture, flags.fixture ?? 'demo'));
-  const signal = await untilSignal();
+  const signal = await stopped;
   await sim.close();
   process.stdout.write(`simulator stopped (${signal})\n`);
 }

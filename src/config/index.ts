@@ -1,2 +1,10 @@
 export { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from './load-config.js';
-export { type AccountConfig, type Config, type ConfigInput, configSchema } from './schema.js';
+export { plaintextSecretWarnings } from './plaintext-secrets.js';
+export {
+  type AccountConfig,
+  APPID_HINT,
+  type Config,
+  type ConfigInput,
+  configSchema,
+  WECHAT_APPID,
+} from './schema.js';

@@ -1,38 +1,49 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { z } from 'zod';
 import { WxhubError } from '../errors/index.js';
+import { type ConfigProblem, formatPath, isUnder, schemaProblems } from './describe-problems.js';
+import { plaintextSecretWarnings } from './plaintext-secrets.js';
 import { type Config, configSchema } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'wxhub.config.json';
 
 /**
  * Validates a configuration object: `env:NAME` values are read from `env`, every problem is
- * reported at once with its path, and the result is frozen.
+ * reported at once with its path, and the result is frozen. A misspelled field is reported as an
+ * unknown field, and nothing below it is checked (its `env:` variables are not its problem).
  */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): Config {
-  const problems: string[] = [];
-  const resolved = resolveEnv(input, env, [], problems);
-  problems.push(...duplicateAppids(resolved));
+  const envProblems: ConfigProblem[] = [];
+  const resolved = resolveEnv(input, env, [], envProblems);
   const parsed = configSchema.safeParse(resolved);
+  const found = parsed.success ? [] : schemaProblems(configSchema, parsed.error.issues);
+  const unknown = found.flatMap((p) => (p.unknown ? [p.unknown] : []));
+  const known = (p: ConfigProblem) => !unknown.some((field) => isUnder(p.path, field));
+  const reported = [...envProblems.filter(known), ...duplicateAppids(resolved)];
   // A missing env: variable was reported already; don't report its empty value twice.
-  const reported = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
-  if (!parsed.success) {
-    problems.push(
-      ...parsed.error.issues.map(describeIssue).filter((p) => !reported.has(p.slice(0, p.indexOf(':')))),
-    );
-  }
+  const seen = new Set(reported.map((p) => formatPath(p.path)));
+  const problems = [
+    ...found.filter((p) => p.unknown),
+    ...reported,
+    ...found.filter((p) => !p.unknown && known(p) && !seen.has(formatPath(p.path))),
+  ];
   if (problems.length > 0 || !parsed.success) {
-    throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `${source}: ${problems.join('; ')}`);
+    const text = problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join('; ');
+    throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `${source}: ${text}`);
   }
   return deepFreeze(parsed.data);
 }
 
 /**
  * Loads the configuration: `path` if given, else `$WXHUB_CONFIG`, else `./wxhub.config.json` if
- * present, else the defaults (a one-machine hub on SQLite under ./.wxhub/).
+ * present, else the defaults (a one-machine hub on SQLite under ./.wxhub/). A valid file that
+ * holds secrets itself rather than `env:NAME` gets a `warn` per field.
  */
-export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  path?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (message: string) => void = () => undefined,
+): Config {
   const file =
     path ?? env.WXHUB_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   if (!file) return parseConfig({}, env, 'defaults');
@@ -50,7 +61,9 @@ export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `${file}: not valid JSON (${jsonProblem(text, err)})`);
   }
-  return parseConfig(json, env, file);
+  const config = parseConfig(json, env, file);
+  for (const warning of plaintextSecretWarnings(json)) warn(`${file}: ${warning}`);
+  return config;
 }
 
 /**
@@ -73,13 +86,13 @@ function resolveEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
   path: (string | number)[],
-  problems: string[],
+  problems: ConfigProblem[],
 ): unknown {
   if (typeof value === 'string' && value.startsWith('env:')) {
     const name = value.slice(4);
     const found = env[name];
     if (found === undefined || found === '')
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      problems.push({ path, message: `environment variable ${name} is not set` });
     return found ?? '';
   }
   if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, env, [...path, i], problems));
@@ -91,28 +104,17 @@ function resolveEnv(
   return value;
 }
 
-function duplicateAppids(config: unknown): string[] {
+function duplicateAppids(config: unknown): ConfigProblem[] {
   const accounts = (config as { accounts?: unknown } | null)?.accounts;
   if (!Array.isArray(accounts)) return [];
   const seen = new Set<unknown>();
-  return accounts.flatMap((account: { appid?: unknown } | null, i) => {
+  return accounts.flatMap((account: { appid?: unknown } | null, i): ConfigProblem[] => {
     const appid = account?.appid;
     if (typeof appid !== 'string') return [];
-    if (seen.has(appid)) return [`accounts[${i}].appid: duplicate appid ${appid}`];
+    if (seen.has(appid)) return [{ path: ['accounts', i, 'appid'], message: `duplicate appid ${appid}` }];
     seen.add(appid);
     return [];
   });
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  return `${formatPath(issue.path)}: ${issue.message}`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
 }
 
 function deepFreeze<T>(value: T): T {

@@ -27,8 +27,39 @@ const encryptionKey = z
     'must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)',
   );
 
+/** WeChat's form of an appid: `wx` and 16 lowercase hex digits, e.g. `wx1234567890abcdef`. */
+export const WECHAT_APPID = /^wx[0-9a-f]{16}$/;
+
+/** What a person is told when an appid is not of WeChat's form (the value is not echoed). */
+export const APPID_HINT =
+  'must be wx followed by 16 hex digits, e.g. wx1234567890abcdef (the AppID under 设置与开发 → 基本配置 on mp.weixin.qq.com)';
+
+/**
+ * A connection string for `store` or `database`: its scheme is checked here, so a wrong one is
+ * reported with its field and every other problem at start. Only the scheme is ever shown: the
+ * rest of the URL may hold a password.
+ */
+function connectionUrl(what: 'store' | 'database', schemes: readonly string[], takes: string) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .superRefine((url, ctx) => {
+      const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+      if (scheme === 'sqlite' && !url.slice('sqlite:'.length).replace(/^\/\//, '')) {
+        ctx.addIssue({ code: 'custom', message: 'sqlite: needs a path, e.g. sqlite:.wxhub/wxhub.db' });
+      } else if (scheme === undefined || !schemes.includes(scheme)) {
+        const shown = scheme === undefined ? 'no scheme' : `unsupported scheme "${scheme}:"`;
+        const redis =
+          what === 'database' && scheme?.startsWith('redis')
+            ? ' (Redis can hold the store, not the database)'
+            : '';
+        ctx.addIssue({ code: 'custom', message: `${shown}; the ${what} takes ${takes}${redis}` });
+      }
+    });
+}
+
 const account = z.strictObject({
-  appid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_-]'),
+  appid: z.string().regex(WECHAT_APPID, APPID_HINT),
   secret,
   name: z.string().optional(),
   tokenMode: z.enum(['stable', 'classic']).default('stable'),
@@ -56,9 +87,17 @@ export const configSchema = z.strictObject({
     })
     .default({ host: '127.0.0.1', port: 8080 }),
   /** Where tokens, leases and counters live: `sqlite:PATH`, `redis://...`, `memory:`. */
-  store: z.string().min(1).default('sqlite:.wxhub/wxhub.db'),
+  store: connectionUrl(
+    'store',
+    ['sqlite', 'redis', 'rediss', 'redis+sentinel', 'postgres', 'postgresql', 'memory'],
+    'sqlite:PATH, redis://HOST:PORT/DB, rediss://, redis+sentinel://, postgres://, postgresql:// or memory:',
+  ).default('sqlite:.wxhub/wxhub.db'),
   /** Where users, identities and client keys live: `sqlite:PATH` or `postgres://...`. */
-  database: z.string().min(1).default('sqlite:.wxhub/wxhub.db'),
+  database: connectionUrl(
+    'database',
+    ['sqlite', 'postgres', 'postgresql', 'memory'],
+    'sqlite:PATH, postgres://, postgresql:// or memory:',
+  ).default('sqlite:.wxhub/wxhub.db'),
   /** The hub's public base URL (behind a proxy); else built from each request's origin. */
   publicUrl: baseUrl.optional(),
   wechat: z
@@ -150,8 +189,10 @@ export const configSchema = z.strictObject({
        * `all`, or `off`. Metrics count every request either way.
        */
       requests: z.enum(['all', 'errors', 'off']).default('errors'),
+      /** `json` lines (the default, for log collectors) or `pretty` lines for a person at a terminal. */
+      format: z.enum(['json', 'pretty']).default('json'),
     })
-    .default({ level: 'info', requests: 'errors' }),
+    .default({ level: 'info', requests: 'errors', format: 'json' }),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -18,6 +18,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { TokenManager, type TokenManagerOptions } from '../tokens/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { prettyDestination } from '../util/logger.js';
 import { hubDashboard } from '../web/dashboard/hub-dashboard.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
@@ -90,7 +91,12 @@ const RING_RELOAD_MS = 60_000;
 export async function createHub(options: CreateHubOptions): Promise<Hub> {
   const config = parseConfig(options.config);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createHubLogger(config.logging.level);
+  const logger =
+    options.logger ??
+    createHubLogger(
+      config.logging.level,
+      config.logging.format === 'pretty' ? prettyDestination() : undefined,
+    );
   const cleanup: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);

@@ -46,6 +46,7 @@ export class RefreshScheduler {
   readonly #nextAttemptAt = new Map<string, number>();
   /** The proactive pass running, and the one queued behind it for callers who arrived meanwhile. */
   #pass: Promise<void> | undefined;
+  #stopped = false;
   #nextPass: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -111,9 +112,15 @@ export class RefreshScheduler {
     this.#timer.unref();
   }
 
-  stop(): void {
+  /**
+   * Stops the timer and new passes. A fetch under way is let finish and be stored (WeChat has
+   * issued that token), so the store can be closed once this resolves.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    await Promise.all([this.#pass, ...this.#background.values()].map((p) => p?.catch(() => undefined)));
   }
 
   /**
@@ -147,7 +154,7 @@ export class RefreshScheduler {
     if (missing.length === 0 && !this.#due.hasDue(this.#clock.now())) return;
     let next = 0;
     const work = async (): Promise<void> => {
-      for (;;) {
+      while (!this.#stopped) {
         const entry = this.#due.popDue(this.#clock.now());
         if (entry !== undefined) await this.#renewDue(entry);
         else if (next < missing.length) {

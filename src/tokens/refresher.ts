@@ -98,7 +98,7 @@ export class Refresher {
       if (left <= 0) {
         throw new WxhubError(
           'WXHUB_ERR_LEASE_TIMEOUT',
-          `${plan.key} after ${this.#waitTimeoutMs} ms (leaseTtlMs/waitTimeoutMs)`,
+          `${plan.key}: another process was refreshing it and stored no new one within ${this.#waitTimeoutMs} ms`,
         );
       }
       await this.#changes.waitFor(plan.key, Math.min(this.#pollMs, left));

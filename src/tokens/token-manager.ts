@@ -247,8 +247,13 @@ export class TokenManager extends EventEmitter {
     return this.#ready;
   }
 
+  /**
+   * Stops refreshing. A fetch under way is let finish and be stored first (WeChat has issued that
+   * token), so the store can be closed once this resolves; no new work and no retries start.
+   */
   async close(): Promise<void> {
-    this.#scheduler.stop();
+    this.#fetcher.close();
+    await this.#scheduler.stop();
     this.#changes.close();
     if (this.#ownsHttp) await this.#http.close();
   }

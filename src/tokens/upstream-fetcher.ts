@@ -71,6 +71,8 @@ export class UpstreamFetcher {
   readonly #accessToken: UpstreamFetcherOptions['accessToken'];
   readonly #onRefresh: (event: RefreshEvent) => void;
   readonly #onUpstream: UpstreamObserver;
+  /** Set by close(): a failed attempt is not retried (the store is about to close). */
+  #closing = false;
 
   constructor(options: UpstreamFetcherOptions) {
     this.#http = options.http;
@@ -84,6 +86,11 @@ export class UpstreamFetcher {
     this.#accessToken = options.accessToken;
     this.#onRefresh = options.onRefresh;
     this.#onUpstream = options.onUpstream;
+  }
+
+  /** No more retries: attempts under way end at their next failure. */
+  close(): void {
+    this.#closing = true;
   }
 
   /**
@@ -185,11 +192,11 @@ export class UpstreamFetcher {
         return await call();
       } catch (err) {
         this.#classifyOrThrow(account, err);
-        const delay = this.#retry(attempt);
+        const delay = this.#closing ? null : this.#retry(attempt);
         if (delay === null) {
           throw new WxhubError(
             'WXHUB_ERR_REFRESH_FAILED',
-            `${account.appid} after ${attempt} attempts (${errorText(err)}); raise retryStrategy to try longer`,
+            `${account.appid} after ${attempt} attempts (${errorText(err)}); the next call tries again`,
             { cause: err, errcode: isWeChatError(err) ? err.errcode : undefined },
           );
         }

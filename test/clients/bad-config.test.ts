@@ -70,7 +70,7 @@ describe('wxhub serve with a bad configuration file', () => {
       'store',
       'wechat.apiBase',
       'wechat.timeoutMs',
-      '"proxy"',
+      'wechat: unknown field proxy',
       'accounts[0].appid',
       'accounts[0].secret: environment variable WXHUB_TEST_NEVER_SET_SECRET is not set',
       'accounts[0].tokenMode',
@@ -80,7 +80,7 @@ describe('wxhub serve with a bad configuration file', () => {
       'rateLimit.perSecond',
       'dropIn.signingKey',
       'logging.level',
-      '"surprise"',
+      '(root): unknown field surprise',
     ]) {
       expect(res.stderr, path).toContain(path);
     }
@@ -114,7 +114,7 @@ describe('wxhub serve with a bad configuration file', () => {
       [
         'store scheme',
         file('scheme.json', '{"store": "mysql://db/wx"}'),
-        /unsupported store scheme "mysql:"/,
+        /store: unsupported scheme "mysql:"/,
       ],
     ];
     // In this process, one after the other: a process per case is what the first test proves.

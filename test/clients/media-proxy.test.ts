@@ -11,7 +11,7 @@ import { type ServedHub, startServedHub } from './support/served-hub.js';
  * `/cgi-bin/media/get`, and the proxy must stream it whole, with WeChat's type and length.
  * (The simulator has no media API, so a small stand-in for WeChat's host serves it.)
  */
-const APPID = 'wxmediaproxy00001';
+const APPID = 'wx3ed1a0000000a001';
 const SECRET = randomBytes(16).toString('hex');
 const VIDEO = randomBytes(9 * 1024 * 1024);
 

@@ -244,7 +244,7 @@ describe('TLS verification stays on', () => {
         store: 'memory:',
         database: 'memory:',
         wechat: { apiBase: base, openBase: base, timeoutMs: 2000 },
-        accounts: [{ appid: 'wxtls0000000000001', secret: 's'.repeat(32), tokenMode: 'classic' }],
+        accounts: [{ appid: 'wx7150000000000001', secret: 's'.repeat(32), tokenMode: 'classic' }],
       },
       logger: pino({ level: 'silent' }),
       proactiveRefresh: false,
@@ -254,13 +254,13 @@ describe('TLS verification stays on', () => {
       const key = (
         await hub.services.keys.create({
           name: 't',
-          appids: ['wxtls0000000000001'],
+          appids: ['wx7150000000000001'],
           scopes: ['token', 'proxy'],
         })
       ).key;
       const before = requests;
       const v1 = await hub.app.inject({
-        url: '/v1/accounts/wxtls0000000000001/access-token',
+        url: '/v1/accounts/wx7150000000000001/access-token',
         headers: bearer(key),
       });
       expect(v1.statusCode).toBe(503);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DEMO_ACCOUNTS } from '../../src/sim/demo-fixture.js';
+import { stopOnBanner } from '../hub/support/stop-on-banner.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
@@ -175,6 +176,13 @@ describe('wxhub sim errors (in process)', () => {
     expect(missing.stderr).toContain('ENOENT');
     expect(json.stderr).toContain('not valid JSON');
     expect(port.stderr).toContain('--port must be an integer');
+  });
+
+  it('stops cleanly on a signal sent as soon as it prints that it listens', async () => {
+    const { code, handlers, stdout } = await stopOnBanner(['sim', '--port', '0'], 'Press Ctrl+C to stop.');
+    expect(handlers).toBe(1);
+    expect(code).toBe(0);
+    expect(stdout).toContain('simulator stopped (SIGTERM)');
   });
 
   it('a port in use is one line and exit code 1', async () => {

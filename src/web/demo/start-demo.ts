@@ -11,6 +11,7 @@ import { createHub, type Hub } from '../../hub/create-hub.js';
 import { GENERATED_KEY_SETTING } from '../../oauth/oauth-context.js';
 import { DEMO_ACCOUNTS } from '../../sim/demo-fixture.js';
 import { type RunningSimulator, startSimulator } from '../../sim/start-simulator.js';
+import { listenError } from '../../util/listen-error.js';
 import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { PATHS } from '../../wechat/paths.js';
 import type { ActivityLog } from '../activity/activity-log.js';
@@ -51,19 +52,6 @@ export interface RunningDemo extends DemoKeys {
   /** Resolves when the start-up chores (token check, follower sync) are done. */
   readonly warmedUp: Promise<void>;
   close(): Promise<void>;
-}
-
-function listenError(err: unknown, host: string, port: number, what: string): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') {
-    return new Error(`port ${port} on ${host} is already in use (${what}); pick another with --port`);
-  }
-  if (code === 'EACCES')
-    return new Error(`no permission to listen on ${host}:${port} (${what}); pick another with --port`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-    return new Error(`cannot listen on ${host}: not an address of this machine`);
-  }
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -133,7 +121,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     try {
       actualPort = await listen(server, port, host);
     } catch (err) {
-      throw listenError(err, host, port, 'the demo site and hub');
+      throw listenError(err, host, port, '--port', 'the demo site and hub');
     }
     cleanup.push(
       () =>
@@ -147,7 +135,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     try {
       sim = await startSimulator({ port: simulatorPort, host, fixture: demoFixture(host) });
     } catch (err) {
-      throw listenError(err, host, simulatorPort, 'the simulator, on --port + 1');
+      throw listenError(err, host, simulatorPort, '--port', 'the simulator, on --port + 1');
     }
     cleanup.push(() => sim.close());
 
