@@ -118,10 +118,10 @@ export const configSchema = z.strictObject({
   /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
   rateLimit: z
     .strictObject({
-      perSecond: z.number().positive().max(1_000_000).default(100),
-      burst: z.number().int().min(1).max(1_000_000).default(200),
+      perSecond: z.number().positive().max(1_000_000).default(1000),
+      burst: z.number().int().min(1).max(1_000_000).default(2000),
     })
-    .default({ perSecond: 100, burst: 200 }),
+    .default({ perSecond: 1000, burst: 2000 }),
   /** The drop-in endpoints (`/cgi-bin/*`, `/sns/*`) for code written against WeChat itself. */
   dropIn: z
     .strictObject({

@@ -2,6 +2,12 @@ export { AppidParams, ErrorBody, errorResponses, jsonResponse } from './api-sche
 export { bearerToken } from './bearer-token.js';
 export { addressBucket } from './client-address.js';
 export { jsonBodiesOnly } from './json-body.js';
-export { type KeyGate, type KeyGateOptions, keyGate, type RateDecision } from './key-gate.js';
+export {
+  type KeyGate,
+  type KeyGateOptions,
+  keyGate,
+  type RateDecision,
+  refuseOverLimit,
+} from './key-gate.js';
 export { hasAppid, hasScope } from './permissions.js';
 export { invalidField, useZodSchemas, validationError } from './route-schemas.js';

@@ -19,13 +19,22 @@ export interface KeyGateOptions {
   readonly metrics: { authFailure(reason: string): void; rateLimited(kind: 'v1'): void };
 }
 
-/** Makes the `onRequest` hook of a route that needs a client key with `scope`. */
-export type KeyGate = (scope: Scope) => onRequestAsyncHookHandler;
+/**
+ * Makes the `onRequest` hook of a route that needs a client key with `scope`. With `deferLimit`,
+ * a key over its rate limit is not refused here: the route decides (`request.overLimit`), so a
+ * request it can answer from memory (a refresh report of a token no longer current) never is.
+ */
+export type KeyGate = (
+  scope: Scope,
+  options?: { readonly deferLimit?: boolean },
+) => onRequestAsyncHookHandler;
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The verified client key of a gated request (set by the key gate). */
     clientKey: ClientKeyRecord | null;
+    /** Set by a gate with `deferLimit` when the key is over its rate limit: the route decides. */
+    overLimit?: RateDecision & { readonly ok: false };
   }
 }
 
@@ -38,7 +47,7 @@ declare module 'fastify' {
  */
 export function keyGate(options: KeyGateOptions): KeyGate {
   const { keys, hasAccount, limiter, metrics } = options;
-  return (scope) =>
+  return (scope, gateOptions = {}) =>
     async function gate(this: unknown, request: FastifyRequest, reply: FastifyReply) {
       const presented = bearerToken(request.headers.authorization);
       if (!presented) {
@@ -65,14 +74,24 @@ export function keyGate(options: KeyGateOptions): KeyGate {
         }
       }
       const decision = limiter.take(`key:${key.id}`, key.rateLimit);
-      if (!decision.ok) {
-        metrics.rateLimited('v1');
-        reply.header('retry-after', String(decision.retryAfterSeconds));
-        throw new WxhubError(
-          'WXHUB_ERR_RATE_LIMITED',
-          `client key ${key.id}; retry in ${decision.retryAfterSeconds} s`,
-        );
-      }
       request.clientKey = key;
+      if (decision.ok) return;
+      if (gateOptions.deferLimit) request.overLimit = decision;
+      else refuseOverLimit(request, reply, decision, metrics);
     };
+}
+
+/** The 429 of a key over its rate limit, with `Retry-After`. */
+export function refuseOverLimit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  decision: RateDecision & { readonly ok: false },
+  metrics: Pick<KeyGateOptions['metrics'], 'rateLimited'>,
+): never {
+  metrics.rateLimited('v1');
+  reply.header('retry-after', String(decision.retryAfterSeconds));
+  throw new WxhubError(
+    'WXHUB_ERR_RATE_LIMITED',
+    `client key ${request.clientKey?.id ?? '?'}; retry in ${decision.retryAfterSeconds} s`,
+  );
 }

@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signWith } from '../../client/jssdk-api.js';
-import { AppidParams, errorResponses, jsonBodiesOnly, jsonResponse } from '../../server/index.js';
+import {
+  AppidParams,
+  errorResponses,
+  jsonBodiesOnly,
+  jsonResponse,
+  refuseOverLimit,
+} from '../../server/index.js';
 import { lifetime, tokenBody } from '../http/credential-body.js';
 
 const expiresIn = z.number().int().meta({ description: 'Seconds left.' });
@@ -41,7 +47,7 @@ const HTTP_URL = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#]/;
  */
 export const v1CredentialRoutes: FastifyPluginAsync = async (plain) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const { manager, clock, gate } = app.hub;
+  const { manager, clock, gate, metrics } = app.hub;
   jsonBodiesOnly(app);
 
   app.get(
@@ -65,7 +71,7 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (plain) => {
   app.post(
     '/v1/accounts/:appid/access-token/refresh',
     {
-      onRequest: gate('refresh'),
+      onRequest: gate('refresh', { deferLimit: true }),
       schema: {
         operationId: 'refreshAccessToken',
         tags: ['v1'],
@@ -89,11 +95,18 @@ export const v1CredentialRoutes: FastifyPluginAsync = async (plain) => {
         },
       },
     },
-    async (request) =>
-      tokenBody(
-        await manager.refreshAccessToken(request.params.appid, request.body.stale_token),
-        clock.now(),
-      ),
+    async (request, reply) => {
+      const { appid } = request.params;
+      const stale = request.body.stale_token;
+      if (request.overLimit) {
+        // A report of a token already replaced costs a map lookup: answered even over the limit,
+        // so a storm of late reports is absorbed. Only a report that would refresh is refused.
+        const current = manager.peekAccessToken(appid);
+        if (!current || current.value === stale) refuseOverLimit(request, reply, request.overLimit, metrics);
+        return tokenBody(current, clock.now());
+      }
+      return tokenBody(await manager.refreshAccessToken(appid, stale), clock.now());
+    },
   );
 
   app.get(
