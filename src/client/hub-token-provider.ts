@@ -1,6 +1,7 @@
 import { ERRORS, type ErrorCode, WxhubError } from '../errors/index.js';
 import { HttpClient, type JsonRequest } from '../http/index.js';
 import type { TicketType } from '../tokens/fetchers.js';
+import { sleep } from '../tokens/retry.js';
 import type { TokenProvider } from './token-provider.js';
 
 export interface HubTokenProviderOptions {
@@ -12,7 +13,21 @@ export interface HubTokenProviderOptions {
   readonly http?: HttpClient;
   /** Stop using a cached credential this long before it expires, ms. Default 60000. */
   readonly expiryMarginMs?: number;
+  /**
+   * A busy hub (429, or a 503 it expects to clear) is asked again after its `Retry-After`, with
+   * jitter, at most `retries` times and never waiting more than `maxRetryWaitMs` in all.
+   * Default `{retries: 3, maxRetryWaitMs: 10000}`; `{retries: 0}` fails at once.
+   */
+  readonly retry?: { readonly retries?: number; readonly maxRetryWaitMs?: number };
 }
+
+/**
+ * 503s that waiting a few seconds cannot cure: the account is disabled by a configuration error,
+ * or its daily quota is gone. Other 503s (a store or lease hiccup, a hub shutting down) are retried.
+ */
+const FINAL_503 = new Set(['WXHUB_ERR_ACCOUNT_DISABLED', 'WXHUB_ERR_QUOTA_EXHAUSTED']);
+/** Wait for a 429 or retryable 503 that names no `Retry-After`, seconds. */
+const DEFAULT_RETRY_AFTER_S = 1;
 
 /**
  * How long a call to the hub may take, ms. Longer than the hub's own worst case for a refresh (four
@@ -36,6 +51,8 @@ export class HubTokenProvider implements TokenProvider {
   readonly #http: HttpClient;
   readonly #ownsHttp: boolean;
   readonly #marginMs: number;
+  readonly #retries: number;
+  readonly #maxRetryWaitMs: number;
   readonly #cache = new Map<string, Cached>();
   readonly #inflight = new Map<string, Promise<string>>();
 
@@ -53,6 +70,12 @@ export class HubTokenProvider implements TokenProvider {
     this.#ownsHttp = !options.http;
     this.#http = options.http ?? new HttpClient({ timeoutMs: HUB_TIMEOUT_MS });
     this.#marginMs = options.expiryMarginMs ?? 60_000;
+    this.#retries = options.retry?.retries ?? 3;
+    this.#maxRetryWaitMs = options.retry?.maxRetryWaitMs ?? 10_000;
+    if (!Number.isInteger(this.#retries) || this.#retries < 0)
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'retry.retries must be a non-negative integer');
+    if (!(this.#maxRetryWaitMs >= 0))
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'retry.maxRetryWaitMs must be a number ≥ 0');
   }
 
   getAccessToken(appid: string): Promise<string> {
@@ -114,18 +137,42 @@ export class HubTokenProvider implements TokenProvider {
   }
 
   async #ask(method: 'GET' | 'POST', path: string, field: string, req: JsonRequest = {}): Promise<Cached> {
-    const { status, body } = await this.#http.json(method, this.#base + path, {
-      ...req,
-      headers: { authorization: `Bearer ${this.#key}` },
-    });
-    if (status !== 200) throw hubError(status, body);
-    const value = body[field];
-    const expiresIn = body.expires_in;
-    if (typeof value !== 'string' || typeof expiresIn !== 'number') {
-      throw new WxhubError('WXHUB_ERR_UPSTREAM_BODY', `hub ${path} answered without ${field}/expires_in`);
+    let waited = 0;
+    for (let attempt = 0; ; attempt++) {
+      const { status, body, retryAfterSeconds } = await this.#http.json(method, this.#base + path, {
+        ...req,
+        headers: { authorization: `Bearer ${this.#key}` },
+      });
+      if (status === 200) return cachedFrom(body, field, path);
+      const error = hubError(status, body);
+      const wait = attempt < this.#retries && retryable(status, error) ? backoff(retryAfterSeconds) : null;
+      if (wait === null || waited + wait > this.#maxRetryWaitMs) throw error;
+      waited += wait;
+      await sleep(wait);
     }
-    return { value, expiresAt: Date.now() + expiresIn * 1000 };
   }
+}
+
+function cachedFrom(body: Record<string, unknown>, field: string, path: string): Cached {
+  const value = body[field];
+  const expiresIn = body.expires_in;
+  if (typeof value !== 'string' || typeof expiresIn !== 'number') {
+    throw new WxhubError('WXHUB_ERR_UPSTREAM_BODY', `hub ${path} answered without ${field}/expires_in`);
+  }
+  return { value, expiresAt: Date.now() + expiresIn * 1000 };
+}
+
+function retryable(status: number, error: WxhubError): boolean {
+  return status === 429 || (status === 503 && !FINAL_503.has(error.code));
+}
+
+/**
+ * The hub's `Retry-After` plus up to a fifth more (at least 100 ms) of random jitter, so a fleet
+ * of callers refused together does not come back together.
+ */
+function backoff(retryAfterSeconds: number | undefined): number {
+  const base = (retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S) * 1000;
+  return Math.round(base + Math.random() * Math.max(100, base / 5));
 }
 
 /** Rebuilds the hub's JSON error (`{error: {code, message, errcode?}}`) as a WxhubError. */

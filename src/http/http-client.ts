@@ -39,6 +39,8 @@ export interface JsonRequest {
 export interface JsonResponse {
   readonly status: number;
   readonly body: Record<string, unknown>;
+  /** `Retry-After` of a 429 or 503 answer, in seconds from now (delta-seconds or an HTTP date). */
+  readonly retryAfterSeconds?: number;
 }
 
 /** Appends a query to a URL, skipping undefined values (form-encoded like URLSearchParams). */
@@ -95,8 +97,9 @@ export class HttpClient {
     const { origin, path } = splitUrl(full);
     let status: number;
     let text: string;
+    let retryAfter: string | undefined;
     try {
-      ({ status, text } = await requestText(
+      ({ status, text, retryAfter } = await requestText(
         this.#dispatcher,
         {
           origin,
@@ -120,7 +123,10 @@ export class HttpClient {
         `${method} ${pathOf(full)} answered HTTP ${status} with ${describeBody(text)}`,
       );
     }
-    return { status, body: parsed };
+    const retryAfterSeconds = retryAfter === undefined ? undefined : parseRetryAfter(retryAfter, Date.now());
+    return retryAfterSeconds === undefined
+      ? { status, body: parsed }
+      : { status, body: parsed, retryAfterSeconds };
   }
 
   /** The dispatcher, for callers that stream (the hub's proxy). */
@@ -139,6 +145,18 @@ export class HttpClient {
     const reason = err instanceof Error ? err.message : String(err);
     return new WxhubError('WXHUB_ERR_TRANSPORT', `${where}: ${redactUrl(reason)}`);
   }
+}
+
+/**
+ * RFC 9110 §10.2.3: `Retry-After` is delta-seconds or an HTTP date. Undefined when it is neither,
+ * so a garbled header never turns into a wait.
+ */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const trimmed = value.trim();
+  if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at) || !/[A-Za-z]/.test(trimmed)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 function isTimeout(err: unknown): boolean {

@@ -4,6 +4,7 @@ export {
   type HttpClientOptions,
   type JsonRequest,
   type JsonResponse,
+  parseRetryAfter,
   type Query,
   splitUrl,
   withQuery,

@@ -3,6 +3,8 @@ import type { Dispatcher } from 'undici';
 export interface TextResponse {
   readonly status: number;
   readonly text: string;
+  /** The `Retry-After` header as sent, on a 429 or 503 only (the answers a caller may retry). */
+  readonly retryAfter?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export function requestText(
 
 class TextCollector implements Dispatcher.DispatchHandler {
   #status = 0;
+  #retryAfter: string | undefined;
   #bytes = 0;
   readonly #chunks: Buffer[] = [];
 
@@ -38,8 +41,16 @@ class TextCollector implements Dispatcher.DispatchHandler {
   // Present so undici treats this as a current-API handler (it checks for this method).
   onRequestStart(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.#status = statusCode;
+    if (statusCode === 429 || statusCode === 503) {
+      const value = headers['retry-after'];
+      this.#retryAfter = Array.isArray(value) ? value[0] : value;
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -55,7 +66,11 @@ class TextCollector implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     const chunks = this.#chunks;
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    this.resolve({ status: this.#status, text });
+    this.resolve(
+      this.#retryAfter === undefined
+        ? { status: this.#status, text }
+        : { status: this.#status, text, retryAfter: this.#retryAfter },
+    );
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {

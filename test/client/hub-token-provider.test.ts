@@ -8,6 +8,8 @@ import { isWxhubError } from '../../src/errors/index.js';
 let server: Server;
 let url: string;
 let current = 'token-1';
+/** Answers queued for the next requests, before the normal ones: [status, retry-after, error code]. */
+const busy: [number, string | undefined, string][] = [];
 const requests: { method?: string; url?: string; auth?: string; body: string }[] = [];
 
 function read(req: IncomingMessage): Promise<string> {
@@ -34,6 +36,15 @@ beforeAll(async () => {
       });
     }
     await new Promise((r) => setTimeout(r, 20));
+    const queued = busy.shift();
+    if (queued) {
+      const [status, retryAfter, code] = queued;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(retryAfter === undefined ? {} : { 'retry-after': retryAfter }),
+      });
+      return res.end(JSON.stringify({ error: { code, message: 'busy' } }));
+    }
     if (req.url === '/v1/accounts/wx1/access-token')
       return reply(200, { access_token: current, expires_in: 7000, expires_at: 0 });
     if (req.url === '/v1/accounts/wx1/access-token/refresh') {
@@ -55,6 +66,7 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 beforeEach(() => {
   requests.length = 0;
+  busy.length = 0;
   current = 'token-1';
 });
 
@@ -101,7 +113,50 @@ describe('HubTokenProvider', () => {
     await Promise.all([hub.close(), good.close()]);
   });
 
+  it('asks again after Retry-After when the hub is busy (429, a passing 503), with jitter', async () => {
+    const hub = new HubTokenProvider({ url, key: 'good-key' });
+    busy.push([429, '1', 'WXHUB_ERR_RATE_LIMITED'], [503, '0', 'WXHUB_ERR_STORE_UNAVAILABLE']);
+    const started = Date.now();
+    expect(await hub.refreshAccessToken('wx1', 'token-1')).toBe('token-2');
+    const took = Date.now() - started;
+    expect(requests.filter((r) => r.url?.endsWith('/refresh'))).toHaveLength(3);
+    // 1 s from the first Retry-After (+ ≤ 200 ms jitter), then 0 s (+ ≤ 100 ms), plus 3 × 20 ms.
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(3000);
+    await hub.close();
+  });
+
+  it('gives up at once on a 503 that waiting cannot cure, and within its bounds otherwise', async () => {
+    const hub = new HubTokenProvider({ url, key: 'good-key', retry: { retries: 2, maxRetryWaitMs: 5000 } });
+    busy.push([503, '1', 'WXHUB_ERR_ACCOUNT_DISABLED']);
+    const disabled = await hub.getAccessToken('wx1').catch((e) => e);
+    expect(isWxhubError(disabled, 'WXHUB_ERR_ACCOUNT_DISABLED')).toBe(true);
+    expect(requests).toHaveLength(1);
+
+    requests.length = 0;
+    busy.push(
+      ...Array.from({ length: 5 }, (): [number, string, string] => [429, '0', 'WXHUB_ERR_RATE_LIMITED']),
+    );
+    const limited = await hub.getAccessToken('wx1').catch((e) => e);
+    expect(isWxhubError(limited, 'WXHUB_ERR_RATE_LIMITED')).toBe(true);
+    expect(requests).toHaveLength(3); // the call and its 2 retries
+
+    // A Retry-After longer than the whole budget is not waited out.
+    requests.length = 0;
+    busy.length = 0;
+    busy.push([429, '60', 'WXHUB_ERR_RATE_LIMITED']);
+    const started = Date.now();
+    const far = await hub.getAccessToken('wx1').catch((e) => e);
+    expect(isWxhubError(far, 'WXHUB_ERR_RATE_LIMITED')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(requests).toHaveLength(1);
+    await hub.close();
+  });
+
   it('checks its options', () => {
+    expect(() => new HubTokenProvider({ url: 'http://hub', key: 'k', retry: { retries: -1 } })).toThrow(
+      /retries/,
+    );
     expect(() => new HubTokenProvider({ url: 'hub:8080', key: 'k' })).toThrow(/url/);
     expect(() => new HubTokenProvider({ url: 'http://hub', key: '' })).toThrow(/key/);
   });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWeChatError, isWxhubError } from '../../src/errors/index.js';
-import { callWeChat, HttpClient, splitUrl, withQuery } from '../../src/http/index.js';
+import { callWeChat, HttpClient, parseRetryAfter, splitUrl, withQuery } from '../../src/http/index.js';
 
 let server: Server;
 let base: string;
@@ -145,5 +145,18 @@ describe('withQuery encoding', () => {
     const pairs = Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]);
     const expected = new URLSearchParams(pairs).toString();
     expect(withQuery('/p', query)).toBe(`/p?${expected}`);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('Thu, 03 Dec 2026 09:00:00 GMT');
+    expect(parseRetryAfter('120', now)).toBe(120);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Thu, 03 Dec 2026 09:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Thu, 03 Dec 2026 08:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter('1.5', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
