@@ -18,7 +18,7 @@ import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
-import { installRequestHooks } from './http/request-hooks.js';
+import { installRequestHooks, RequestLog } from './http/request-hooks.js';
 import { type FastLane, tokenFastLane } from './http/token-fast-lane.js';
 import { createHubLogger } from './hub-logger.js';
 import type { HubServices } from './hub-services.js';
@@ -164,9 +164,10 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
 function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: string[]): FastifyInstance {
   let closing = false;
+  const requests = new RequestLog(services, logger);
   // An access line per request (`logging.requests: all`) costs what the lanes save and more.
   const lanes =
-    services.config.logging.requests === 'all' ? null : fastLanes(services, logger, () => closing);
+    services.config.logging.requests === 'all' ? null : fastLanes(services, requests, () => closing);
   const app = Fastify({
     ...(lanes && { serverFactory: laneServer(lanes) }),
     loggerInstance: logger,
@@ -187,7 +188,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
   });
-  installRequestHooks(app, services.config.logging.requests);
+  installRequestHooks(app, requests);
   installErrorReplies(app);
   app.register(healthRoutes);
   app.register(metricsRoutes);
@@ -200,9 +201,9 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
 }
 
 /** The token lane, then the proxy lane: each declines at once what is not its own. */
-function fastLanes(services: HubServices, logger: FastifyBaseLogger, closing: () => boolean): FastLane {
-  const token = tokenFastLane(services, closing);
-  const proxy = proxyFastLane(services, logger, closing);
+function fastLanes(services: HubServices, requests: RequestLog, closing: () => boolean): FastLane {
+  const token = tokenFastLane(services, requests, closing);
+  const proxy = proxyFastLane(services, requests, closing);
   return (req, res) => token(req, res) || proxy(req, res);
 }
 
