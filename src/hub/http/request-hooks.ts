@@ -28,8 +28,9 @@ export interface AccessLine {
 /**
  * The end of every request, whoever answered it (the Fastify hook below or a fast lane): a
  * latency observation, a count of the hub's own error codes, and the access line
- * `logging.requests` asks for. Refusals (4xx, and the drop-in's HTTP 200 refusals) are sampled
- * per source address, so a flood of bad keys writes a few lines and one summary, not a line each.
+ * `logging.requests` asks for. With `errors` (the default), refusals (4xx, and the drop-in's HTTP
+ * 200 refusals) are sampled per source address, so a flood of bad keys writes a few lines and one
+ * summary, not a line each; `all` writes every line, as asked.
  */
 export class RequestLog {
   readonly #logging: RequestLogging;
@@ -49,7 +50,7 @@ export class RequestLog {
     metrics.request(line.route, line.method, line.statusCode, line.ms / 1000);
     if (line.error !== undefined) metrics.hubError(line.route, line.error);
     if (!wanted(this.#logging, line.statusCode, line.ms, line.error)) return;
-    if (isRefusal(line.statusCode, line.error)) {
+    if (this.#logging === 'errors' && isRefusal(line.statusCode, line.error)) {
       const { write, ended } = this.#sampler.admit(line.remoteAddress ?? 'unknown');
       this.#summarize(ended);
       if (!write) return;
