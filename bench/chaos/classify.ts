@@ -105,8 +105,9 @@ export function classifyDropIn(step: 'token' | 'api', outcome: HttpOutcome): Fai
     // WeChat's own answer relayed as it came (its errmsg ends with WeChat's rid).
     if (status === 200 && WECHAT_RID.test(errmsg))
       return { class: 'wechat', code, tokenInvalid: false, detail };
-    // The proxy's answer when WeChat hung past wechat.timeoutMs.
-    if (status === 504 && errcode === -1 && errmsg.includes('did not answer'))
+    // The proxy's answer when WeChat hung past wechat.timeoutMs (HTTP 200 since WeChat's own
+    // errors have that status; 504 from hubs before that change).
+    if ((status === 200 || status === 504) && errcode === -1 && errmsg.includes('did not answer'))
       return { class: 'wechat', code: 'timeout', tokenInvalid: false, detail };
   }
   return { class: 'wxhub', code, tokenInvalid: false, detail };

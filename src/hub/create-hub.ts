@@ -24,7 +24,7 @@ import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
-import { installRequestHooks } from './http/request-hooks.js';
+import { installRequestHooks, RequestLog } from './http/request-hooks.js';
 import { type FastLane, tokenFastLane } from './http/token-fast-lane.js';
 import { hubKeyGate } from './http/v1-auth.js';
 import { createHubLogger } from './hub-logger.js';
@@ -197,9 +197,10 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
 
 function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: string[]): FastifyInstance {
   let closing = false;
+  const requests = new RequestLog(services, logger);
   // An access line per request (`logging.requests: all`) costs what the lanes save and more.
   const lanes =
-    services.config.logging.requests === 'all' ? null : fastLanes(services, logger, () => closing);
+    services.config.logging.requests === 'all' ? null : fastLanes(services, requests, () => closing);
   const app = Fastify({
     ...(lanes && { serverFactory: laneServer(lanes) }),
     loggerInstance: logger,
@@ -220,7 +221,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
   });
-  installRequestHooks(app, services.config.logging.requests);
+  installRequestHooks(app, requests);
   installErrorReplies(app);
   useZodSchemas(app);
   // First: it collects every route registered after it into the OpenAPI document.
@@ -237,9 +238,9 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
 }
 
 /** The token lane, then the proxy lane: each declines at once what is not its own. */
-function fastLanes(services: HubServices, logger: FastifyBaseLogger, closing: () => boolean): FastLane {
-  const token = tokenFastLane(services, closing);
-  const proxy = proxyFastLane(services, logger, closing);
+function fastLanes(services: HubServices, requests: RequestLog, closing: () => boolean): FastLane {
+  const token = tokenFastLane(services, requests, closing);
+  const proxy = proxyFastLane(services, requests, closing);
   return (req, res) => token(req, res) || proxy(req, res);
 }
 

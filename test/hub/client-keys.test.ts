@@ -123,6 +123,48 @@ describe('ClientKeys', () => {
     expect(await keys.verify(wrong)).toBeNull();
   });
 
+  it('does the same work for a wrong secret whatever the id: unknown, recently used, never used, revoked', async () => {
+    const keys = new ClientKeys(new MemoryDatabase());
+    const make = async () => (await keys.create({ name: 'k', appids: ['wx1'], scopes: ['token'] })).key;
+    const [used, unused, revoked] = [await make(), await make(), await make()];
+    const wrong = (key: string) => `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+    const unknown = `wxk_0123456789abcdef_${used.slice(-43)}`;
+    await keys.verify(used); // recently used: its secret is remembered
+    await keys.verify(wrong(unused)); // read, never matched
+    await keys.verify(revoked);
+    await keys.revoke(revoked);
+    await keys.verify(wrong(revoked));
+    await keys.verify(unknown); // remembered as unknown
+    const hashes = vi.spyOn(keyFormat, 'hashKeySecret');
+    const compares = vi.spyOn(keyFormat, 'sameKeySecret');
+    const work = (presented: string) => {
+      hashes.mockClear();
+      compares.mockClear();
+      expect(keys.verifyCached(presented)).toBeNull();
+      return {
+        hashes: hashes.mock.calls.length,
+        compares: compares.mock.calls.map(([a, b]) => [a.length, b.length]),
+      };
+    };
+    const expected = {
+      hashes: 1,
+      compares: [
+        [43, 43],
+        [64, 64],
+      ],
+    };
+    expect(work(wrong(used))).toEqual(expected);
+    expect(work(wrong(unused))).toEqual(expected);
+    expect(work(wrong(revoked))).toEqual(expected);
+    expect(work(unknown)).toEqual(expected);
+    // Only the right secret of a recently used key skips the hash (its holder learns nothing).
+    hashes.mockClear();
+    expect(keys.verifyCached(used)).not.toBeNull();
+    expect(hashes).not.toHaveBeenCalled();
+    hashes.mockRestore();
+    compares.mockRestore();
+  });
+
   it('compares secrets by content and length only', () => {
     const secret = 'a'.repeat(42);
     expect(keyFormat.sameKeySecret(`${secret}b`, `${secret}b`)).toBe(true);

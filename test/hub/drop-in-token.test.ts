@@ -12,8 +12,10 @@ describe('drop-in GET /cgi-bin/token', () => {
   afterAll(() => t.close());
 
   const get = (query: string) => t.hub.app.inject({ method: 'GET', url: `/cgi-bin/token?${query}` });
-  const wechatError = (res: Awaited<ReturnType<typeof get>>, status: number, errcode: number) => {
-    expect(res.statusCode).toBe(status);
+  /** WeChat's error shape with WeChat's HTTP 200; the hub's reason in X-Wxhub-Error. */
+  const wechatError = (res: Awaited<ReturnType<typeof get>>, errcode: number, code: string) => {
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-wxhub-error']).toBe(code);
     expect(res.headers['content-type']).toBe('application/json; encoding=utf-8');
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(['errcode', 'errmsg']);
@@ -39,49 +41,72 @@ describe('drop-in GET /cgi-bin/token', () => {
   });
 
   it('appid missing: 41002', async () => {
-    wechatError(await get(`grant_type=client_credential&secret=${tokenKey}`), 200, 41002);
+    wechatError(
+      await get(`grant_type=client_credential&secret=${tokenKey}`),
+      41002,
+      'WXHUB_ERR_INVALID_ARGUMENT',
+    );
   });
 
-  it('secret missing: 41004 (HTTP 401)', async () => {
-    wechatError(await get(`grant_type=client_credential&appid=${APP_A}`), 401, 41004);
+  it('secret missing: 41004 (HTTP 200, as WeChat answers it)', async () => {
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}`), 41004, 'WXHUB_ERR_UNAUTHORIZED');
   });
 
   it('bad grant_type: 40002', async () => {
-    wechatError(await get(`grant_type=password&appid=${APP_A}&secret=${tokenKey}`), 200, 40002);
-    wechatError(await get(`appid=${APP_A}&secret=${tokenKey}`), 200, 40002);
+    const bad = 'WXHUB_ERR_INVALID_ARGUMENT';
+    wechatError(await get(`grant_type=password&appid=${APP_A}&secret=${tokenKey}`), 40002, bad);
+    wechatError(await get(`appid=${APP_A}&secret=${tokenKey}`), 40002, bad);
   });
 
   it('unknown appid: 40013', async () => {
-    wechatError(await get(`grant_type=client_credential&appid=wxunknown&secret=${tokenKey}`), 200, 40013);
+    wechatError(
+      await get(`grant_type=client_credential&appid=wxunknown&secret=${tokenKey}`),
+      40013,
+      'WXHUB_ERR_UNKNOWN_ACCOUNT',
+    );
   });
 
-  it('a wrong or unknown key, or junk: HTTP 401 with 40125, and no key echoed', async () => {
+  it('a wrong or unknown key, or junk: 40125 with HTTP 200, and no key echoed', async () => {
     const wrong = `${tokenKey.slice(0, -2)}${tokenKey.endsWith('zz') ? 'yy' : 'zz'}`;
     for (const secret of [wrong, `wxk_0123456789abcdef_${'Q'.repeat(43)}`, 'not-a-key', SECRET_A]) {
       const res = await get(`grant_type=client_credential&appid=${APP_A}&secret=${secret}`);
-      const body = wechatError(res, 401, 40125);
+      const body = wechatError(res, 40125, 'WXHUB_ERR_UNAUTHORIZED');
       expect(body.errmsg).not.toContain(secret);
     }
   });
 
   it('a key without the token scope, for another appid, or revoked: 40125', async () => {
     const proxyOnly = await t.key(['proxy', 'refresh'], [APP_A]);
-    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${proxyOnly}`), 401, 40125);
-    wechatError(await get(`grant_type=client_credential&appid=${APP_B}&secret=${tokenKey}`), 401, 40125);
+    const forbidden = 'WXHUB_ERR_FORBIDDEN';
+    wechatError(
+      await get(`grant_type=client_credential&appid=${APP_A}&secret=${proxyOnly}`),
+      40125,
+      forbidden,
+    );
+    wechatError(
+      await get(`grant_type=client_credential&appid=${APP_B}&secret=${tokenKey}`),
+      40125,
+      forbidden,
+    );
     const revoked = await t.key(['token'], [APP_A]);
     await t.hub.services.keys.revoke(revoked);
-    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${revoked}`), 401, 40125);
+    wechatError(
+      await get(`grant_type=client_credential&appid=${APP_A}&secret=${revoked}`),
+      40125,
+      'WXHUB_ERR_UNAUTHORIZED',
+    );
   });
 
   it('takes the real appsecret only where the account allows it', async () => {
     const allowed = await get(`grant_type=client_credential&appid=${APP_C}&secret=${SECRET_C}`);
     expect(allowed.statusCode).toBe(200);
     expect(allowed.json().access_token).toMatch(/^[A-Za-z0-9_-]{100,}$/);
-    wechatError(await get(`grant_type=client_credential&appid=${APP_C}&secret=${SECRET_C}x`), 401, 40125);
-    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${SECRET_A}`), 401, 40125);
+    const wrong = 'WXHUB_ERR_UNAUTHORIZED';
+    wechatError(await get(`grant_type=client_credential&appid=${APP_C}&secret=${SECRET_C}x`), 40125, wrong);
+    wechatError(await get(`grant_type=client_credential&appid=${APP_A}&secret=${SECRET_A}`), 40125, wrong);
   });
 
-  it("says -1 (HTTP 503) when the hub cannot obtain a real token, never WeChat's secret error", async () => {
+  it("says -1 (HTTP 200) when the hub cannot obtain a real token, never WeChat's secret error", async () => {
     t.fake.override('/cgi-bin/token', (_request, reply) =>
       reply
         .header('content-type', 'application/json')
@@ -89,12 +114,11 @@ describe('drop-in GET /cgi-bin/token', () => {
     );
     try {
       const key = await t.key(['token'], [APP_B]);
-      const body = wechatError(
+      wechatError(
         await get(`grant_type=client_credential&appid=${APP_B}&secret=${key}`),
-        503,
         -1,
+        'WXHUB_ERR_ACCOUNT_DISABLED',
       );
-      expect(body.errmsg).toContain('WXHUB_ERR_ACCOUNT_DISABLED');
     } finally {
       t.fake.override('/cgi-bin/token', undefined);
     }

@@ -108,4 +108,42 @@ describe('GET /metrics', () => {
       await other.close();
     }
   });
+
+  it('labels by route pattern: no text a caller chose becomes a label value', async () => {
+    const t = await testHub();
+    try {
+      const key = await t.key(['proxy'], [APP_A]);
+      const keyShaped = `wxk_${'0'.repeat(16)}_${'S3cr3t'.repeat(7)}x`;
+      const chosen = ['<script>alert(1)</script>', keyShaped, 'drop_table_users', 'a'.repeat(150)];
+      for (const segment of chosen) {
+        await t.hub.app.inject({ url: `/cgi-bin/${segment}?access_token=${key}` });
+        await t.hub.app.inject({ url: `/sns/${segment}?access_token=${key}` });
+        await t.hub.app.inject({ url: `/${segment}?access_token=${key}` });
+      }
+      await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
+      const text = (await t.hub.app.inject({ url: '/metrics' })).body;
+      for (const segment of [...chosen, '<script', key]) expect(text).not.toContain(segment);
+      // Proxied paths a caller made up count under the route; the APIs WeChat has keep their name.
+      expect(
+        sample(text, 'wxhub_upstream_calls_total', { appid: APP_A, path: '/cgi-bin/*', errcode: '40066' }),
+      ).toBe(3);
+      expect(
+        sample(text, 'wxhub_upstream_calls_total', {
+          appid: APP_A,
+          path: '/cgi-bin/user/info',
+          errcode: '0',
+        }),
+      ).toBe(1);
+      const paths = [...text.matchAll(/wxhub_upstream_calls_total\{[^}]*path="([^"]*)"/g)].map((m) => m[1]);
+      expect(new Set(paths)).toEqual(
+        new Set(['/cgi-bin/token', '/cgi-bin/*', '/sns/*', '/cgi-bin/user/info']),
+      );
+      const routes = [...text.matchAll(/wxhub_http_request_duration_seconds_count\{route="([^"]*)"/g)].map(
+        (m) => m[1],
+      );
+      expect(new Set(routes)).toEqual(new Set(['/cgi-bin/*', '/sns/*', 'unmatched']));
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -36,16 +36,19 @@ describe('drop-in proxy', () => {
   }
   const get = (url: string, headers: Record<string, string> = {}) =>
     t.hub.app.inject({ method: 'GET', url, headers });
+  /** The hub's own refusal, as WeChat answers errors (HTTP 200), with its reason in X-Wxhub-Error. */
   const refused = async (
     url: string,
     errcode = 40001,
-    status = 401,
+    code = 'WXHUB_ERR_UNAUTHORIZED',
     headers: Record<string, string> = {},
   ) => {
     const before = t.fake.calls.length;
     const res = await get(url, headers);
-    expect(res.statusCode, url).toBe(status);
+    expect(res.statusCode, url).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; encoding=utf-8');
     expect(res.json().errcode).toBe(errcode);
+    expect(res.headers['x-wxhub-error'], url).toBe(code);
     expect(t.fake.calls.length, 'no upstream call').toBe(before);
     return res;
   };
@@ -173,7 +176,7 @@ describe('drop-in proxy', () => {
 
     it('a key with several appids must name one (?appid= or X-Wxhub-Appid)', async () => {
       const key = await t.key(['proxy'], [APP_A, APP_B]);
-      await refused(`/cgi-bin/user/info?access_token=${key}&openid=o1`, 41002, 400);
+      await refused(`/cgi-bin/user/info?access_token=${key}&openid=o1`, 41002, 'WXHUB_ERR_INVALID_ARGUMENT');
       expect((await get(`/cgi-bin/user/info?access_token=${key}&openid=o1&appid=${APP_B}`)).statusCode).toBe(
         200,
       );
@@ -183,12 +186,21 @@ describe('drop-in proxy', () => {
           .statusCode,
       ).toBe(200);
       expect(t.fake.callsTo('/cgi-bin/user/info').at(-1)!.query.access_token).toBe(t.fake.current(APP_A));
-      await refused(`/cgi-bin/user/info?access_token=${key}&openid=o1&appid=${APP_C}`);
+      await refused(
+        `/cgi-bin/user/info?access_token=${key}&openid=o1&appid=${APP_C}`,
+        40001,
+        'WXHUB_ERR_FORBIDDEN',
+      );
+      await refused(
+        `/cgi-bin/user/info?access_token=${key}&openid=o1&appid=wxnope`,
+        40013,
+        'WXHUB_ERR_UNKNOWN_ACCOUNT',
+      );
     });
 
     it('a key without the proxy scope, revoked, or wrong is refused', async () => {
       const tokenOnly = await t.key(['token', 'refresh'], [APP_A]);
-      await refused(`/cgi-bin/user/info?access_token=${tokenOnly}&openid=o1`);
+      await refused(`/cgi-bin/user/info?access_token=${tokenOnly}&openid=o1`, 40001, 'WXHUB_ERR_FORBIDDEN');
       const revoked = await t.key(['proxy'], [APP_A]);
       await t.hub.services.keys.revoke(revoked);
       await refused(`/cgi-bin/user/info?access_token=${revoked}&openid=o1`);
@@ -201,7 +213,7 @@ describe('drop-in proxy', () => {
       standIn = await dropInToken(APP_A, tokenKeyA); // the clock moved past the first one's life
     });
 
-    it('caps request bodies (dropIn.maxBodyBytes): 413 WeChat-shaped, no upstream call', async () => {
+    it('caps request bodies (dropIn.maxBodyBytes): 45002 (HTTP 200, WXHUB_ERR_PAYLOAD_TOO_LARGE), no upstream call', async () => {
       for (const size of [4096, 10 * 1024 * 1024]) {
         const before = t.fake.calls.length;
         const res = await t.hub.app.inject({
@@ -210,7 +222,8 @@ describe('drop-in proxy', () => {
           headers: { 'content-type': 'application/json' },
           payload: 'x'.repeat(size),
         });
-        expect(res.statusCode).toBe(413);
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['x-wxhub-error']).toBe('WXHUB_ERR_PAYLOAD_TOO_LARGE');
         expect(res.json().errcode).toBe(45002);
         expect(t.fake.calls.length).toBe(before);
       }
@@ -234,6 +247,7 @@ describe('drop-in proxy', () => {
         expect(res.statusCode).toBe(502);
         expect(res.headers['content-type']).toBe('text/html');
         expect(res.body).toBe(html);
+        expect(res.headers['x-wxhub-error']).toBeUndefined(); // WeChat's (a gateway's) answer, not the hub's
       } finally {
         t.fake.override('/cgi-bin/user/info', undefined);
       }
@@ -243,6 +257,7 @@ describe('drop-in proxy', () => {
       const res = await get(`/cgi-bin/no/such/api?access_token=${standIn}`);
       expect(res.statusCode).toBe(404);
       expect(res.json().errcode).toBe(40066);
+      expect(res.headers['x-wxhub-error']).toBeUndefined();
     });
   });
 
@@ -267,6 +282,7 @@ describe('drop-in proxy', () => {
       await refused(
         `/sns/oauth2/access_token?appid=${APP_A}&secret=${tokenOnly}&code=C&grant_type=authorization_code`,
         40125,
+        'WXHUB_ERR_FORBIDDEN',
       );
       await refused(
         `/sns/oauth2/access_token?appid=${APP_A}&secret=${SECRET_A}&code=C&grant_type=authorization_code`,
@@ -279,7 +295,12 @@ describe('drop-in proxy', () => {
       await refused(
         `/sns/oauth2/access_token?appid=wxnope&secret=x&code=C&grant_type=authorization_code`,
         40013,
-        200,
+        'WXHUB_ERR_UNKNOWN_ACCOUNT',
+      );
+      await refused(
+        `/sns/oauth2/access_token?appid=${APP_A}&code=C&grant_type=authorization_code`,
+        41004,
+        'WXHUB_ERR_UNAUTHORIZED',
       );
       const allowed = await get(
         `/sns/oauth2/access_token?appid=${APP_C}&secret=${SECRET_C}&code=C&grant_type=authorization_code`,
@@ -322,7 +343,7 @@ describe('drop-in proxy when WeChat misbehaves', () => {
     return { t, close };
   }
 
-  it('an upstream that hangs: 504 with errcode -1 within wechat.timeoutMs', async () => {
+  it('an upstream that hangs: errcode -1 (HTTP 200, WXHUB_ERR_TIMEOUT) within wechat.timeoutMs', async () => {
     const fake = await FakeWeChat.start({ [APP_A]: SECRET_A });
     const t = await testHub({
       fake,
@@ -336,7 +357,8 @@ describe('drop-in proxy when WeChat misbehaves', () => {
       });
       const started = Date.now();
       const res = await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
-      expect(res.statusCode).toBe(504);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-wxhub-error']).toBe('WXHUB_ERR_TIMEOUT');
       expect(res.json().errcode).toBe(-1);
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
@@ -345,7 +367,7 @@ describe('drop-in proxy when WeChat misbehaves', () => {
     }
   });
 
-  it('an upstream that refuses connections: 502 with errcode -1', async () => {
+  it('an upstream that refuses connections: errcode -1 (HTTP 200, WXHUB_ERR_TRANSPORT)', async () => {
     const port = await new Promise<number>((resolve) => {
       const server = createServer();
       server.listen(0, '127.0.0.1', () => {
@@ -357,7 +379,8 @@ describe('drop-in proxy when WeChat misbehaves', () => {
     try {
       const key = await t.key(['proxy'], [APP_A]);
       const res = await t.hub.app.inject({ url: `/cgi-bin/user/info?access_token=${key}&openid=o1` });
-      expect(res.statusCode).toBe(502);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-wxhub-error']).toBe('WXHUB_ERR_TRANSPORT');
       expect(res.json().errcode).toBe(-1);
       expect(res.body).not.toContain('T'.repeat(120));
     } finally {

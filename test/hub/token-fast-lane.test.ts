@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RequestLog } from '../../src/hub/http/request-hooks.js';
 import { tokenFastLane } from '../../src/hub/http/token-fast-lane.js';
 import { APP_A, APP_B, bearer, LogCapture, type TestHub, testHub } from './support/hub-fixture.js';
 
@@ -142,8 +143,9 @@ describe('the token fast lane', () => {
     await t.hub.app.inject({ url: tokenPath, headers: bearer(key) });
     const res = { writeHead: vi.fn(), end: vi.fn() };
     const req = { method: 'GET', url: tokenPath, headers: bearer(key) };
-    expect(tokenFastLane(t.hub.services, () => false)(req as never, res as never)).toBe(true);
-    expect(tokenFastLane(t.hub.services, () => true)(req as never, res as never)).toBe(false);
+    const requests = new RequestLog(t.hub.services, t.hub.app.log);
+    expect(tokenFastLane(t.hub.services, requests, () => false)(req as never, res as never)).toBe(true);
+    expect(tokenFastLane(t.hub.services, requests, () => true)(req as never, res as never)).toBe(false);
     expect(res.end).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,24 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientKeyRecord } from '../../db/index.js';
+import type { ErrorCode } from '../../errors/index.js';
+import { keyRefusal } from '../http/key-gate.js';
 import type { HubServices } from '../hub-services.js';
 import { looksLikeClientKey } from '../keys/client-key-format.js';
-import { hasAppid, hasScope } from '../keys/permissions.js';
-import type { DropInCaller } from './drop-in-credentials.js';
-import { accountOf } from './drop-in-credentials.js';
+import { accountOf, type DropInCaller, type DropInRefusal, refusal } from './drop-in-credentials.js';
 import type { StandInClaims } from './stand-in-tokens.js';
+import { weChatFailure } from './wechat-body.js';
 
 /** A proxied call the hub will make for `appid`, on behalf of `caller`. */
 export interface ProxyCaller extends DropInCaller {
   readonly appid: string;
 }
 
-/** Why an `access_token` was refused: always answered as WeChat's 40001 (or 41002 / 40013), no upstream call. */
-export interface ProxyRefusal {
-  readonly status: number;
-  readonly errcode: number;
-  readonly detail: string;
-  readonly reason: string;
-}
+/** Why an `access_token` was refused: WeChat's 40001 (or 41002 / 40013), with no upstream call. */
+export type ProxyRefusal = DropInRefusal;
 
 /**
  * Decides what a proxied request's `access_token` stands for. Accepted: a stand-in this fleet
@@ -60,8 +56,10 @@ export function cachedProxyCaller(
   return key === undefined ? undefined : standInCaller(hub, claims, key);
 }
 
-function refuse(detail: string, reason: string, errcode = 40001, status = 401): ProxyRefusal {
-  return { status, errcode, detail, reason };
+function refuse(detail: string, reason: string, code: ErrorCode = 'WXHUB_ERR_UNAUTHORIZED'): ProxyRefusal {
+  const errcode =
+    code === 'WXHUB_ERR_INVALID_ARGUMENT' ? 41002 : code === 'WXHUB_ERR_UNKNOWN_ACCOUNT' ? 40013 : 40001;
+  return refusal(weChatFailure(code, errcode, detail), reason);
 }
 
 function missingToken(): ProxyRefusal {
@@ -76,20 +74,15 @@ function keyCaller(
   queryAppid: string | null,
 ): ProxyCaller | ProxyRefusal {
   if (!key) return refuse('client key unknown, wrong or revoked', 'invalid_key');
-  if (!hasScope(key, 'proxy')) return refuse('client key lacks the proxy scope', 'scope');
   const header = headers['x-wxhub-appid'];
   const named = queryAppid ?? (typeof header === 'string' && header ? header : null);
   const appid = named ?? (key.appids.length === 1 && !key.scopes.includes('admin') ? key.appids[0]! : null);
   if (!appid) {
-    return refuse(
-      'client key has several appids: name one with ?appid= or X-Wxhub-Appid',
-      'appid',
-      41002,
-      400,
-    );
+    const detail = 'client key has several appids: name one with ?appid= or X-Wxhub-Appid';
+    return refuse(detail, 'appid', 'WXHUB_ERR_INVALID_ARGUMENT');
   }
-  if (!accountOf(hub, appid)) return refuse('appid is not configured in this hub', 'appid', 40013, 404);
-  if (!hasAppid(key, appid)) return refuse('client key is not for this appid', 'appid');
+  const denied = keyRefusal(hub, key, 'proxy', appid);
+  if (denied) return refuse(denied.message, denied.reason ?? 'appid', denied.code);
   return { appid, keyId: key.id, bucket: `key:${key.id}`, rateLimit: key.rateLimit };
 }
 

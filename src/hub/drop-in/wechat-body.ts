@@ -1,9 +1,16 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { type ErrorCode, isWxhubError } from '../../errors/index.js';
 import { errmsgFor } from '../../wechat/errcodes.js';
 
 /** The Content-Type WeChat's API host answers JSON with. */
 export const WECHAT_JSON = 'application/json; encoding=utf-8';
+
+/**
+ * The response header naming the hub's own reason (a `WXHUB_ERR_*` code) on every error the hub
+ * answers itself. Its absence on a drop-in path means the errcode is WeChat's own.
+ */
+export const WXHUB_ERROR_HEADER = 'x-wxhub-error';
 
 /** True for the paths where callers speak WeChat's protocol and expect WeChat-shaped errors. */
 export function isDropInPath(url: string): boolean {
@@ -25,17 +32,38 @@ const ERRCODE_FOR: Partial<Record<ErrorCode, number>> = {
   WXHUB_ERR_QUOTA_EXHAUSTED: 45009,
 };
 
-/** A WeChat-shaped refusal or failure, before it is written (by a Fastify reply or the fast lane). */
+export function errcodeFor(code: ErrorCode): number {
+  return ERRCODE_FOR[code] ?? -1;
+}
+
+/**
+ * A WeChat-shaped refusal or failure of the hub's own, before it is written (by a Fastify reply
+ * or a fast lane). Always HTTP 200, as WeChat's own errors are: SDKs (wechatpy, node-socialite)
+ * treat any other status as a transport failure and never read the errcode, so their recovery
+ * from 40001 would never run. The hub's reason travels in `X-Wxhub-Error`.
+ */
 export interface WeChatFailure {
   readonly kind: 'failure';
-  readonly status: number;
+  /** The hub's reason: `X-Wxhub-Error`, the access line and `wxhub_hub_errors_total`. */
+  readonly code: ErrorCode;
   readonly errcode: number;
   /** Why, from wxhub: appended to WeChat's own errmsg. */
   readonly detail?: string;
+  /** For a rate limit: the `Retry-After` seconds. */
+  readonly retryAfterSeconds?: number;
 }
 
-export function weChatFailure(status: number, errcode: number, detail?: string): WeChatFailure {
-  return { kind: 'failure', status, errcode, detail };
+export function weChatFailure(
+  code: ErrorCode,
+  errcode: number = errcodeFor(code),
+  detail?: string,
+  retryAfterSeconds?: number,
+): WeChatFailure {
+  return { kind: 'failure', code, errcode, detail, retryAfterSeconds };
+}
+
+export function isFailure(value: object): value is WeChatFailure {
+  return (value as { kind?: unknown }).kind === 'failure';
 }
 
 /** `{"errcode":N,"errmsg":"<WeChat's message>: <why, from wxhub>"}`. */
@@ -43,27 +71,37 @@ export function weChatErrorBody(errcode: number, detail?: string): { errcode: nu
   return { errcode, errmsg: detail ? `${errmsgFor(errcode)}: ${detail} (wxhub)` : errmsgFor(errcode) };
 }
 
-/** A WeChat-shaped error with WeChat's content type. */
-export function replyWeChatError(
-  reply: FastifyReply,
-  status: number,
-  errcode: number,
-  detail?: string,
-): FastifyReply {
-  return replyWeChatJson(reply, status, weChatErrorBody(errcode, detail));
+/** A serialized answer of the hub's own, for either writer. */
+export interface HubAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export function failureAnswer(failure: WeChatFailure): HubAnswer {
+  const headers: Record<string, string> = { 'content-type': WECHAT_JSON, [WXHUB_ERROR_HEADER]: failure.code };
+  if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+  return { status: 200, headers, body: JSON.stringify(weChatErrorBody(failure.errcode, failure.detail)) };
+}
+
+/** A JSON body exactly as given (no charset appended), as WeChat sends it. */
+export function weChatJsonAnswer(body: object): HubAnswer {
+  return { status: 200, headers: { 'content-type': WECHAT_JSON }, body: JSON.stringify(body) };
+}
+
+/** Writes an answer through Fastify (the routes), as bytes: Fastify would append a charset to a string's type. */
+export function replyAnswer(reply: FastifyReply, answer: HubAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.body));
+}
+
+/** Writes an answer on node:http (the fast lanes). */
+export function writeAnswer(res: ServerResponse, answer: HubAnswer): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
 export function replyFailure(reply: FastifyReply, failure: WeChatFailure): FastifyReply {
-  return replyWeChatError(reply, failure.status, failure.errcode, failure.detail);
-}
-
-/** Sends a JSON body exactly as given (no charset appended), as WeChat does. */
-export function replyWeChatJson(reply: FastifyReply, status: number, body: object): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', WECHAT_JSON)
-    .serializer((payload: unknown) => JSON.stringify(payload))
-    .send(body);
+  return replyAnswer(reply, failureAnswer(failure));
 }
 
 /**
@@ -72,20 +110,8 @@ export function replyWeChatJson(reply: FastifyReply, status: number, body: objec
  */
 export function tokenFailure(err: unknown): WeChatFailure {
   if (isWxhubError(err)) {
-    const errcode = err.errcode === 45009 || err.code === 'WXHUB_ERR_QUOTA_EXHAUSTED' ? 45009 : -1;
-    return weChatFailure(
-      err.statusCode >= 500 ? err.statusCode : 503,
-      errcode,
-      `${err.code}: ${err.message}`,
-    );
+    const quota = err.errcode === 45009 || err.code === 'WXHUB_ERR_QUOTA_EXHAUSTED';
+    return weChatFailure(err.code, quota ? 45009 : -1, err.message);
   }
-  return weChatFailure(503, -1, 'could not obtain a token');
-}
-
-export function replyTokenFailure(reply: FastifyReply, err: unknown): FastifyReply {
-  return replyFailure(reply, tokenFailure(err));
-}
-
-export function errcodeFor(code: ErrorCode): number {
-  return ERRCODE_FOR[code] ?? -1;
+  return weChatFailure('WXHUB_ERR_REFRESH_FAILED', -1, 'could not obtain a token');
 }

@@ -88,7 +88,8 @@ export class WeChatForwarder {
 
   /**
    * One upstream call with the query given, counted for `appid` (null: none); a transport
-   * failure becomes WeChat's `-1`, with 504 for a timeout and 502 otherwise.
+   * failure becomes WeChat's `-1` (`WXHUB_ERR_TIMEOUT`, `WXHUB_ERR_TRANSPORT`, or
+   * `WXHUB_ERR_UPSTREAM_BODY` for an oversized JSON body).
    */
   async once(request: ProxiedRequest, appid: string | null, search: string): Promise<ProxyOutcome> {
     const { path } = request;
@@ -127,11 +128,12 @@ export class WeChatForwarder {
       const code = (err as { code?: unknown }).code;
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         request.log.warn({ path, appid, timeoutMs }, 'WeChat did not answer in time');
-        return weChatFailure(504, -1, `WeChat did not answer within ${timeoutMs} ms`);
+        return weChatFailure('WXHUB_ERR_TIMEOUT', -1, `WeChat did not answer within ${timeoutMs} ms`);
       }
-      if (err instanceof UpstreamBodyTooLarge) return weChatFailure(502, -1, err.message);
+      if (err instanceof UpstreamBodyTooLarge)
+        return weChatFailure('WXHUB_ERR_UPSTREAM_BODY', -1, err.message);
       request.log.warn({ path, appid, err: (err as Error)?.name ?? 'error', code }, 'WeChat unreachable');
-      return weChatFailure(502, -1, 'WeChat could not be reached');
+      return weChatFailure('WXHUB_ERR_TRANSPORT', -1, 'WeChat could not be reached');
     }
   }
 }

@@ -1,9 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isWeChatError, isWxhubError, WxhubError } from '../../errors/index.js';
 import { redactUrl } from '../../http/index.js';
-import { errcodeFor, isDropInPath, replyWeChatError } from '../drop-in/wechat-body.js';
+import { isDropInPath, replyFailure, WXHUB_ERROR_HEADER, weChatFailure } from '../drop-in/wechat-body.js';
 
-/** The `/v1` error body: `{error: {code, message, errcode?}}`, with the registry's HTTP status. */
+/**
+ * The `/v1` error body: `{error: {code, message, errcode?}}`, with the registry's HTTP status, and
+ * the code in `X-Wxhub-Error` as on every error the hub answers (counted by route and code).
+ */
 export function sendV1Error(reply: FastifyReply, err: WxhubError): FastifyReply {
   const body = {
     error: {
@@ -12,7 +15,11 @@ export function sendV1Error(reply: FastifyReply, err: WxhubError): FastifyReply 
       ...(err.errcode !== undefined ? { errcode: err.errcode } : {}),
     },
   };
-  return reply.code(err.statusCode).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(err.statusCode)
+    .header(WXHUB_ERROR_HEADER, err.code)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -67,7 +74,10 @@ export function toWxhubError(err: unknown): WxhubError {
   return new WxhubError('WXHUB_ERR_INTERNAL');
 }
 
-/** Answers an error in the shape the path's callers speak: WeChat's on drop-in paths, else `/v1`'s. */
+/**
+ * Answers an error in the shape the path's callers speak: on drop-in paths WeChat's, with HTTP 200
+ * as WeChat's own errors have (wechat-body.ts), else `/v1`'s.
+ */
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const wx = toWxhubError(err);
   if (wx.code === 'WXHUB_ERR_INTERNAL') {
@@ -76,13 +86,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     request.log.warn({ code: wx.code, msg: wx.message }, 'request failed');
   }
   if (isDropInPath(request.url)) {
-    const errcode = wx.errcode ?? errcodeFor(wx.code);
-    return replyWeChatError(
-      reply,
-      wx.statusCode,
-      errcode,
-      wx.code === 'WXHUB_ERR_INTERNAL' ? 'internal error' : wx.message,
-    );
+    const detail = wx.code === 'WXHUB_ERR_INTERNAL' ? 'internal error' : wx.message;
+    return replyFailure(reply, weChatFailure(wx.code, wx.errcode, detail));
   }
   return sendV1Error(reply, wx);
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { CredentialRecord } from '../../store/store.js';
 import type { HubServices } from '../hub-services.js';
-import { hasAppid, hasScope } from '../keys/permissions.js';
 import { secondsLeft, tokenBody } from './credential-body.js';
+import { keyRefusal } from './key-gate.js';
+import type { RequestLog } from './request-hooks.js';
 import { bearerToken } from './v1-auth.js';
 
 /** The Fastify route the lane stands in for; metrics name it the same either way. */
@@ -25,20 +26,21 @@ export type FastLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
  * The hub's hottest request, `GET /v1/accounts/:appid/access-token`, answered before Fastify
- * when every check can be made at once from memory: a client key already verified (cached) with
- * the token scope and this appid, a warm token, room in the key's rate limit. Fastify's request
- * and reply objects, hooks and router cost three times what that answer does
- * (docs/benchmarks.md), and this is the request every caller of every service makes.
+ * when every check can be made at once from memory: a client key already verified (cached) that
+ * the shared key gate (key-gate.ts) lets through for the token scope and this appid, a warm
+ * token, room in the key's rate limit. Fastify's request and reply objects, hooks and router cost
+ * three times what that answer does (docs/benchmarks.md), and this is the request every caller
+ * of every service makes.
  *
  * The lane only ever says yes. Anything it cannot settle from memory (no key, a key not cached
- * yet, a wrong scope or appid, an unknown account, a cold or due token, a rate limit reached, a
- * query string, a closing hub) goes to the Fastify route, which answers it and its errors exactly
- * as it always has; so the lane adds no way to be refused, and the answers are the same bytes.
+ * yet, a refusal, a cold or due token, a rate limit reached, a query string, a closing hub) goes
+ * to the Fastify route, which answers it and its errors exactly as it always has; so the lane
+ * adds no way to be refused, and the answers are the same bytes (credential-body.ts).
  */
-export function tokenFastLane(hub: HubServices, closing: () => boolean): FastLane {
-  const { keys, manager, limiter, metrics, clock } = hub;
+export function tokenFastLane(hub: HubServices, requests: RequestLog, closing: () => boolean): FastLane {
+  const { keys, manager, limiter, clock } = hub;
   const answers = new Map<string, Answer>();
-  const record200 = metrics.requestRecorder(TOKEN_ROUTE, 'GET', 200);
+  const record200 = requests.recorder(TOKEN_ROUTE, 'GET', 200);
   return (req, res) => {
     const started = performance.now();
     const url = req.url;
@@ -47,7 +49,7 @@ export function tokenFastLane(hub: HubServices, closing: () => boolean): FastLan
     if (!APPID.test(appid)) return false;
     const presented = bearerToken(req.headers.authorization);
     const key = presented ? keys.verifyCached(presented) : null;
-    if (!key || !hasScope(key, 'token') || !hasAppid(key, appid)) return false;
+    if (!key || keyRefusal(hub, key, 'token', appid)) return false;
     const record = manager.peekAccessToken(appid);
     // Last, as the only step with an effect (a refusal takes nothing; the route then asks again).
     if (!record || !limiter.take(`key:${key.id}`, key.rateLimit).ok) return false;

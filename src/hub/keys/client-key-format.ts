@@ -41,9 +41,9 @@ export function hashKeySecret(secret: string): string {
 }
 
 /**
- * Compares two client-key secrets in time that depends on their length only (which is public:
- * every secret is 43 characters), without allocating: the per-request check of a key already
- * verified once. Secrets of any length (an appsecret) go through drop-in-credentials.ts'
+ * Compares two client-key secrets (or two of their hex hashes) in time that depends on their
+ * length only (which is public: every secret is 43 characters, every hash 64), without
+ * allocating. Secrets of any length (an appsecret) go through drop-in-credentials.ts'
  * `sameSecret`, which hashes first.
  */
 export function sameKeySecret(a: string, b: string): boolean {

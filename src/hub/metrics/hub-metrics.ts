@@ -1,25 +1,24 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RefreshEvent, TokenManager, UpstreamEvent } from '../../tokens/index.js';
 import type { Clock } from '../../util/clock.js';
+import { upstreamPathLabel } from './path-label.js';
 import { RequestHistogram } from './request-histogram.js';
 
-/** Distinct proxied paths kept as label values; the rest count as `other` (no cardinality blow-up). */
-const MAX_PATH_LABELS = 200;
 /** A scrape never waits longer than this on the store for quota counters, ms. */
 const QUOTA_READ_TIMEOUT_MS = 1000;
 
 /**
  * The hub's Prometheus metrics, in a Registry of its own (several hubs in one process, as in
- * tests, do not collide). Labels are appids, routes, paths and codes: never a key, token or
- * secret, and never a raw URL.
+ * tests, do not collide). Labels are appids, route patterns, named WeChat paths and codes: never
+ * a key, token or secret, and never text a caller chose.
  */
 export class HubMetrics {
   readonly registry = new Registry();
-  readonly #paths = new Set<string>();
   readonly #requests: RequestHistogram;
   readonly #upstream: Counter<'appid' | 'path' | 'errcode'>;
   readonly #refreshes: Counter<'appid' | 'kind' | 'reason' | 'outcome'>;
   readonly #authFailures: Counter<'reason'>;
+  readonly #hubErrors: Counter<'route' | 'code'>;
   readonly #rateLimited: Counter<'kind'>;
   readonly #proxyRetries: Counter<'appid'>;
   readonly #standIns: Counter<'appid'>;
@@ -49,6 +48,12 @@ export class HubMetrics {
       name: 'wxhub_auth_failures_total',
       help: 'Requests refused for credentials, by reason',
       labelNames: ['reason'],
+      registers,
+    });
+    this.#hubErrors = new Counter({
+      name: 'wxhub_hub_errors_total',
+      help: 'Answers the hub gave an error of its own (X-Wxhub-Error), by route pattern and code',
+      labelNames: ['route', 'code'],
       registers,
     });
     this.#rateLimited = new Counter({
@@ -140,11 +145,16 @@ export class HubMetrics {
   }
 
   upstream(appid: string, path: string, errcode: number): void {
-    this.#upstream.inc({ appid, path: this.#pathLabel(path), errcode: String(errcode) });
+    this.#upstream.inc({ appid, path: upstreamPathLabel(path), errcode: String(errcode) });
   }
 
   authFailure(reason: string): void {
     this.#authFailures.inc({ reason });
+  }
+
+  /** An answer carrying `X-Wxhub-Error: code` (a registry code) on a route pattern. */
+  hubError(route: string, code: string): void {
+    this.#hubErrors.inc({ route, code });
   }
 
   rateLimited(kind: 'v1' | 'drop-in'): void {
@@ -157,13 +167,6 @@ export class HubMetrics {
 
   standInIssued(appid: string): void {
     this.#standIns.inc({ appid });
-  }
-
-  #pathLabel(path: string): string {
-    if (this.#paths.has(path)) return path;
-    if (this.#paths.size >= MAX_PATH_LABELS) return 'other';
-    this.#paths.add(path);
-    return path;
   }
 }
 

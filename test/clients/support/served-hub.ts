@@ -8,8 +8,8 @@ export interface ServedHub {
   readonly hub: HubProcess;
   readonly dir: string;
   readonly configFile: string;
-  /** `wxhub keys create` against the hub's configuration: the key from the last line. */
-  key(appid: string, scopes: string): Promise<string>;
+  /** `wxhub keys create` against the hub's configuration (more flags in `extra`): the key from the last line. */
+  key(appid: string, scopes: string, extra?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export async function startServedHub(
     hub,
     dir,
     configFile,
-    key: async (appid, scopes) => {
+    key: async (appid, scopes, extra = []) => {
       const res = await runCli(
         [
           'keys',
@@ -58,6 +58,7 @@ export async function startServedHub(
           scopes,
           '--config',
           configFile,
+          ...extra,
         ],
         dir,
       );
