@@ -8,6 +8,8 @@ export const SERVICES = {
   postgres:
     process.env.WXHUB_TEST_POSTGRES_URL ??
     (process.env.CI ? 'postgres://postgres@127.0.0.1:5432/test' : undefined),
+  amqp: process.env.WXHUB_TEST_AMQP_URL ?? (process.env.CI ? 'amqp://guest:guest@127.0.0.1:5672' : undefined),
+  nats: process.env.WXHUB_TEST_NATS_URL ?? (process.env.CI ? 'nats://127.0.0.1:4222' : undefined),
 } as const;
 
 /** The URL of a service, or undefined (with a loud warning) when tests should skip it. */
