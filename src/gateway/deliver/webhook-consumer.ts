@@ -58,35 +58,56 @@ export class WebhookConsumer implements Consumer {
   }
 
   async deliver(event: PushEvent): Promise<void> {
-    const body = webhookBody(event);
+    const { status } = await this.post(event, WEBHOOK_TIMEOUT_MS, 0);
+    if (status < 200 || status > 299) throw new Error(`${this.#where} answered HTTP ${status}`);
+  }
+
+  /**
+   * One signed POST of `event`, resolving the status and up to `maxBody` bytes of the answer
+   * (a reply subscriber's JSON); rejects on a timeout or transport failure, naming only the host.
+   */
+  async post(
+    event: PushEvent,
+    timeoutMs: number,
+    maxBody: number,
+  ): Promise<{ status: number; body: string }> {
+    const payload = webhookBody(event);
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'wxhub-gateway',
       ...(this.#authorization ? { authorization: this.#authorization } : {}),
-      ...webhookHeaders(this.#key, event.id, body, Math.floor(this.#clock.now() / 1000)),
+      ...webhookHeaders(this.#key, event.id, payload, Math.floor(this.#clock.now() / 1000)),
     };
-    let status: number;
     try {
       const response = await this.#dispatcher.request({
         origin: this.#origin,
         path: this.#path,
         method: 'POST',
         headers,
-        body,
-        headersTimeout: WEBHOOK_TIMEOUT_MS,
-        bodyTimeout: WEBHOOK_TIMEOUT_MS,
+        body: payload,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
-      status = response.statusCode;
-      await response.body.dump();
+      return { status: response.statusCode, body: await readCapped(response.body, maxBody) };
     } catch (err) {
       throw new Error(`${this.#where}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (status < 200 || status > 299) throw new Error(`${this.#where} answered HTTP ${status}`);
   }
 
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
+}
+
+/** The first `max` bytes of a body as text; the rest is read and dropped so the socket is reused. */
+async function readCapped(body: AsyncIterable<Buffer>, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < max) chunks.push(chunk.subarray(0, max - size));
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseUrl(subscriber: WebhookSubscriber): URL {
