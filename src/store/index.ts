@@ -1,11 +1,13 @@
+export { redactUrlPassword } from '../sql/connection-url.js';
+export { checkMigrations, type Migration } from '../sql/migrations.js';
+export { migratePostgres } from '../sql/postgres-migrations.js';
+export { migrateSqlite } from '../sql/sqlite-migrations.js';
 export { CredentialListeners } from './credential-listeners.js';
 export { MemoryStore } from './memory-store.js';
-export { checkMigrations, type Migration } from './migrations.js';
 export { type OpenStoreOptions, openStore } from './open-store.js';
-export { migratePostgres, POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
+export { POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
 export { defaultPostgresRetryStrategy, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { defaultRedisRetryStrategy, RedisStore, type RedisStoreOptions } from './redis-store.js';
-export { migrateSqlite, SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
+export { SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export type { CredentialInput, CredentialRecord, Store, StoreKind } from './store.js';
-export { redactUrlPassword } from './store-error.js';

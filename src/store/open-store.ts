@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { WxhubError } from '../errors/index.js';
+import { splitStorageUrl, sqliteUrlPath, unsupportedScheme } from '../sql/connection-url.js';
 import type { Clock } from '../util/clock.js';
 import { MemoryStore } from './memory-store.js';
 import { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
@@ -28,24 +27,16 @@ export interface OpenStoreOptions {
  * which may hold a password).
  */
 export function openStore(url: string, options: OpenStoreOptions = {}): Store {
-  if (typeof url !== 'string' || url.length === 0)
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'store URL must be a non-empty string');
-  const colon = url.indexOf(':');
-  const scheme = colon > 0 ? url.slice(0, colon).toLowerCase() : '';
-  const rest = colon > 0 ? url.slice(colon + 1) : '';
+  const { scheme, rest } = splitStorageUrl(url, 'store');
   switch (scheme) {
     case 'memory':
       return new MemoryStore(options.clock ? { clock: options.clock } : {});
-    case 'sqlite': {
-      const path = rest.startsWith('//') ? rest.slice(2) : rest;
-      if (!path)
-        throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'sqlite: store URL needs a path (sqlite:PATH)');
+    case 'sqlite':
       return new SqliteStore({
         ...options.sqlite,
         ...(options.clock ? { clock: options.clock } : {}),
-        path: path === ':memory:' ? path : resolve(options.cwd ?? process.cwd(), path),
+        path: sqliteUrlPath(rest, options.cwd, 'store'),
       });
-    }
     case 'redis':
     case 'rediss':
     case 'redis+sentinel':
@@ -54,9 +45,10 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     case 'postgresql':
       return new PostgresStore({ ...options.postgres, url });
     default:
-      throw new WxhubError(
-        'WXHUB_ERR_INVALID_ARGUMENT',
-        `unsupported store scheme ${scheme ? `"${scheme}:"` : '(none)'}; use memory:, sqlite:PATH, redis://, rediss://, redis+sentinel://, postgres:// or postgresql://`,
+      throw unsupportedScheme(
+        scheme,
+        'store',
+        'memory:, sqlite:PATH, redis://, rediss://, redis+sentinel://, postgres:// or postgresql://',
       );
   }
 }

@@ -1,24 +1,15 @@
 import pg from 'pg';
-import { isWxhubError, WxhubError } from '../errors/index.js';
+import { WxhubError } from '../errors/index.js';
+import type { Migration } from '../sql/migrations.js';
+import { PostgresConnection } from '../sql/postgres-connection.js';
+import { STORE_ROLE } from '../sql/sql-failure.js';
 import { CredentialListeners } from './credential-listeners.js';
-import type { Migration } from './migrations.js';
-import { migratePostgres, POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
+import { POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
-import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
-import {
-  checkCompareAndSet,
-  checkInteger,
-  checkName,
-  checkString,
-  checkTtl,
-  checkUrlProtocol,
-} from './validate.js';
+import { checkCompareAndSet, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
 const SWEEP_EVERY_MS = 60_000;
-const SCHEMA = /^[a-z_][a-z0-9_]{0,47}$/;
-/** SQLSTATE classes that mean "the database is not reachable or not usable right now". */
-const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57', '58']);
 
 export interface PostgresStoreOptions {
   /** `postgres://[user[:password]@]host[:port]/database[?...]` (or `postgresql://`). */
@@ -47,67 +38,38 @@ export function defaultPostgresRetryStrategy(attempt: number): number {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
-  readonly #where: string;
-  readonly #secret: string | undefined;
-  readonly #pool: pg.Pool;
-  readonly #clientConfig: pg.ClientConfig;
-  readonly #migrations: readonly Migration[];
+  readonly #sql: PostgresConnection;
   readonly #retryStrategy: (attempt: number) => number;
   readonly #channel: string;
-  readonly #sql: ReturnType<typeof statements>;
+  readonly #statements: ReturnType<typeof statements>;
   readonly #listeners = new CredentialListeners();
-  #migrating: Promise<void> | undefined;
   #listening: Promise<void> | undefined;
   #listenClient: pg.Client | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectAttempt = 0;
   #lastSweep = 0;
   #sweeping: Promise<unknown> | undefined;
-  #closed = false;
 
   constructor(urlOrOptions: string | PostgresStoreOptions) {
     const options: PostgresStoreOptions =
       typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions;
-    checkUrlProtocol(options?.url, ['postgres:', 'postgresql:']);
-    this.schema = options.schema ?? 'wxhub';
-    if (typeof this.schema !== 'string' || !SCHEMA.test(this.schema))
-      throw new WxhubError(
-        'WXHUB_ERR_INVALID_ARGUMENT',
-        'schema must be 1-48 characters of [a-z0-9_], not starting with a digit',
-      );
-    this.#where = redactUrlPassword(options.url);
-    this.#secret = urlPassword(options.url);
-    this.#migrations = [...POSTGRES_STORE_MIGRATIONS, ...(options.migrations ?? [])];
+    this.#sql = new PostgresConnection({
+      url: options?.url,
+      schema: options?.schema,
+      pool: options?.pool,
+      max: 10,
+      migrations: [...POSTGRES_STORE_MIGRATIONS, ...(options?.migrations ?? [])],
+      role: STORE_ROLE,
+    });
+    this.schema = this.#sql.schema;
     this.#retryStrategy = options.retryStrategy ?? defaultPostgresRetryStrategy;
     this.#channel = `${this.schema}_credentials`;
-    this.#sql = statements(`"${this.schema}"`);
-    const config: pg.PoolConfig = {
-      connectionString: options.url,
-      max: 10,
-      connectionTimeoutMillis: 2000,
-      idleTimeoutMillis: 10_000,
-      query_timeout: 5000,
-      allowExitOnIdle: true,
-      application_name: 'wxhub',
-      ...options.pool,
-    };
-    const {
-      max: _max,
-      min: _min,
-      idleTimeoutMillis: _idle,
-      allowExitOnIdle: _exit,
-      ...clientConfig
-    } = config;
-    this.#clientConfig = { ...clientConfig, keepAlive: true };
-    this.#pool = new pg.Pool(config);
-    // An idle client that loses its connection is dropped by the pool; without a listener the
-    // error would crash the process.
-    this.#pool.on('error', () => undefined);
+    this.#statements = statements(this.#sql.quoted);
   }
 
   async getCredential(key: string): Promise<CredentialRecord | null> {
     checkName('key', key);
-    const { rows } = await this.#query<CredentialRow>(this.#sql.getCredential, [key]);
+    const { rows } = await this.#sql.query<CredentialRow>(this.#statements.getCredential, [key]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -119,14 +81,14 @@ export class PostgresStore implements Store {
     checkCompareAndSet(key, expectedVersion, next);
     const { rows } =
       expectedVersion === 0
-        ? await this.#query<{ version: string }>(this.#sql.casInsert, [
+        ? await this.#sql.query<{ version: string }>(this.#statements.casInsert, [
             key,
             next.value,
             next.expiresAt,
             next.fetchedAt,
             this.#channel,
           ])
-        : await this.#query<{ version: string }>(this.#sql.casUpdate, [
+        : await this.#sql.query<{ version: string }>(this.#statements.casUpdate, [
             key,
             next.value,
             next.expiresAt,
@@ -146,14 +108,14 @@ export class PostgresStore implements Store {
 
   async deleteCredential(key: string): Promise<void> {
     checkName('key', key);
-    await this.#query(this.#sql.deleteCredential, [key, this.#channel]);
+    await this.#sql.query(this.#statements.deleteCredential, [key, this.#channel]);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     checkName('name', name);
     checkName('owner', owner);
     checkTtl('ttlMs', ttlMs);
-    const { rowCount } = await this.#query(this.#sql.acquireLease, [name, owner, ttlMs]);
+    const { rowCount } = await this.#sql.query(this.#statements.acquireLease, [name, owner, ttlMs]);
     this.#maybeSweep();
     return rowCount === 1;
   }
@@ -161,7 +123,7 @@ export class PostgresStore implements Store {
   async releaseLease(name: string, owner: string): Promise<boolean> {
     checkName('name', name);
     checkName('owner', owner);
-    const { rowCount } = await this.#query(this.#sql.releaseLease, [name, owner]);
+    const { rowCount } = await this.#sql.query(this.#statements.releaseLease, [name, owner]);
     return rowCount === 1;
   }
 
@@ -170,7 +132,12 @@ export class PostgresStore implements Store {
     checkName('window', window);
     checkInteger('by', by);
     checkTtl('ttlMs', ttlMs);
-    const { rows } = await this.#query<{ value: string }>(this.#sql.increment, [name, window, by, ttlMs]);
+    const { rows } = await this.#sql.query<{ value: string }>(this.#statements.increment, [
+      name,
+      window,
+      by,
+      ttlMs,
+    ]);
     this.#maybeSweep();
     return Number(rows[0]?.value);
   }
@@ -178,7 +145,7 @@ export class PostgresStore implements Store {
   async getCounter(name: string, window: string): Promise<number> {
     checkName('name', name);
     checkName('window', window);
-    const { rows } = await this.#query<{ value: string }>(this.#sql.getCounter, [name, window]);
+    const { rows } = await this.#sql.query<{ value: string }>(this.#statements.getCounter, [name, window]);
     return Number(rows[0]?.value ?? 0);
   }
 
@@ -186,14 +153,16 @@ export class PostgresStore implements Store {
     checkName('key', key);
     checkString('value', value);
     checkTtl('ttlMs', ttlMs);
-    const { rowCount } = await this.#query(this.#sql.putOnce, [key, value, ttlMs]);
+    const { rowCount } = await this.#sql.query(this.#statements.putOnce, [key, value, ttlMs]);
     this.#maybeSweep();
     return rowCount === 1;
   }
 
   async takeOnce(key: string): Promise<string | null> {
     checkName('key', key);
-    const { rows } = await this.#query<{ value: string; live: boolean }>(this.#sql.takeOnce, [key]);
+    const { rows } = await this.#sql.query<{ value: string; live: boolean }>(this.#statements.takeOnce, [
+      key,
+    ]);
     const row = rows[0];
     return row?.live ? row.value : null;
   }
@@ -207,81 +176,27 @@ export class PostgresStore implements Store {
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
     if (typeof listener !== 'function')
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
-    this.#checkOpen();
+    this.#sql.checkOpen();
     this.#listening ??= this.#listen().catch((err) => {
       this.#listening = undefined;
-      throw this.#error(err);
+      throw this.#sql.error(err);
     });
     await this.#listening;
     return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#sql.closed) return;
     this.#listeners.clear();
     clearTimeout(this.#reconnectTimer);
     const client = this.#listenClient;
     this.#listenClient = undefined;
-    await Promise.allSettled([client?.end(), this.#sweeping]);
-    await this.#pool.end().catch(() => undefined);
-  }
-
-  #checkOpen(): void {
-    if (this.#closed)
-      throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', `postgres ${this.#where}: store is closed`);
-  }
-
-  #error(err: unknown): WxhubError {
-    if (isWxhubError(err)) return err;
-    const code = (err as { code?: unknown } | null)?.code;
-    if (
-      typeof code === 'string' &&
-      /^[0-9A-Z]{5}$/.test(code) &&
-      !UNAVAILABLE_CLASSES.has(code.slice(0, 2))
-    ) {
-      const message = storeUnavailable('postgres', this.#where, err, [this.#secret]).message;
-      return new WxhubError('WXHUB_ERR_INTERNAL', `${message} (SQLSTATE ${code})`);
-    }
-    return storeUnavailable('postgres', this.#where, err, [this.#secret]);
-  }
-
-  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
-    values: unknown[],
-  ): Promise<pg.QueryResult<R>> {
-    this.#checkOpen();
-    try {
-      await this.#migrated();
-      return await this.#pool.query<R>(text, values);
-    } catch (err) {
-      throw this.#error(err);
-    }
-  }
-
-  /** Runs the migrations once per instance; a failure (database down) is retried by the next call. */
-  #migrated(): Promise<void> {
-    this.#migrating ??= (async () => {
-      const client = await this.#pool.connect();
-      let failure: Error | undefined;
-      try {
-        await migratePostgres(client, this.schema, this.#migrations);
-      } catch (err) {
-        failure = err instanceof Error ? err : new Error(String(err));
-        throw err;
-      } finally {
-        client.release(failure);
-      }
-    })().catch((err) => {
-      this.#migrating = undefined;
-      throw err;
-    });
-    return this.#migrating;
+    await this.#sql.close(client?.end(), this.#sweeping);
   }
 
   async #listen(): Promise<void> {
-    await this.#migrated();
-    const client = new pg.Client(this.#clientConfig);
+    await this.#sql.migrated();
+    const client = new pg.Client(this.#sql.clientConfig);
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client));
     client.on('notification', (msg) => {
@@ -294,7 +209,7 @@ export class PostgresStore implements Store {
       client.end().catch(() => undefined);
       throw err;
     }
-    if (this.#closed) {
+    if (this.#sql.closed) {
       await client.end().catch(() => undefined);
       return;
     }
@@ -305,20 +220,20 @@ export class PostgresStore implements Store {
     if (this.#listenClient !== client) return;
     this.#listenClient = undefined;
     client.end().catch(() => undefined);
-    if (!this.#closed) this.#scheduleReconnect();
+    if (!this.#sql.closed) this.#scheduleReconnect();
   }
 
   #scheduleReconnect(): void {
     const delay = this.#retryStrategy(++this.#reconnectAttempt);
     this.#reconnectTimer = setTimeout(async () => {
       this.#reconnectTimer = undefined;
-      if (this.#closed) return;
+      if (this.#sql.closed) return;
       try {
         await this.#listen();
         this.#reconnectAttempt = 0;
         await this.#resync();
       } catch {
-        if (!this.#closed && !this.#listenClient) this.#scheduleReconnect();
+        if (!this.#sql.closed && !this.#listenClient) this.#scheduleReconnect();
       }
     }, delay);
     this.#reconnectTimer.unref();
@@ -326,16 +241,16 @@ export class PostgresStore implements Store {
 
   /** Reports every stored credential key: the LISTEN connection was away and may have missed writes. */
   async #resync(): Promise<void> {
-    const { rows } = await this.#query<{ key: string }>(this.#sql.allKeys, []);
+    const { rows } = await this.#sql.query<{ key: string }>(this.#statements.allKeys, []);
     for (const { key } of rows) this.#listeners.emit(key);
   }
 
   /** Drops expired leases, counters and once keys at most once a minute, in the background. */
   #maybeSweep(): void {
     const now = Date.now();
-    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#closed) return;
+    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#sql.closed) return;
     this.#lastSweep = now;
-    this.#sweeping = this.#pool.query(this.#sql.sweep).catch(() => undefined);
+    this.#sweeping = this.#sql.pool.query(this.#statements.sweep).catch(() => undefined);
   }
 }
 

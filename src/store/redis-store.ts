@@ -1,5 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { WxhubError } from '../errors/index.js';
+import { checkUrlProtocol, redactUrlPassword, urlPassword, urlSecrets } from '../sql/connection-url.js';
+import { type DriverTarget, storeUnavailable } from '../sql/driver-error.js';
 import { CredentialListeners } from './credential-listeners.js';
 import {
   ACQUIRE_LEASE,
@@ -10,15 +12,7 @@ import {
 } from './redis-scripts.js';
 import { parseSentinelUrl } from './redis-sentinel-url.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
-import { redactUrlPassword, storeUnavailable, urlPassword } from './store-error.js';
-import {
-  checkCompareAndSet,
-  checkInteger,
-  checkName,
-  checkString,
-  checkTtl,
-  checkUrlProtocol,
-} from './validate.js';
+import { checkCompareAndSet, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,8 +62,7 @@ interface ScriptCommands {
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keyPrefix: string;
-  readonly #where: string;
-  readonly #secret: string | undefined;
+  readonly #target: DriverTarget;
   readonly #connectTimeoutMs: number;
   readonly #commandTimeoutMs: number;
   readonly #redis: Redis;
@@ -92,8 +85,11 @@ export class RedisStore implements Store {
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     checkTtl('connectTimeoutMs', this.#connectTimeoutMs);
     checkTtl('commandTimeoutMs', this.#commandTimeoutMs);
-    this.#where = redactUrlPassword(options.url);
-    this.#secret = sentinel ? sentinel.password : urlPassword(options.url);
+    this.#target = {
+      backend: 'redis',
+      where: redactUrlPassword(options.url),
+      secrets: urlSecrets(options.url, sentinel ? sentinel.password : urlPassword(options.url)),
+    };
     this.#channel = `${this.keyPrefix}credentials`;
 
     const ours: RedisOptions = {
@@ -243,11 +239,11 @@ export class RedisStore implements Store {
 
   #checkOpen(): void {
     if (this.#closed)
-      throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', `redis ${this.#where}: store is closed`);
+      throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', `redis ${this.#target.where}: store is closed`);
   }
 
   #unavailable(err: unknown): WxhubError {
-    return storeUnavailable('redis', this.#where, err, [this.#secret]);
+    return storeUnavailable(this.#target, err);
   }
 
   async #call<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {

@@ -1,14 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { WxhubError } from '../errors/index.js';
+import type { Migration } from '../sql/migrations.js';
+import { STORE_ROLE } from '../sql/sql-failure.js';
+import { SqliteConnection } from '../sql/sqlite-connection.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { CredentialListeners } from './credential-listeners.js';
-import type { Migration } from './migrations.js';
-import { retryWhileBusy } from './sqlite-busy.js';
-import { migrateSqlite, SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
+import { SQLITE_STORE_MIGRATIONS } from './sqlite-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
-import { storeUnavailable } from './store-error.js';
 import { checkCompareAndSet, checkInteger, checkName, checkString, checkTtl } from './validate.js';
 
 const DAY_MS = 86_400_000;
@@ -19,7 +17,10 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** The clock that decides lease, counter and once-key expiry. Default: the system clock. */
   readonly clock?: Clock;
-  /** How long a write waits for another process's write lock before failing, ms. Default 5000. */
+  /**
+   * How long a call waits for another process's write lock before failing, ms. Default 5000. The
+   * wait happens on a timer: only that call is delayed, never the event loop.
+   */
   readonly busyTimeoutMs?: number;
   /**
    * How often `watchCredentials` polls `PRAGMA data_version`, ms. Default 100: a write by another
@@ -42,8 +43,9 @@ interface CredentialRow {
  * The embedded Store: one SQLite file, shared safely by several processes on one machine. WAL
  * mode lets readers run beside the writer; every read-modify-write (CAS, lease, counter, once key)
  * is one `BEGIN IMMEDIATE` transaction, so processes queue on the write lock (up to
- * `busyTimeoutMs`) instead of failing with `SQLITE_BUSY`. Other processes' writes are detected by
- * polling `PRAGMA data_version` (see `watchIntervalMs`).
+ * `busyTimeoutMs`, waiting on a timer so other callers keep running) instead of failing with
+ * `SQLITE_BUSY`. Other processes' writes are detected by polling `PRAGMA data_version` (see
+ * `watchIntervalMs`).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -51,11 +53,10 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly #clock: Clock;
   readonly #watchIntervalMs: number;
-  readonly #db: Database.Database;
+  readonly #sql: SqliteConnection;
   readonly #listeners = new CredentialListeners();
-  readonly #sql: ReturnType<typeof prepare>;
+  readonly #statements: ReturnType<typeof prepare>;
   readonly #tx: ReturnType<typeof transactions>;
-  #closed = false;
   #lastSweep = 0;
   #timer: NodeJS.Timeout | undefined;
   #dataVersion = 0;
@@ -71,37 +72,33 @@ export class SqliteStore implements Store {
     checkTtl('watchIntervalMs', watchIntervalMs);
     this.#clock = options.clock ?? systemClock;
     this.#watchIntervalMs = watchIntervalMs;
-    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
-
-    let db: Database.Database | undefined;
+    this.#sql = new SqliteConnection({
+      path: options.path,
+      busyTimeoutMs,
+      migrations: [...SQLITE_STORE_MIGRATIONS, ...(options.migrations ?? [])],
+      foreignKeys: true,
+      role: STORE_ROLE,
+    });
+    this.path = this.#sql.path;
     try {
-      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      db = new Database(this.path);
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      const handle = db;
-      retryWhileBusy(busyTimeoutMs, () => handle.pragma('journal_mode = WAL'));
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      migrateSqlite(db, [...SQLITE_STORE_MIGRATIONS, ...(options.migrations ?? [])]);
-      this.#sql = prepare(db);
-      this.#tx = transactions(db, this.#sql);
+      this.#statements = prepare(this.#sql.db);
+      this.#tx = transactions(this.#sql.db, this.#statements);
     } catch (err) {
-      db?.close();
-      throw storeUnavailable('sqlite', this.path, err);
+      this.#sql.close();
+      throw this.#sql.error(err);
     }
-    this.#db = db;
   }
 
   /** The underlying connection, for components that keep their own tables in the same file. */
   get database(): Database.Database {
-    this.#checkOpen();
-    return this.#db;
+    this.#sql.checkOpen();
+    return this.#sql.db;
   }
 
   async getCredential(key: string): Promise<CredentialRecord | null> {
     checkName('key', key);
-    return this.#run(() => {
-      const row = this.#sql.getCredential.get(key) as CredentialRow | undefined;
+    return await this.#sql.run(() => {
+      const row = this.#statements.getCredential.get(key) as CredentialRow | undefined;
       return row ? toRecord(row) : null;
     });
   }
@@ -112,7 +109,7 @@ export class SqliteStore implements Store {
     next: CredentialInput,
   ): Promise<CredentialRecord | null> {
     checkCompareAndSet(key, expectedVersion, next);
-    const written = this.#run(() => this.#tx.cas.immediate(key, expectedVersion, next));
+    const written = await this.#sql.run(() => this.#tx.cas.immediate(key, expectedVersion, next));
     if (!written) return null;
     const record: CredentialRecord = {
       value: next.value,
@@ -126,7 +123,7 @@ export class SqliteStore implements Store {
 
   async deleteCredential(key: string): Promise<void> {
     checkName('key', key);
-    const deleted = this.#run(() => this.#sql.deleteCredential.run(key).changes === 1);
+    const deleted = await this.#sql.run(() => this.#statements.deleteCredential.run(key).changes === 1);
     if (deleted) this.#localChange(key, null);
   }
 
@@ -134,17 +131,20 @@ export class SqliteStore implements Store {
     checkName('name', name);
     checkName('owner', owner);
     checkTtl('ttlMs', ttlMs);
-    const now = this.#clock.now();
-    const taken = this.#run(() => this.#tx.lease.immediate(name, owner, now + ttlMs, now));
-    this.#maybeSweep(now);
+    const taken = await this.#sql.run(() => {
+      const now = this.#clock.now();
+      return this.#tx.lease.immediate(name, owner, now + ttlMs, now);
+    });
+    this.#maybeSweep();
     return taken;
   }
 
   async releaseLease(name: string, owner: string): Promise<boolean> {
     checkName('name', name);
     checkName('owner', owner);
-    const now = this.#clock.now();
-    return this.#run(() => this.#sql.releaseLease.run(name, owner, now).changes === 1);
+    return await this.#sql.run(
+      () => this.#statements.releaseLease.run(name, owner, this.#clock.now()).changes === 1,
+    );
   }
 
   async incrementCounter(name: string, window: string, by = 1, ttlMs = 2 * DAY_MS): Promise<number> {
@@ -152,33 +152,37 @@ export class SqliteStore implements Store {
     checkName('window', window);
     checkInteger('by', by);
     checkTtl('ttlMs', ttlMs);
-    const now = this.#clock.now();
-    const total = this.#run(() => this.#tx.increment.immediate(name, window, by, now + ttlMs, now));
-    this.#maybeSweep(now);
+    const total = await this.#sql.run(() => {
+      const now = this.#clock.now();
+      return this.#tx.increment.immediate(name, window, by, now + ttlMs, now);
+    });
+    this.#maybeSweep();
     return total;
   }
 
   async getCounter(name: string, window: string): Promise<number> {
     checkName('name', name);
     checkName('window', window);
-    const now = this.#clock.now();
-    return this.#run(() => Number(this.#sql.getCounter.get(name, window, now) ?? 0));
+    return await this.#sql.run(() =>
+      Number(this.#statements.getCounter.get(name, window, this.#clock.now()) ?? 0),
+    );
   }
 
   async putOnce(key: string, value: string, ttlMs: number): Promise<boolean> {
     checkName('key', key);
     checkString('value', value);
     checkTtl('ttlMs', ttlMs);
-    const now = this.#clock.now();
-    const put = this.#run(() => this.#tx.putOnce.immediate(key, value, now + ttlMs, now));
-    this.#maybeSweep(now);
+    const put = await this.#sql.run(() => {
+      const now = this.#clock.now();
+      return this.#tx.putOnce.immediate(key, value, now + ttlMs, now);
+    });
+    this.#maybeSweep();
     return put;
   }
 
   async takeOnce(key: string): Promise<string | null> {
     checkName('key', key);
-    const now = this.#clock.now();
-    return this.#run(() => this.#tx.takeOnce.immediate(key, now));
+    return await this.#sql.run(() => this.#tx.takeOnce.immediate(key, this.#clock.now()));
   }
 
   /**
@@ -188,7 +192,7 @@ export class SqliteStore implements Store {
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
     if (typeof listener !== 'function')
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
-    this.#run(() => {
+    await this.#sql.run(() => {
       if (this.#timer) return;
       this.#dataVersion = this.#readDataVersion();
       this.#snapshot = this.#readSnapshot();
@@ -199,25 +203,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#sql.closed) return;
     this.#stopWatching();
     this.#listeners.clear();
-    this.#db.close();
-  }
-
-  #checkOpen(): void {
-    if (this.#closed)
-      throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', `sqlite ${this.path}: store is closed`);
-  }
-
-  #run<T>(fn: () => T): T {
-    this.#checkOpen();
-    try {
-      return fn();
-    } catch (err) {
-      throw storeUnavailable('sqlite', this.path, err);
-    }
+    this.#sql.close();
   }
 
   #localChange(key: string, record: CredentialRecord | null): void {
@@ -229,16 +218,16 @@ export class SqliteStore implements Store {
   }
 
   #readDataVersion(): number {
-    return Number(this.#db.pragma('data_version', { simple: true }));
+    return Number(this.#sql.db.pragma('data_version', { simple: true }));
   }
 
   #readSnapshot(): Map<string, string> {
-    const rows = this.#sql.allCredentials.all() as CredentialRow[];
+    const rows = this.#statements.allCredentials.all() as CredentialRow[];
     return new Map(rows.map((r) => [r.key, signature(r.version, r.value, r.expires_at)]));
   }
 
   #poll(): void {
-    if (this.#closed) return;
+    if (this.#sql.closed) return;
     let changed: string[];
     try {
       const version = this.#readDataVersion();
@@ -262,8 +251,8 @@ export class SqliteStore implements Store {
   }
 
   /** Drops expired leases, counters and once keys, at most once a minute, never failing a call. */
-  #maybeSweep(now: number): void {
-    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#closed) return;
+  #maybeSweep(now = this.#clock.now()): void {
+    if (now - this.#lastSweep < SWEEP_EVERY_MS || this.#sql.closed) return;
     this.#lastSweep = now;
     try {
       this.#tx.sweep.immediate(now);

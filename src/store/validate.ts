@@ -44,20 +44,6 @@ export function checkCompareAndSet(key: unknown, expectedVersion: unknown, next:
   checkCredentialInput(next);
 }
 
-/** A connection URL with one of `protocols` (e.g. `['redis:', 'rediss:']`). */
-export function checkUrlProtocol(url: unknown, protocols: readonly string[]): asserts url is string {
-  checkName('url', url);
-  const expected = protocols.map((p) => `${p}//`).join(' or ');
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `url is not a valid ${expected} URL`);
-  }
-  if (!protocols.includes(protocol))
-    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `url must be ${expected}, not ${protocol}//`);
-}
-
 export function checkCredentialInput(next: unknown): asserts next is CredentialInput {
   if (typeof next !== 'object' || next === null)
     throw new WxhubError(

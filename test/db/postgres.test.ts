@@ -49,6 +49,22 @@ if (url) {
       await db.close();
     });
 
+    it('reports SQL the server refuses as a bug (WXHUB_ERR_INTERNAL), never as an outage', async () => {
+      const own = `wxhub_dbtest_${randomId()}`;
+      schemas.push(own);
+      const db = new PostgresDatabase({ url, schema: own });
+      try {
+        await db.settings.putIfAbsent('k', 'v');
+        await withPostgres(url, (c) => c.query(`DROP TABLE "${own}".hub_settings`));
+        const err = await db.settings.get('k').catch((e: unknown) => e);
+        expect(isWxhubError(err, 'WXHUB_ERR_INTERNAL'), String(err)).toBe(true);
+        expect((err as Error).message).toMatch(/42P01: .*a bug, not an outage/);
+        await db.ping(); // the database itself is fine
+      } finally {
+        await db.close();
+      }
+    });
+
     it('reports an unreachable server as WXHUB_ERR_DATABASE_UNAVAILABLE without the password', async () => {
       const db = new PostgresDatabase({
         url: 'postgres://u:hunter2@127.0.0.1:1/x',
@@ -59,6 +75,8 @@ if (url) {
       await db.close();
       expect(isWxhubError(err, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       expect(String((err as Error).message)).not.toContain('hunter2');
+      expect(String((err as Error).stack)).not.toContain('hunter2');
+      expect(JSON.stringify(err)).not.toContain('hunter2');
     });
   });
 } else {

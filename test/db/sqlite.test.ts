@@ -47,6 +47,42 @@ describe('SqliteDatabase', () => {
     await second.close();
   });
 
+  it('reports SQL the file refuses as a bug (WXHUB_ERR_INTERNAL), never as an outage', async () => {
+    const path = join(dir, 'dropped.db');
+    const db = new SqliteDatabase({ path });
+    try {
+      await db.settings.putIfAbsent('k', 'v');
+      const raw = new Sqlite(path);
+      raw.exec('DROP TABLE hub_settings');
+      raw.close();
+      const err = await db.settings.get('k').catch((e: unknown) => e);
+      expect(isWxhubError(err, 'WXHUB_ERR_INTERNAL'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/SQLITE_ERROR: .*a bug, not an outage/);
+      await db.ping();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('reports a write lock held past busyTimeoutMs as WXHUB_ERR_DATABASE_UNAVAILABLE', async () => {
+    const path = join(dir, 'locked.db');
+    const db = new SqliteDatabase({ path, busyTimeoutMs: 200 });
+    const holder = new Sqlite(path);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const started = Date.now();
+      const err = await db.settings.putIfAbsent('k', 'v').catch((e: unknown) => e);
+      expect(isWxhubError(err, 'WXHUB_ERR_DATABASE_UNAVAILABLE'), String(err)).toBe(true);
+      expect((err as Error).message).toContain('database is locked');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      holder.exec('COMMIT');
+      expect(await db.settings.putIfAbsent('k', 'v')).toBe('v');
+    } finally {
+      holder.close();
+      await db.close();
+    }
+  });
+
   it('reports an unusable path as WXHUB_ERR_DATABASE_UNAVAILABLE', () => {
     const notADir = join(dir, 'plain-file');
     writeFileSync(notADir, 'x');

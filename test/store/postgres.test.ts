@@ -110,6 +110,22 @@ if (url) {
       }
     });
 
+    it('reports SQL the server refuses as a bug (WXHUB_ERR_INTERNAL), never as an outage', async () => {
+      const own = `wxhub_test_${randomId()}`;
+      schemas.push(own);
+      const store = new PostgresStore({ url, schema: own });
+      try {
+        await store.putOnce('k', 'v', 1000);
+        await withPostgres(url, (c) => c.query(`DROP TABLE "${own}".once_values`));
+        const err = await store.putOnce('k', 'v', 1000).catch((e: unknown) => e);
+        expect(isWxhubError(err, 'WXHUB_ERR_INTERNAL'), String(err)).toBe(true);
+        expect((err as Error).message).toMatch(/42P01: .*a bug, not an outage/);
+        expect(await store.acquireLease('l', 'o', 1000)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('rejects a schema that is not a plain identifier', () => {
       for (const bad of ['Upper', 'semi;colon', '1digit', 'x'.repeat(49), ''])
         expect(() => new PostgresStore({ url, schema: bad })).toThrow(

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/index.js';
 import { serviceUrl } from '../support/services.js';
 import { describeStoreContract } from './contract.js';
-import { deleteRedisPrefix, randomId, sleep } from './helpers.js';
+import { deleteRedisPrefix, eventually, randomId } from './helpers.js';
 
 const url = serviceUrl('redis');
 const keyPrefix = `wxhub-test-${randomId()}:`;
@@ -55,8 +55,16 @@ if (url) {
         await store.compareAndSetCredential('published', 0, { value: 'v', expiresAt: 1, fetchedAt: 1 });
         await store.compareAndSetCredential('published', 0, { value: 'lost', expiresAt: 1, fetchedAt: 1 });
         await store.deleteCredential('published');
-        await sleep(100);
-        expect(messages).toEqual([`${keyPrefix}credentials published`, `${keyPrefix}credentials published`]);
+        // Pub/sub keeps order: once a later write's message is in, every earlier one would be too.
+        await store.compareAndSetCredential('sentinel', 0, { value: 'v', expiresAt: 1, fetchedAt: 1 });
+        expect(await eventually(() => messages.at(-1) === `${keyPrefix}credentials sentinel`, 5000)).toBe(
+          true,
+        );
+        expect(messages).toEqual([
+          `${keyPrefix}credentials published`,
+          `${keyPrefix}credentials published`,
+          `${keyPrefix}credentials sentinel`,
+        ]);
       } finally {
         sub.disconnect();
         await store.close();

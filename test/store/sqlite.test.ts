@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isWxhubError } from '../../src/errors/index.js';
+import { SYNC_BUSY_MS } from '../../src/sql/sqlite-busy.js';
 import { migrateSqlite, SQLITE_STORE_MIGRATIONS, SqliteStore } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { describeStoreContract } from './contract.js';
+import { eventually } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wxhub-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +19,7 @@ describeStoreContract('sqlite', () => new SqliteStore({ path: contractPath, watc
 });
 
 describe('SqliteStore', () => {
-  it('creates the parent directory and opens in WAL mode with a busy timeout', async () => {
+  it('creates the parent directory and opens in WAL mode; SQLite itself waits for a lock only briefly', async () => {
     const path = join(dir, 'a', 'b', 'pragmas.db');
     const store = new SqliteStore(path);
     try {
@@ -25,7 +27,9 @@ describe('SqliteStore', () => {
       const db = store.database;
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      // Longer waits happen between attempts, on a timer (see sqlite-lock-wait.test.ts).
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(SYNC_BUSY_MS);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {
       await store.close();
     }
@@ -77,6 +81,25 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('reports SQL the file refuses as a bug (WXHUB_ERR_INTERNAL), and a lock past the budget as unavailable', async () => {
+    const path = join(dir, 'refused.db');
+    const store = new SqliteStore({ path, busyTimeoutMs: 200 });
+    const other = new SqliteStore(path);
+    try {
+      other.database.exec('DROP TABLE once_values');
+      const bug = await store.putOnce('k', 'v', 1000).catch((e: unknown) => e);
+      expect(isWxhubError(bug, 'WXHUB_ERR_INTERNAL'), String(bug)).toBe(true);
+      expect((bug as Error).message).toMatch(/SQLITE_ERROR: .*a bug, not an outage/);
+      other.database.exec('BEGIN IMMEDIATE');
+      const locked = await store.acquireLease('l', 'o', 1000).catch((e: unknown) => e);
+      expect(isWxhubError(locked, 'WXHUB_ERR_STORE_UNAVAILABLE'), String(locked)).toBe(true);
+      other.database.exec('COMMIT');
+      expect(await store.acquireLease('l', 'o', 1000)).toBe(true);
+    } finally {
+      await Promise.all([store.close(), other.close()]);
+    }
+  });
+
   it('rejects calls after close with WXHUB_ERR_STORE_UNAVAILABLE', async () => {
     const store = new SqliteStore(join(dir, 'closed.db'));
     await store.close();
@@ -107,8 +130,12 @@ describe('SqliteStore', () => {
           'INSERT INTO credentials (key, value, expires_at, fetched_at, version) VALUES (?, ?, ?, ?, 1)',
         )
         .run('raw', 'v', 1, 1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const start = performance.now();
+      expect(await eventually(() => seen.length > 0, 5000)).toBe(true);
+      const latency = performance.now() - start;
       expect(seen).toEqual(['raw']);
+      // One poll (50 ms) plus a read; a poll that stopped would never get here.
+      expect(latency).toBeLessThan(1000);
       unsubscribe();
     } finally {
       await Promise.all([store.close(), other.close()]);

@@ -1,3 +1,4 @@
+import { driverCode } from '../../sql/driver-error.js';
 import type { ClientKeyRecord, ClientKeyTable, RateLimit, Scope } from '../database.js';
 import { duplicateKey } from '../db-error.js';
 import { checkKeyRecord } from '../validate.js';
@@ -36,7 +37,7 @@ export function postgresKeyTable(query: PgQuery, schema: string): ClientKeyTable
           ],
         );
       } catch (err) {
-        if ((err as { pgCode?: string }).pgCode === '23505') throw duplicateKey(record.id);
+        if (driverCode(err) === '23505') throw duplicateKey(record.id);
         throw err;
       }
     },

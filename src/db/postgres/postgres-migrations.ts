@@ -1,7 +1,7 @@
-import type { Migration } from '../../store/migrations.js';
+import type { Migration } from '../../sql/migrations.js';
 
 /**
- * The Database's tables in PostgreSQL, applied by the Store's runner (`migratePostgres`) in the
+ * The Database's tables in PostgreSQL, applied by the shared runner (`migratePostgres`, src/sql) in the
  * database's schema; ids are prefixed `db_` so the schema may be the PostgresStore's too. Append
  * new steps at the end; never edit an applied one.
  */

@@ -1,3 +1,4 @@
+import { driverCode } from '../../sql/driver-error.js';
 import type {
   BindResult,
   FollowerRecord,
@@ -153,7 +154,7 @@ export function postgresPeople(
           try {
             return await bindOnce(login);
           } catch (err) {
-            const code = (err as { pgCode?: string }).pgCode ?? '';
+            const code = driverCode(err) ?? '';
             if (!RETRYABLE.has(code) || attempt >= BIND_ATTEMPTS) throw err;
           }
         }

@@ -1,10 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { retryWhileBusy } from '../../store/sqlite-busy.js';
-import { migrateSqlite } from '../../store/sqlite-migrations.js';
+import { DATABASE_ROLE } from '../../sql/sql-failure.js';
+import { SqliteConnection } from '../../sql/sqlite-connection.js';
 import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
-import { databaseClosed, databaseUnavailable } from '../db-error.js';
 import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
 import { sqliteKeyTable } from './sqlite-keys.js';
 import { SQLITE_DATABASE_MIGRATIONS } from './sqlite-migrations.js';
@@ -19,8 +15,15 @@ export interface SqliteDatabaseOptions {
 }
 
 /**
+ * Runs synchronous SQLite work for a table: retried on a timer while another process holds the
+ * write lock (the event loop keeps running), driver errors as WxhubError.
+ */
+export type SqliteRun = <T>(fn: () => T) => Promise<T>;
+
+/**
  * The Database in one SQLite file (WAL), the embedded default. Several processes (a few hubs on
- * one machine, the `wxhub keys` command beside a running hub) share the file safely.
+ * one machine, the `wxhub keys` command beside a running hub) share the file safely; a lock held
+ * by another process delays only the calls that need it (see SqliteConnection).
  */
 export class SqliteDatabase implements Database {
   readonly kind = 'sqlite' as const;
@@ -30,35 +33,18 @@ export class SqliteDatabase implements Database {
   readonly users: UserTable;
   readonly identities: IdentityTable;
   readonly followers: FollowerTable;
-  readonly #db: BetterSqlite3.Database;
-  #closed = false;
+  readonly #sql: SqliteConnection;
 
   constructor(options: SqliteDatabaseOptions) {
-    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    let db: BetterSqlite3.Database | undefined;
-    try {
-      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      db = new BetterSqlite3(this.path);
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      const handle = db;
-      retryWhileBusy(busyTimeoutMs, () => handle.pragma('journal_mode = WAL'));
-      db.pragma('synchronous = NORMAL');
-      migrateSqlite(db, SQLITE_DATABASE_MIGRATIONS);
-    } catch (err) {
-      db?.close();
-      throw databaseUnavailable('sqlite', this.path, err);
-    }
-    this.#db = db;
-    const run = <T>(fn: () => T): T => {
-      if (this.#closed) throw databaseClosed('sqlite', this.path);
-      try {
-        return fn();
-      } catch (err) {
-        if ((err as { name?: string }).name === 'WxhubError') throw err;
-        throw databaseUnavailable('sqlite', this.path, err);
-      }
-    };
+    this.#sql = new SqliteConnection({
+      path: options.path,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      migrations: SQLITE_DATABASE_MIGRATIONS,
+      role: DATABASE_ROLE,
+    });
+    this.path = this.#sql.path;
+    const db = this.#sql.db;
+    const run: SqliteRun = (fn) => this.#sql.run(fn);
     this.keys = sqliteKeyTable(db, run);
     this.settings = sqliteSettingsTable(db, run);
     const people = sqlitePeople(db, run);
@@ -68,17 +54,10 @@ export class SqliteDatabase implements Database {
   }
 
   async ping(): Promise<void> {
-    if (this.#closed) throw databaseClosed('sqlite', this.path);
-    try {
-      this.#db.prepare('SELECT 1').get();
-    } catch (err) {
-      throw databaseUnavailable('sqlite', this.path, err);
-    }
+    await this.#sql.run(() => this.#sql.db.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    this.#sql.close();
   }
 }

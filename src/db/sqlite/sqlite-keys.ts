@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ClientKeyRecord, ClientKeyTable, RateLimit, Scope } from '../database.js';
 import { duplicateKey } from '../db-error.js';
 import { checkKeyRecord } from '../validate.js';
+import type { SqliteRun } from './sqlite-database.js';
 
 interface KeyRow {
   id: string;
@@ -15,7 +16,7 @@ interface KeyRow {
 }
 
 /** `client_keys` on SQLite; list columns are JSON text. */
-export function sqliteKeyTable(db: BetterSqlite3.Database, run: <T>(fn: () => T) => T): ClientKeyTable {
+export function sqliteKeyTable(db: BetterSqlite3.Database, run: SqliteRun): ClientKeyTable {
   const sql = {
     insert: db.prepare(
       `INSERT INTO client_keys (id, name, secret_hash, appids, scopes, rate_limit, created_at, revoked_at)
@@ -28,7 +29,7 @@ export function sqliteKeyTable(db: BetterSqlite3.Database, run: <T>(fn: () => T)
   return {
     async insert(record) {
       checkKeyRecord(record);
-      run(() => {
+      await run(() => {
         try {
           sql.insert.run(toRow(record));
         } catch (err) {
@@ -39,7 +40,7 @@ export function sqliteKeyTable(db: BetterSqlite3.Database, run: <T>(fn: () => T)
       });
     },
     async get(id) {
-      const row = run(() => sql.get.get(id) as KeyRow | undefined);
+      const row = await run(() => sql.get.get(id) as KeyRow | undefined);
       return row ? fromRow(row) : null;
     },
     async list() {

@@ -1,7 +1,7 @@
-import type { Migration } from '../../store/migrations.js';
+import type { Migration } from '../../sql/migrations.js';
 
 /**
- * The Database's tables in SQLite, applied by the Store's migration runner (`migrateSqlite`), so
+ * The Database's tables in SQLite, applied by the shared runner (`migrateSqlite`, src/sql), so
  * the file may be the one the SqliteStore uses: ids are prefixed `db_`, the store's `store_`.
  * Append new steps at the end; never edit an applied one.
  */

@@ -32,8 +32,7 @@ import {
   type UserRow,
   userFromRow,
 } from '../people-rules.js';
-
-type Run = <T>(fn: () => T) => T;
+import type { SqliteRun } from './sqlite-database.js';
 
 /**
  * `users`, `identities` and `followers` on SQLite. A bind is one `BEGIN IMMEDIATE` transaction:
@@ -42,7 +41,7 @@ type Run = <T>(fn: () => T) => T;
  */
 export function sqlitePeople(
   db: BetterSqlite3.Database,
-  run: Run,
+  run: SqliteRun,
 ): { users: UserTable; identities: IdentityTable; followers: FollowerTable } {
   const sql = {
     user: db.prepare('SELECT * FROM users WHERE id = ?'),
@@ -136,13 +135,13 @@ export function sqlitePeople(
         return run(() => readUser(id) ?? null);
       },
       async getByUnionid(unionid) {
-        const row = run(() => sql.userByUnionid.get(unionid) as UserRow | undefined);
+        const row = await run(() => sql.userByUnionid.get(unionid) as UserRow | undefined);
         return row ? userFromRow(row) : null;
       },
     },
     identities: {
       async get(appid, openid) {
-        const row = run(() => sql.identity.get(appid, openid) as IdentityRow | undefined);
+        const row = await run(() => sql.identity.get(appid, openid) as IdentityRow | undefined);
         return row ? identityFromRow(row) : null;
       },
       async list(appid, page) {
@@ -193,17 +192,17 @@ export function sqlitePeople(
           subscribe_scene: r.subscribeScene,
           synced_at: r.syncedAt,
         }));
-        run(() => upsertFollowers.immediate(rows));
+        await run(() => upsertFollowers.immediate(rows));
       },
       async removeStale(appid, syncedAt) {
         return run(() => sql.removeStale.run(appid, syncedAt).changes);
       },
       async lastSyncedAt(appid) {
-        const value = run(() => sql.lastSynced.get(appid) as number | null);
+        const value = await run(() => sql.lastSynced.get(appid) as number | null);
         return value === null || value === undefined ? null : Number(value);
       },
       async get(appid, openid) {
-        const row = run(() => sql.follower.get(appid, openid) as FollowerRow | undefined);
+        const row = await run(() => sql.follower.get(appid, openid) as FollowerRow | undefined);
         return row ? followerFromRow(row) : null;
       },
       async list(appid, page) {

@@ -1,9 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SettingsTable } from '../database.js';
 import { checkSettingName, checkSettingValue } from '../validate.js';
+import type { SqliteRun } from './sqlite-database.js';
 
 /** `hub_settings` on SQLite; the write lock of `BEGIN IMMEDIATE` makes putIfAbsent atomic across processes. */
-export function sqliteSettingsTable(db: BetterSqlite3.Database, run: <T>(fn: () => T) => T): SettingsTable {
+export function sqliteSettingsTable(db: BetterSqlite3.Database, run: SqliteRun): SettingsTable {
   const sql = {
     get: db.prepare('SELECT value FROM hub_settings WHERE name = ?').pluck(),
     insert: db.prepare('INSERT OR IGNORE INTO hub_settings (name, value, updated_at) VALUES (?, ?, ?)'),

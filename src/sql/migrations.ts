@@ -2,7 +2,7 @@ import { WxhubError } from '../errors/index.js';
 
 /**
  * One schema step. `id` is recorded in the `schema_migrations` table once applied, so it must
- * never change; give each component its own prefix (`store_0001_core`, `users_0001_...`) and
+ * never change; give each component its own prefix (`store_0001_core`, `db_0001_...`) and
  * append new steps at the end of its list. `sql` may hold several statements.
  */
 export interface Migration {
