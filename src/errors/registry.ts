@@ -38,6 +38,23 @@ export const ERRORS = {
     status: 409,
     message: 'No usable web authorization is kept for this identity: the user must log in again',
   },
+  WXHUB_ERR_CALLBACK_SIGNATURE: {
+    status: 403,
+    message: 'Push signature does not match the account token (forged, stale or misconfigured)',
+  },
+  WXHUB_ERR_CALLBACK_DECRYPT: {
+    status: 400,
+    message: 'Push could not be decrypted: wrong EncodingAESKey or a corrupt body',
+  },
+  WXHUB_ERR_CALLBACK_APPID: {
+    status: 400,
+    message: "Decrypted push names another appid than this account's",
+  },
+  WXHUB_ERR_CALLBACK_XML: {
+    status: 400,
+    message: 'Push body is not acceptable XML (malformed, too large, or with a DOCTYPE or entities)',
+  },
+  WXHUB_ERR_CALLBACK_NOT_CONFIGURED: { status: 404, message: 'This account has no callback configured' },
   WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

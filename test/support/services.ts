@@ -9,6 +9,8 @@ export const SERVICES = {
   redis: process.env.WXHUB_TEST_REDIS_URL ?? (isCI() ? 'redis://127.0.0.1:6379/15' : undefined),
   postgres:
     process.env.WXHUB_TEST_POSTGRES_URL ?? (isCI() ? 'postgres://postgres@127.0.0.1:5432/test' : undefined),
+  amqp: process.env.WXHUB_TEST_AMQP_URL ?? (isCI() ? 'amqp://guest:guest@127.0.0.1:5672' : undefined),
+  nats: process.env.WXHUB_TEST_NATS_URL ?? (isCI() ? 'nats://127.0.0.1:4222' : undefined),
 } as const;
 
 /** The URL of a service, or undefined (with a loud warning, see {@link missing}) when tests should skip it. */

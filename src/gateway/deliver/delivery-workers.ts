@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../store/store.js';
+import { exponentialBackoff, type RetryStrategy } from '../../tokens/retry.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { type Logger, silentLogger } from '../../util/logger.js';
+import type { EventLog, LoggedEvent, Position } from '../log/event-log.js';
+import type { PushEvent } from '../receive/push-event.js';
+import { accepts, type Consumer } from './consumer.js';
+
+/** What happened to one delivery attempt, for metrics and the dashboard. */
+export interface DeliveryOutcome {
+  readonly consumer: string;
+  readonly event: PushEvent;
+  readonly outcome: 'delivered' | 'failed' | 'dead';
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export interface DeliveryWorkersOptions {
+  readonly log: EventLog;
+  /** Where the partition leases live: the same store as every other hub of the fleet. */
+  readonly store: Store;
+  readonly consumers: readonly Consumer[];
+  readonly partitions: number;
+  /**
+   * How long a hub holds a consumer's partition without renewing it, ms: the visibility timeout.
+   * A hub killed mid-delivery loses the partition after this, and another hub delivers again
+   * what it had not confirmed. Default 30000 (longer than a delivery's 10 s timeout).
+   */
+  readonly leaseTtlMs?: number;
+  /** Delay before retry n (1-based), or null to dead-letter. Default: 1 s doubling to 10 min, 15 retries (~70 min). */
+  readonly retryStrategy?: RetryStrategy;
+  /** Look for work at least this often without a wake-up from the log, ms. Default 1000. */
+  readonly pollMs?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly owner?: string;
+  readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+}
+
+/** Events read from a partition per store round trip. */
+const BATCH = 50;
+/** Wake-ups that name no partition within this window share one scan of all partitions, ms. */
+const SCAN_COALESCE_MS = 20;
+
+/**
+ * Delivers the event log to every consumer, at least once and in order per openid, across a
+ * fleet: each (consumer, partition) is worked by one hub at a time, under a lease in the store.
+ * The holder delivers the partition's events one after another from the consumer's position,
+ * writing the position after each (compare-and-set, so a hub that lost its lease cannot move it
+ * back); a failure keeps the position and sets when to try again; past the retries the event
+ * becomes a dead letter and the partition moves on.
+ */
+export class DeliveryWorkers {
+  readonly #log: EventLog;
+  readonly #store: Store;
+  readonly #consumers: readonly Consumer[];
+  readonly #partitions: number;
+  readonly #leaseTtlMs: number;
+  readonly #retry: RetryStrategy;
+  readonly #pollMs: number;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #owner: string;
+  readonly #onOutcome: (outcome: DeliveryOutcome) => void;
+  /** Slots (consumer × partition) being worked by this process, and their runs. */
+  readonly #running = new Map<string, Promise<void>>();
+  /** Slots whose next attempt waits for a backoff: not looked at again before then. */
+  readonly #sleeping = new Map<string, number>();
+  /** Slots to run again when their current run ends (work arrived while it ran). */
+  readonly #again = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #scan: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
+  #stopped = true;
+
+  constructor(options: DeliveryWorkersOptions) {
+    this.#log = options.log;
+    this.#store = options.store;
+    this.#consumers = options.consumers;
+    this.#partitions = options.partitions;
+    this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.#retry = options.retryStrategy ?? exponentialBackoff({ retries: 15, baseMs: 1000, capMs: 600_000 });
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#owner = options.owner ?? randomUUID();
+    this.#onOutcome = options.onOutcome ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    // Another hub's append names no partition: one scan of all, coalesced.
+    this.#unwatch = await this.#log.watch(() => this.#scheduleScan());
+    this.#timer = setInterval(() => this.#scheduleScan(), this.#pollMs);
+    this.#timer.unref();
+    this.#scheduleScan();
+  }
+
+  /** Looks for work in `partition` now (this process appended to it, or an operator replayed). */
+  wake(partition: number): void {
+    if (this.#stopped) return;
+    for (const consumer of this.#consumers) this.#startSlot(consumer, partition);
+  }
+
+  #scheduleScan(): void {
+    if (this.#stopped || this.#scan) return;
+    this.#scan = setTimeout(() => {
+      this.#scan = undefined;
+      for (let partition = 0; partition < this.#partitions; partition++) this.wake(partition);
+    }, SCAN_COALESCE_MS);
+    this.#scan.unref();
+  }
+
+  #startSlot(consumer: Consumer, partition: number): void {
+    const slot = `${consumer.name}\n${partition}`;
+    if ((this.#sleeping.get(slot) ?? 0) > this.#clock.now()) return;
+    if (this.#running.has(slot)) {
+      this.#again.add(slot);
+      return;
+    }
+    const run = this.#work(consumer, partition, slot).finally(() => {
+      this.#running.delete(slot);
+      if (this.#again.delete(slot) && !this.#stopped) this.#startSlot(consumer, partition);
+    });
+    this.#running.set(slot, run);
+  }
+
+  /** Stops taking work and waits for deliveries in flight; leases are released. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#scan) clearTimeout(this.#scan);
+    this.#unwatch?.();
+    await Promise.allSettled(this.#running.values());
+  }
+
+  async #work(consumer: Consumer, partition: number, slot: string): Promise<void> {
+    const lease = `deliver:${consumer.name}:${partition}`;
+    try {
+      // Idle partitions (the common case on a wake-up) cost two reads and no lease write.
+      const position = await this.#log.getPosition(consumer.name, partition);
+      if (position.notBefore > this.#clock.now()) {
+        this.#sleeping.set(slot, position.notBefore);
+        return;
+      }
+      if ((await this.#log.readPartition(partition, position.cursor, 1)).length === 0) return;
+      if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
+      try {
+        await this.#drain(consumer, partition, slot, lease);
+      } finally {
+        await this.#store.releaseLease(lease, this.#owner).catch(() => undefined);
+      }
+    } catch (err) {
+      // A store or log outage: the next wake tries again; nothing was moved.
+      this.#logger.warn({ consumer: consumer.name, partition, err: String(err) }, 'delivery pass failed');
+    }
+  }
+
+  async #drain(consumer: Consumer, partition: number, slot: string, lease: string): Promise<void> {
+    let position = await this.#log.getPosition(consumer.name, partition);
+    while (!this.#stopped) {
+      if (position.notBefore > this.#clock.now()) {
+        this.#sleeping.set(slot, position.notBefore);
+        return;
+      }
+      const batch = await this.#log.readPartition(partition, position.cursor, BATCH);
+      if (batch.length === 0) return;
+      for (const logged of batch) {
+        if (this.#stopped) return;
+        // Renewing the lease is also the check that nobody else took the partition meanwhile.
+        if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
+        const next = await this.#attempt(consumer, logged, position);
+        if (!(await this.#log.setPosition(consumer.name, partition, position.version, next))) return;
+        position = { ...next, version: position.version + 1 };
+        if (next.cursor !== logged.cursor) {
+          this.#sleeping.set(slot, next.notBefore);
+          return;
+        }
+      }
+    }
+  }
+
+  /** One event for one consumer: the position to write afterwards. */
+  async #attempt(
+    consumer: Consumer,
+    logged: LoggedEvent,
+    position: Position,
+  ): Promise<Omit<Position, 'version'>> {
+    const done = { cursor: logged.cursor, attempts: 0, notBefore: 0, lastError: null };
+    if (!accepts(consumer.filter, logged.event)) return done;
+    const attempts = position.attempts + 1;
+    const started = this.#clock.now();
+    try {
+      await consumer.deliver(logged.event);
+      this.#report(consumer, logged.event, 'delivered', attempts, started);
+      return done;
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      const delay = this.#retry(attempts);
+      if (delay === null) {
+        await this.#log.addDeadLetter({
+          consumer: consumer.name,
+          event: logged.event,
+          error,
+          attempts,
+          at: this.#clock.now(),
+        });
+        this.#report(consumer, logged.event, 'dead', attempts, started, error);
+        return { ...done, lastError: error };
+      }
+      this.#report(consumer, logged.event, 'failed', attempts, started, error);
+      return { cursor: position.cursor, attempts, notBefore: this.#clock.now() + delay, lastError: error };
+    }
+  }
+
+  #report(
+    consumer: Consumer,
+    event: PushEvent,
+    outcome: DeliveryOutcome['outcome'],
+    attempts: number,
+    started: number,
+    error?: string,
+  ): void {
+    const durationMs = this.#clock.now() - started;
+    this.#onOutcome({
+      consumer: consumer.name,
+      event,
+      outcome,
+      attempts,
+      durationMs,
+      ...(error ? { error } : {}),
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import type { Dispatcher } from 'undici';
+import type { CallbackConfig, GatewayConfig, SubscriberConfig } from '../config/gateway-schema.js';
+import { WxhubError } from '../errors/index.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import { type Logger, silentLogger } from '../util/logger.js';
+import { AmqpSink } from './deliver/amqp-sink.js';
+import type { Consumer, ConsumerFilter } from './deliver/consumer.js';
+import { type DeliveryOutcome, DeliveryWorkers } from './deliver/delivery-workers.js';
+import { NatsSink } from './deliver/nats-sink.js';
+import { WebhookConsumer } from './deliver/webhook-consumer.js';
+import type { EventLog } from './log/event-log.js';
+import { CallbackCodec } from './receive/callback-codec.js';
+import type { CallbackRoutesOptions } from './receive/callback-routes.js';
+import type { PushEvent } from './receive/push-event.js';
+import { PushReceiver } from './receive/push-receiver.js';
+import { ReplySubscriber } from './reply/reply-subscriber.js';
+
+export interface GatewayOptions {
+  /** The hub's accounts; those with a `callback` block get a push URL. */
+  readonly accounts: readonly { readonly appid: string; readonly callback?: CallbackConfig }[];
+  readonly subscribers: readonly SubscriberConfig[];
+  readonly settings: GatewayConfig;
+  /** Leases for the delivery workers: the hub's store, shared by the fleet. */
+  readonly store: Store;
+  readonly log: EventLog;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** `message/custom/send` through the token engine, for late replies. */
+  readonly sendCustomMessage: (appid: string, body: Record<string, unknown>) => Promise<void>;
+  /** Told of every new event once it is logged (follower state, the login's QR scenes). */
+  readonly onEvent?: (event: PushEvent) => void;
+  readonly onDelivery?: (outcome: DeliveryOutcome) => void;
+  /** For tests: where webhooks go instead of a pool of the gateway's own. */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * The callback gateway of one hub, assembled from the configuration: a codec per account, the
+ * receiver in front of the event log, the consumers with their delivery workers, and the reply
+ * subscribers. `routes` is what `/callback/:appid` needs; `start` and `close` run the workers.
+ */
+export class Gateway {
+  readonly receiver: PushReceiver;
+  readonly workers: DeliveryWorkers;
+  readonly log: EventLog;
+  readonly consumers: readonly Consumer[];
+  readonly #replies: readonly ReplySubscriber[];
+
+  constructor(options: GatewayOptions) {
+    const logger = options.logger ?? silentLogger;
+    const codecs = new Map<string, CallbackCodec>();
+    for (const { appid, callback } of options.accounts) {
+      if (callback) codecs.set(appid, new CallbackCodec(appid, callback, options.settings.maxSkewSeconds));
+    }
+    const byName = new Map(options.subscribers.map((s) => [s.name, s]));
+    if (byName.size !== options.subscribers.length) {
+      throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', 'subscribers: every name must be unique');
+    }
+    const replies = replySubscribers(options, byName, logger);
+    // A reply subscriber takes its accounts' pushes synchronously, so its queue leaves them out.
+    const answeredBy = new Map([...replies].map(([appid, reply]) => [appid, reply.name]));
+    this.consumers = options.subscribers.map((s) => consumerFor(s, options, excluding(s.name, answeredBy)));
+    this.#replies = [...new Set(replies.values())];
+    this.log = options.log;
+    this.workers = new DeliveryWorkers({
+      log: options.log,
+      store: options.store,
+      consumers: this.consumers,
+      partitions: options.settings.partitions,
+      leaseTtlMs: options.settings.leaseTtlMs,
+      clock: options.clock,
+      logger,
+      ...(options.onDelivery ? { onOutcome: options.onDelivery } : {}),
+    });
+    this.receiver = new PushReceiver({
+      codec: (appid) => codecs.get(appid),
+      log: options.log,
+      partitions: options.settings.partitions,
+      clock: options.clock,
+      logger,
+      onLogged: (event, partition) => {
+        this.workers.wake(partition);
+        options.onEvent?.(event);
+      },
+      answer: async (event) => (await replies.get(event.appid)?.answer(event)) ?? null,
+    });
+  }
+
+  /** The options of the `/callback/:appid` routes. */
+  routes(extra: Omit<CallbackRoutesOptions, 'receiver'> = {}): CallbackRoutesOptions {
+    return { receiver: this.receiver, ...extra };
+  }
+
+  start(): Promise<void> {
+    return this.workers.start();
+  }
+
+  /** Stops delivering (in-flight deliveries finish), waits for late replies, closes sinks. */
+  async close(): Promise<void> {
+    await this.workers.stop();
+    await Promise.all(this.#replies.map((r) => r.drain()));
+    await Promise.all(this.consumers.map((c) => c.close?.()));
+  }
+}
+
+function consumerFor(config: SubscriberConfig, options: GatewayOptions, skip: readonly string[]): Consumer {
+  const filter: ConsumerFilter = {
+    ...config.filter,
+    ...(config.appids ? { appids: config.appids } : {}),
+    ...(skip.length > 0 ? { exceptAppids: skip } : {}),
+  };
+  if ('url' in config) return new WebhookConsumer({ ...config, filter }, options.clock, options.dispatcher);
+  if ('amqp' in config)
+    return new AmqpSink({ name: config.name, url: config.amqp, exchange: config.exchange, filter });
+  return new NatsSink({ name: config.name, url: config.nats, subject: config.subject, filter });
+}
+
+/** The appids a subscriber answers synchronously: its queue skips them. */
+function excluding(name: string, answeredBy: ReadonlyMap<string, string>): string[] {
+  return [...answeredBy].filter(([, subscriber]) => subscriber === name).map(([appid]) => appid);
+}
+
+function replySubscribers(
+  options: GatewayOptions,
+  byName: ReadonlyMap<string, SubscriberConfig>,
+  logger: Logger,
+): Map<string, ReplySubscriber> {
+  const replies = new Map<string, ReplySubscriber>();
+  const shared = new Map<string, ReplySubscriber>();
+  for (const { appid, callback } of options.accounts) {
+    const reply = callback?.reply;
+    if (!reply) continue;
+    const config = byName.get(reply.subscriber);
+    if (!config || !('url' in config)) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_CONFIG',
+        `accounts[${appid}].callback.reply.subscriber: no webhook subscriber named ${reply.subscriber}`,
+      );
+    }
+    let subscriber = shared.get(`${config.name}\n${reply.deadlineMs}\n${reply.lateReplyMs}`);
+    if (!subscriber) {
+      subscriber = new ReplySubscriber({
+        webhook: new WebhookConsumer({ ...config, filter: {} }, options.clock, options.dispatcher),
+        deadlineMs: reply.deadlineMs,
+        lateReplyMs: reply.lateReplyMs,
+        sendCustomMessage: options.sendCustomMessage,
+        onFailure: (event, error) =>
+          options.log.addDeadLetter({
+            consumer: config.name,
+            event,
+            error,
+            attempts: 1,
+            at: options.clock.now(),
+          }),
+        clock: options.clock,
+        logger,
+      });
+      shared.set(`${config.name}\n${reply.deadlineMs}\n${reply.lateReplyMs}`, subscriber);
+    }
+    replies.set(appid, subscriber);
+  }
+  return replies;
+}
