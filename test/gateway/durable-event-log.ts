@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Consumer } from '../../src/gateway/deliver/consumer.js';
+import { DeliveryWorkers } from '../../src/gateway/deliver/delivery-workers.js';
 import type { EventLog } from '../../src/gateway/log/event-log.js';
+import { partitionOf } from '../../src/gateway/log/event-log.js';
 import { openEventLog } from '../../src/gateway/log/open-event-log.js';
-import { type OpenStoreOptions, openStore } from '../../src/store/index.js';
+import type { PushEvent } from '../../src/gateway/receive/push-event.js';
+import { type OpenStoreOptions, openStore, type Store } from '../../src/store/index.js';
 import { eventually, randomId, startWorker, type Worker } from '../store/helpers.js';
 import { describeEventLogContract, sampleEvent } from './event-log-contract.js';
 
@@ -18,15 +22,20 @@ export interface Namespace {
 
 /** The event log of a fresh store on `ns`; closing it closes the store too. */
 export function openLog(ns: Namespace): ClosableLog {
+  return openStoreAndLog(ns).log;
+}
+
+function openStoreAndLog(ns: Namespace): { store: Store; log: ClosableLog } {
   const store = openStore(ns.url, ns.options);
   const log = openEventLog(store);
   const closeLog = log.close.bind(log);
-  return Object.assign(log, {
+  const closable = Object.assign(log, {
     close: async () => {
       await closeLog();
       await store.close();
     },
   });
+  return { store, log: closable };
 }
 
 async function closing<T>(logs: ClosableLog[], fn: () => Promise<T>): Promise<T> {
@@ -123,6 +132,50 @@ export function describeDurableEventLog(name: string, fresh: () => Namespace): v
         await log.append(second, 4);
         expect((await log.readPartition(4, read!.cursor, 10)).map((e) => e.event.id)).toEqual([second.id]);
       });
+    });
+
+    it('delivery workers of two hubs on this backend deliver each event once, in order per openid', async () => {
+      const ns = fresh();
+      const hubs = [openStoreAndLog(ns), openStoreAndLog(ns)];
+      const got: PushEvent[] = [];
+      const consumer: Consumer = {
+        name: 'crm',
+        filter: {},
+        async deliver(event) {
+          got.push(event);
+        },
+      };
+      const workers = hubs.map(
+        ({ store, log }) =>
+          new DeliveryWorkers({ log, store, consumers: [consumer], partitions: 4, pollMs: 50 }),
+      );
+      await closing(
+        hubs.map((h) => h.log),
+        async () => {
+          await Promise.all(workers.map((w) => w.start()));
+          const events = Array.from({ length: 40 }, (_, i) => sampleEvent({ openid: `o${i % 5}` }));
+          for (const [i, event] of events.entries()) {
+            const partition = partitionOf(event.openid, 4);
+            await hubs[i % 2]!.log.append(event, partition);
+            workers[i % 2]!.wake(partition);
+          }
+          const log = hubs[0]!.log;
+          const caughtUp = async () => {
+            for (let p = 0; p < 4; p++) {
+              const { cursor } = await log.getPosition('crm', p);
+              if ((await log.readPartition(p, cursor, 1)).length > 0) return false;
+            }
+            return true;
+          };
+          expect(await eventually(caughtUp, 20_000)).toBe(true);
+          await Promise.all(workers.map((w) => w.stop()));
+          expect(got.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+          for (let u = 0; u < 5; u++) {
+            const mine = (list: PushEvent[]) => list.filter((e) => e.openid === `o${u}`).map((e) => e.id);
+            expect(mine(got)).toEqual(mine(events));
+          }
+        },
+      );
     });
 
     it('an append through another connection wakes a watcher, and reads back through this one', async () => {
