@@ -43,6 +43,8 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #statements: ReturnType<typeof statements>;
   readonly #listeners = new CredentialListeners();
+  /** Other channels on the LISTEN connection (the gateway's event log): channel → wake-ups. */
+  readonly #channels = new Map<string, Set<() => void>>();
   #listening: Promise<void> | undefined;
   #listenClient: pg.Client | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
@@ -176,22 +178,66 @@ export class PostgresStore implements Store {
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
     if (typeof listener !== 'function')
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
+    await this.#listened();
+    return this.#listeners.add(listener);
+  }
+
+  /**
+   * @internal The store's pool, schema and error rule, for the gateway's event log, which keeps
+   * its tables in the same schema. Not a public contract.
+   */
+  get connection(): PostgresConnection {
+    this.#sql.checkOpen();
+    return this.#sql;
+  }
+
+  /**
+   * @internal Calls `wake` on each notification on `channel` (an identifier of `[a-z0-9_]`) and
+   * after each reopening of the LISTEN connection, when notifications may have been missed;
+   * shares that connection with `watchCredentials`. Resolves an unsubscribe function. Not a
+   * public contract.
+   */
+  async listen(channel: string, wake: () => void): Promise<() => void> {
+    if (!/^[a-z0-9_]{1,63}$/.test(channel))
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'channel must be 1-63 characters of [a-z0-9_]');
+    await this.#listened();
+    let wakers = this.#channels.get(channel);
+    if (!wakers) {
+      const fresh = new Set<() => void>();
+      this.#channels.set(channel, fresh);
+      wakers = fresh;
+      // Without a client, the reconnect under way listens to every channel of the map.
+      try {
+        await this.#listenClient?.query(`LISTEN "${channel}"`);
+      } catch (err) {
+        this.#channels.delete(channel);
+        throw this.#sql.error(err);
+      }
+    }
+    const entry = () => wake();
+    wakers.add(entry);
+    return () => {
+      wakers.delete(entry);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#sql.closed) return;
+    this.#listeners.clear();
+    this.#channels.clear();
+    clearTimeout(this.#reconnectTimer);
+    const client = this.#listenClient;
+    this.#listenClient = undefined;
+    await this.#sql.close(client?.end(), this.#sweeping);
+  }
+
+  async #listened(): Promise<void> {
     this.#sql.checkOpen();
     this.#listening ??= this.#listen().catch((err) => {
       this.#listening = undefined;
       throw this.#sql.error(err);
     });
     await this.#listening;
-    return this.#listeners.add(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.#sql.closed) return;
-    this.#listeners.clear();
-    clearTimeout(this.#reconnectTimer);
-    const client = this.#listenClient;
-    this.#listenClient = undefined;
-    await this.#sql.close(client?.end(), this.#sweeping);
   }
 
   async #listen(): Promise<void> {
@@ -200,11 +246,14 @@ export class PostgresStore implements Store {
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client));
     client.on('notification', (msg) => {
-      if (msg.channel === this.#channel && msg.payload) this.#listeners.emit(msg.payload);
+      if (msg.channel === this.#channel) {
+        if (msg.payload) this.#listeners.emit(msg.payload);
+      } else this.#wake(msg.channel);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN "${this.#channel}"`);
+      for (const channel of [this.#channel, ...this.#channels.keys()])
+        await client.query(`LISTEN "${channel}"`);
     } catch (err) {
       client.end().catch(() => undefined);
       throw err;
@@ -239,8 +288,16 @@ export class PostgresStore implements Store {
     this.#reconnectTimer.unref();
   }
 
-  /** Reports every stored credential key: the LISTEN connection was away and may have missed writes. */
+  #wake(channel: string): void {
+    for (const wake of [...(this.#channels.get(channel) ?? [])]) wake();
+  }
+
+  /**
+   * Reports every stored credential key and wakes every other channel: the LISTEN connection was
+   * away and may have missed notifications.
+   */
   async #resync(): Promise<void> {
+    for (const channel of this.#channels.keys()) this.#wake(channel);
     const { rows } = await this.#sql.query<{ key: string }>(this.#statements.allKeys, []);
     for (const { key } of rows) this.#listeners.emit(key);
   }

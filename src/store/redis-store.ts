@@ -69,6 +69,8 @@ export class RedisStore implements Store {
   readonly #scripts: ScriptCommands;
   readonly #channel: string;
   readonly #listeners = new CredentialListeners();
+  /** Other channels on the subscriber connection (the gateway's event log): channel → wake-ups. */
+  readonly #channels = new Map<string, Set<() => void>>();
   #subscriber: Redis | undefined;
   #subscribing: Promise<void> | undefined;
   #lastError: Error | undefined;
@@ -207,21 +209,51 @@ export class RedisStore implements Store {
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
     if (typeof listener !== 'function')
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');
-    this.#checkOpen();
-    this.#subscribing ??= this.#subscribe().catch((err) => {
-      this.#subscribing = undefined;
-      this.#subscriber?.disconnect();
-      this.#subscriber = undefined;
-      throw err;
-    });
-    await this.#subscribing;
+    await this.#subscribed();
     return this.#listeners.add(listener);
+  }
+
+  /**
+   * @internal One command on the store's connection, with the store's readiness wait, timeout and
+   * error mapping: for the gateway's event log, which keeps its streams under the same prefix.
+   * Not a public contract.
+   */
+  command<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.#call(fn);
+  }
+
+  /**
+   * @internal Calls `wake` on each message published on `channel` (the full name) and after each
+   * reconnect of the subscriber connection, when messages may have been missed; shares that
+   * connection with `watchCredentials`. Resolves an unsubscribe function. Not a public contract.
+   */
+  async listen(channel: string, wake: () => void): Promise<() => void> {
+    checkName('channel', channel);
+    await this.#subscribed();
+    let wakers = this.#channels.get(channel);
+    if (!wakers) {
+      const fresh = new Set<() => void>();
+      this.#channels.set(channel, fresh);
+      wakers = fresh;
+      try {
+        await this.#bounded(this.#subscriber!.subscribe(channel));
+      } catch (err) {
+        this.#channels.delete(channel);
+        throw err;
+      }
+    }
+    const entry = () => wake();
+    wakers.add(entry);
+    return () => {
+      wakers.delete(entry);
+    };
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#channels.clear();
     await Promise.all([shutdown(this.#redis), this.#subscriber ? shutdown(this.#subscriber) : undefined]);
   }
 
@@ -307,6 +339,17 @@ export class RedisStore implements Store {
     });
   }
 
+  async #subscribed(): Promise<void> {
+    this.#checkOpen();
+    this.#subscribing ??= this.#subscribe().catch((err) => {
+      this.#subscribing = undefined;
+      this.#subscriber?.disconnect();
+      this.#subscriber = undefined;
+      throw err;
+    });
+    await this.#subscribing;
+  }
+
   async #subscribe(): Promise<void> {
     const sub = this.#redis.duplicate();
     this.#subscriber = sub;
@@ -316,13 +359,21 @@ export class RedisStore implements Store {
     });
     sub.on('message', (channel: string, key: string) => {
       if (channel === this.#channel) this.#listeners.emit(key);
+      else this.#wake(channel);
     });
     sub.on('ready', () => {
-      if (connectedBefore) void this.#resync();
+      if (connectedBefore) {
+        void this.#resync();
+        for (const channel of this.#channels.keys()) this.#wake(channel);
+      }
       connectedBefore = true;
     });
     await this.#ready(sub);
     await this.#bounded(sub.subscribe(this.#channel));
+  }
+
+  #wake(channel: string): void {
+    for (const wake of [...(this.#channels.get(channel) ?? [])]) wake();
   }
 
   /** Reports every stored credential key: the subscriber was away and may have missed writes. */

@@ -95,6 +95,15 @@ export class SqliteStore implements Store {
     return this.#sql.db;
   }
 
+  /**
+   * @internal The store's SQL connection (busy waits on a timer, error mapping), for the
+   * gateway's event log, which keeps its tables in the same file. Not a public contract.
+   */
+  get connection(): SqliteConnection {
+    this.#sql.checkOpen();
+    return this.#sql;
+  }
+
   async getCredential(key: string): Promise<CredentialRecord | null> {
     checkName('key', key);
     return await this.#sql.run(() => {

@@ -83,6 +83,11 @@ export class MemoryEventLog implements EventLog {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Forgets the watchers; the events stay (nothing to release). */
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+
   async trim(before: number): Promise<number> {
     let dropped = 0;
     while (this.#entries.length > 0 && this.#entries[0]!.at < before) {

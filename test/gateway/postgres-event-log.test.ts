@@ -1,0 +1,163 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresEventLog } from '../../src/gateway/log/postgres-event-log.js';
+import { PostgresStore } from '../../src/store/index.js';
+import { dropPostgresSchema, eventually, randomId, withPostgres } from '../store/helpers.js';
+import { serviceUrl } from '../support/services.js';
+import { describeDurableEventLog } from './durable-event-log.js';
+import { sampleEvent } from './event-log-contract.js';
+
+const url = serviceUrl('postgres');
+
+if (url) {
+  const schemas: string[] = [];
+  const freshSchema = () => {
+    const schema = `wxhub_test_${randomId()}`;
+    schemas.push(schema);
+    return schema;
+  };
+  afterAll(async () => {
+    for (const s of schemas) await dropPostgresSchema(url, s);
+  });
+
+  describeDurableEventLog('postgres', () => ({ url, options: { postgres: { schema: freshSchema() } } }));
+
+  /** A log on a fresh schema, its tables created. */
+  async function freshLog() {
+    const schema = freshSchema();
+    const store = new PostgresStore({ url: url!, schema });
+    const log = new PostgresEventLog(store);
+    await log.readPartition(0, null, 1);
+    return {
+      schema,
+      log,
+      close: async () => {
+        await log.close();
+        await store.close();
+      },
+    };
+  }
+
+  describe('PostgresEventLog', () => {
+    it('never lets a cursor pass an append that commits after a later one', async () => {
+      const { schema, log, close } = await freshLog();
+      try {
+        await withPostgres(url, async (slow) => {
+          // Another hub's append, slow to commit: its row is inserted (seq drawn) but not committed.
+          const early = sampleEvent();
+          await slow.query('BEGIN');
+          await slow.query(
+            `INSERT INTO "${schema}".gateway_events (id, appid, partition, event) VALUES ($1, $2, 6, $3)`,
+            [early.id, early.appid, JSON.stringify(early)],
+          );
+          const late = sampleEvent();
+          await log.append(late, 6);
+          // The later append is committed, but reading past it now would skip the earlier one.
+          expect(await log.readPartition(6, null, 10)).toEqual([]);
+          await slow.query('COMMIT');
+          const read = await log.readPartition(6, null, 10);
+          expect(read.map((e) => e.event.id)).toEqual([early.id, late.id]);
+          const byAppid = await log.readAppid(late.appid, null, 10);
+          expect(byAppid.map((e) => e.event.id)).toEqual([early.id, late.id]);
+        });
+      } finally {
+        await close();
+      }
+    });
+
+    it('a read right after an append sees it while other short transactions run', async () => {
+      const { log, close } = await freshLog();
+      try {
+        await withPostgres(url, async (other) => {
+          const busy = (async () => {
+            for (let i = 0; i < 200; i++) await other.query('SELECT pg_current_xact_id(), pg_sleep(0.002)');
+          })();
+          for (let i = 0; i < 20; i++) {
+            const event = sampleEvent();
+            await log.append(event, 1);
+            const read = await log.readPartition(1, null, 1000);
+            expect(read.at(-1)?.event.id).toBe(event.id);
+          }
+          await busy;
+        });
+      } finally {
+        await close();
+      }
+    });
+
+    it('trims past rows another hub is deleting (SKIP LOCKED) instead of waiting for them', async () => {
+      const { schema, log, close } = await freshLog();
+      try {
+        const [held, free] = [sampleEvent(), sampleEvent()];
+        await log.append(held, 0);
+        await log.append(free, 0);
+        await withPostgres(url, async (other) => {
+          await other.query('BEGIN');
+          await other.query(`SELECT 1 FROM "${schema}".gateway_events WHERE id = $1 FOR UPDATE`, [held.id]);
+          const trimmed = await Promise.race([
+            log.trim(Date.now() + 60_000),
+            new Promise<string>((resolve) => setTimeout(() => resolve('waited'), 3000)),
+          ]);
+          await other.query('COMMIT');
+          expect(trimmed).toBe(1);
+        });
+        expect((await log.readPartition(0, null, 10)).map((e) => e.event.id)).toEqual([held.id]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('wakes watchers after its LISTEN connection was lost and reopened (notifications may be gone)', async () => {
+      const app = `wxhub-test-${randomId()}`;
+      const store = new PostgresStore({
+        url: url!,
+        schema: freshSchema(),
+        pool: { application_name: app },
+        retryStrategy: () => 50,
+      });
+      const log = new PostgresEventLog(store);
+      try {
+        let woken = 0;
+        await log.watch(() => {
+          woken++;
+        });
+        const killed = await withPostgres(
+          url,
+          async (c) =>
+            (
+              await c.query(
+                `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+                [app],
+              )
+            ).rowCount,
+        );
+        expect(killed).toBe(1);
+        expect(await eventually(() => woken > 0, 5000)).toBe(true);
+        woken = 0;
+        await log.append(sampleEvent(), 3);
+        expect(await eventually(() => woken > 0, 5000)).toBe(true);
+      } finally {
+        await log.close();
+        await store.close();
+      }
+    });
+
+    it('refuses a cursor that is not TX.SEQ', async () => {
+      const { log, close } = await freshLog();
+      try {
+        await expect(log.readPartition(0, '12', 10)).rejects.toMatchObject({
+          code: 'WXHUB_ERR_INVALID_ARGUMENT',
+        });
+        await expect(log.readAppid('wx1', "1.1'", 10)).rejects.toMatchObject({
+          code: 'WXHUB_ERR_INVALID_ARGUMENT',
+        });
+      } finally {
+        await close();
+      }
+    });
+  });
+} else {
+  describe.skip('postgres event log (WXHUB_TEST_POSTGRES_URL not set)', () => {
+    it('runs against PostgreSQL', () => undefined);
+  });
+}
