@@ -19,7 +19,7 @@ li label{display:flex;align-items:center;gap:12px;padding:10px 4px;border-bottom
 li img{width:40px;height:40px;border-radius:4px;background:#eee}
 .badge{font-size:11px;padding:1px 6px;border-radius:8px;background:#e8f7ee;color:#07c160}
 .badge.no{background:#f2f2f2;color:#999}
-.actions{display:flex;gap:12px;margin-top:20px}
+.actions{display:flex;gap:12px;margin-top:20px;position:sticky;bottom:0;background:#fff;padding:12px 0;box-shadow:0 -8px 8px -8px rgba(0,0,0,.15)}
 button{flex:1;font-size:17px;padding:11px;border:0;border-radius:6px;cursor:pointer}
 button.allow{background:#07c160;color:#fff}
 button.deny{background:#f2f2f2;color:#07c160}
