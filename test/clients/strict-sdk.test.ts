@@ -17,6 +17,9 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   let served: ServedHub;
   let account: { appid: string; secret: string };
   let key: string;
+  /** A client of the hub, as code moved there runs it: a client key where the appsecret was. */
+  const viaHub = (secret = key, session: Session = {}) =>
+    new StrictSdkClient({ base: served.hub.url, appid: account.appid, secret, session });
   const userGets = async () =>
     (await sim.control<SimStats>('GET', '/__sim/stats')).calls['/cgi-bin/user/get'] ?? 0;
 
@@ -47,7 +50,7 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
     const cachedFromWeChat = session.token;
 
     // The move: the hub's host, a client key as the secret; the session (Redis, in wechatpy's case) stays.
-    const moved = new StrictSdkClient({ base: served.hub.url, appid: account.appid, secret: key, session });
+    const moved = viaHub(key, session);
     const before = await userGets();
     expect(await moved.get('/cgi-bin/user/get')).toMatchObject({ total: 1 });
     expect(moved.log).toEqual([
@@ -63,12 +66,7 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   });
 
   it('keeps working across WeChat rotating the token behind its back (the hub retries, the SDK never sees 40001)', async () => {
-    const client = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: key,
-      session: {},
-    });
+    const client = viaHub();
     await client.get('/cgi-bin/user/get');
     await sim.control('POST', `/__sim/accounts/${account.appid}/invalidate-tokens`, { immediate: true });
     expect(await client.get('/cgi-bin/user/get')).toMatchObject({ total: 1 });
@@ -77,28 +75,13 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
 
   it("gets the hub's refusals as WeChat errors with their errcode, never as transport failures", async () => {
     const wrong = `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
-    const badKey = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: wrong,
-      session: {},
-    });
+    const badKey = viaHub(wrong);
     await expect(badKey.fetchAccessToken()).rejects.toMatchObject({ name: 'ApiError', errcode: 40125 });
-    const noSecret = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: '',
-      session: {},
-    });
+    const noSecret = viaHub('');
     await expect(noSecret.fetchAccessToken()).rejects.toMatchObject({ name: 'ApiError', errcode: 41004 });
 
     const slow = await served.key(account.appid, 'token,proxy', ['--rate-limit', '0.01', '--burst', '2']);
-    const limited = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: slow,
-      session: {},
-    });
+    const limited = viaHub(slow);
     await limited.get('/cgi-bin/user/get'); // two of its two: the token, then the call
     const over = await limited.get('/cgi-bin/user/get').catch((err: unknown) => err);
     expect(over).toBeInstanceOf(ApiError);
@@ -106,12 +89,7 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   });
 
   it('gets a WeChat that does not answer as errcode -1 (HTTP 200), and a gateway HTML 502 as it came', async () => {
-    const client = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: key,
-      session: {},
-    });
+    const client = viaHub();
     await client.get('/cgi-bin/user/get');
     await sim.control('POST', '/__sim/faults', { path: '/cgi-bin/user/get', rate: 1, hang: true, count: 1 });
     await expect(client.get('/cgi-bin/user/get')).rejects.toMatchObject({ name: 'ApiError', errcode: -1 });

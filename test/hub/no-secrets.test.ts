@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHubLogger } from '../../src/hub/hub-logger.js';
 import { type ServedHub, startServedHub } from '../clients/support/served-hub.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
@@ -191,9 +191,15 @@ describe('a real `wxhub serve` process', () => {
       expect(res.status === 200 || res.status === 401, path).toBe(true);
       await res.arrayBuffer();
     }
+    // The lines reach this process through a pipe: wait for all of them.
+    const completed = () =>
+      served.hub
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('request completed'));
+    await vi.waitFor(() => expect(completed()).toHaveLength(refusals.length), { timeout: 10_000 });
     const stderr = served.hub.stderr();
-    const lines = stderr.split('\n').filter((l) => l.includes('request completed'));
-    expect(lines.length).toBe(refusals.length);
+    const lines = completed();
     for (const value of [key, key.slice(-43), wrong.slice(-43), account.secret, standIn, forged])
       expect(stderr).not.toContain(value);
     for (const redacted of ['secret=***', 'secre%74=***', '%73ecret=***', 'SECRET=***', 'access%5Ftoken=***'])
