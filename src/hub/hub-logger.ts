@@ -16,8 +16,8 @@ const CREDENTIAL_FIELDS = [
 /** Fields that hold a URL: logged with their secret parameters redacted, not dropped. */
 const URL_FIELDS = ['url', 'req.url'];
 
-/** Every redact path, for the censor to tell a URL from a credential. */
-export const REDACTED_PATHS: readonly string[] = [
+/** Every redact path: credential fields, headers, and URL fields (which the censor redacts). */
+const REDACTED_PATHS: readonly string[] = [
   ...CREDENTIAL_FIELDS,
   ...CREDENTIAL_FIELDS.map((field) => `*.${field}`),
   'req.headers.authorization',

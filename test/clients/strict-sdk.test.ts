@@ -3,10 +3,6 @@ import { type ServedHub, startServedHub } from './support/served-hub.js';
 import { type SimProcess, startSimProcess } from './support/sim-process.js';
 import { ApiError, type Session, StrictSdkClient, TransportError } from './support/strict-sdk-client.js';
 
-interface SimStats {
-  calls: Record<string, number>;
-}
-
 /**
  * Code using an SDK that checks the HTTP status before the body (wechatpy, node-socialite), moved
  * to the hub by changing its host and putting a client key where the appsecret was. The hub and
@@ -17,13 +13,15 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   let served: ServedHub;
   let account: { appid: string; secret: string };
   let key: string;
-  const userGets = async () =>
-    (await sim.control<SimStats>('GET', '/__sim/stats')).calls['/cgi-bin/user/get'] ?? 0;
+  /** A client of the hub, as code moved there runs it: a client key where the appsecret was. */
+  const viaHub = (secret = key, session: Session = {}) =>
+    new StrictSdkClient({ base: served.hub.url, appid: account.appid, secret, session });
+  const userGets = async () => (await sim.control.stats()).calls['/cgi-bin/user/get'] ?? 0;
 
   beforeAll(async () => {
     sim = await startSimProcess();
     account = await sim.account();
-    await sim.control('POST', `/__sim/accounts/${account.appid}/users`, { nickname: 'Ann' });
+    await sim.control.user(account.appid, { nickname: 'Ann' });
     served = await startServedHub(sim.url, [account], {
       wechat: { apiBase: sim.url, openBase: sim.url, timeoutMs: 500 },
     });
@@ -47,7 +45,7 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
     const cachedFromWeChat = session.token;
 
     // The move: the hub's host, a client key as the secret; the session (Redis, in wechatpy's case) stays.
-    const moved = new StrictSdkClient({ base: served.hub.url, appid: account.appid, secret: key, session });
+    const moved = viaHub(key, session);
     const before = await userGets();
     expect(await moved.get('/cgi-bin/user/get')).toMatchObject({ total: 1 });
     expect(moved.log).toEqual([
@@ -63,42 +61,22 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   });
 
   it('keeps working across WeChat rotating the token behind its back (the hub retries, the SDK never sees 40001)', async () => {
-    const client = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: key,
-      session: {},
-    });
+    const client = viaHub();
     await client.get('/cgi-bin/user/get');
-    await sim.control('POST', `/__sim/accounts/${account.appid}/invalidate-tokens`, { immediate: true });
+    await sim.control.invalidateTokens(account.appid);
     expect(await client.get('/cgi-bin/user/get')).toMatchObject({ total: 1 });
     expect(client.log.filter((line) => line.includes('errcode 4'))).toEqual([]);
   });
 
   it("gets the hub's refusals as WeChat errors with their errcode, never as transport failures", async () => {
     const wrong = `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
-    const badKey = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: wrong,
-      session: {},
-    });
+    const badKey = viaHub(wrong);
     await expect(badKey.fetchAccessToken()).rejects.toMatchObject({ name: 'ApiError', errcode: 40125 });
-    const noSecret = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: '',
-      session: {},
-    });
+    const noSecret = viaHub('');
     await expect(noSecret.fetchAccessToken()).rejects.toMatchObject({ name: 'ApiError', errcode: 41004 });
 
     const slow = await served.key(account.appid, 'token,proxy', ['--rate-limit', '0.01', '--burst', '2']);
-    const limited = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: slow,
-      session: {},
-    });
+    const limited = viaHub(slow);
     await limited.get('/cgi-bin/user/get'); // two of its two: the token, then the call
     const over = await limited.get('/cgi-bin/user/get').catch((err: unknown) => err);
     expect(over).toBeInstanceOf(ApiError);
@@ -106,16 +84,11 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
   });
 
   it('gets a WeChat that does not answer as errcode -1 (HTTP 200), and a gateway HTML 502 as it came', async () => {
-    const client = new StrictSdkClient({
-      base: served.hub.url,
-      appid: account.appid,
-      secret: key,
-      session: {},
-    });
+    const client = viaHub();
     await client.get('/cgi-bin/user/get');
-    await sim.control('POST', '/__sim/faults', { path: '/cgi-bin/user/get', rate: 1, hang: true, count: 1 });
+    await sim.control.fault({ path: '/cgi-bin/user/get', rate: 1, hang: true, count: 1 });
     await expect(client.get('/cgi-bin/user/get')).rejects.toMatchObject({ name: 'ApiError', errcode: -1 });
-    await sim.control('POST', '/__sim/faults', {
+    await sim.control.fault({
       path: '/cgi-bin/user/get',
       rate: 1,
       httpStatus: 502,
@@ -125,7 +98,7 @@ describe('an SDK that raises on any non-2xx, moved to a real hub', () => {
     const relayed = await client.get('/cgi-bin/user/get').catch((err: unknown) => err);
     expect(relayed).toBeInstanceOf(TransportError);
     expect(relayed).toMatchObject({ status: 502 });
-    await sim.control('DELETE', '/__sim/faults');
+    await sim.control.clearFaults();
     expect(await client.get('/cgi-bin/user/get')).toMatchObject({ total: 1 });
   });
 });

@@ -123,4 +123,24 @@ describe('drop-in GET /cgi-bin/token', () => {
       t.fake.override('/cgi-bin/token', undefined);
     }
   });
+
+  it('says 45009 when WeChat says the daily quota is spent: the caller should stop too', async () => {
+    const fresh = await testHub();
+    try {
+      fresh.fake.override('/cgi-bin/token', (_request, reply) =>
+        reply
+          .header('content-type', 'application/json')
+          .send('{"errcode":45009,"errmsg":"reach max api daily quota limit"}'),
+      );
+      const key = await fresh.key(['token'], [APP_A]);
+      const res = await fresh.hub.app.inject({
+        url: `/cgi-bin/token?grant_type=client_credential&appid=${APP_A}&secret=${key}`,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().errcode).toBe(45009);
+      expect(res.headers['x-wxhub-error']).toMatch(/^WXHUB_ERR_/);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

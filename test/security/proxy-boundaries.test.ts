@@ -70,6 +70,11 @@ describe('proxy boundaries', () => {
     `/cgi-binx/token?access_token=KEY`,
     `/snsx/userinfo?access_token=KEY`,
     `/cgi-bin/user/get;/../../__sim/reset?access_token=KEY`,
+    `/cgi-bin/..;/__sim/reset?access_token=KEY`,
+    `/cgi-bin/..%3b/__sim/reset?access_token=KEY`,
+    `/cgi-bin/..%3B/..%3B/__sim/stats?access_token=KEY`,
+    `/cgi-bin/.;/user/get?access_token=KEY`,
+    `/cgi-bin/user/get;.css?access_token=KEY`,
     `/cgi-bin/user/get?access_token=KEY&x=/../__sim/reset`,
     `*`,
   ];

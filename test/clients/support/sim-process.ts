@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { spawnCli } from '../../hub/support/run-cli.js';
+import { SimControl } from '../../hub/support/sim-control.js';
 
 export interface SimProcess {
   readonly url: string;
-  /** The control plane (`/__sim/*`), JSON in and out; throws on a status of 300 or more. */
-  control<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Its control plane (`/__sim/*`). */
+  readonly control: SimControl;
   /** A new account with a random appid and secret. */
   account(config?: Record<string, unknown>): Promise<{ appid: string; secret: string }>;
   stop(): Promise<void>;
@@ -23,24 +24,17 @@ export async function startSimProcess(): Promise<SimProcess> {
     });
     void exited.then(() => reject(new Error(`wxhub sim exited: ${stdout}`)));
   });
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(url + path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`sim ${method} ${path}: HTTP ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const control = new SimControl(url);
   return {
     url,
     control,
     async account(config = {}) {
-      const appid = `wx${randomBytes(8).toString('hex')}`;
-      const secret = randomBytes(16).toString('hex');
-      await control('POST', '/__sim/accounts', { appid, secret, ...config });
-      return { appid, secret };
+      const account = {
+        appid: `wx${randomBytes(8).toString('hex')}`,
+        secret: randomBytes(16).toString('hex'),
+      };
+      await control.account({ ...account, ...config });
+      return account;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
