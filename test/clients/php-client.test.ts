@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBinary } from '../support/binaries.js';
+import { missing } from '../support/ci.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
 import { type ServedHub, startServedHub } from './support/served-hub.js';
 
@@ -21,14 +23,10 @@ function phpWithCurl(): boolean {
   }
 }
 
-const php = phpWithCurl();
-if (!php) {
-  if (process.env.CI)
-    throw new Error('CI=true but php-cli with the curl module is missing (apt: php-cli php-curl)');
-  console.warn(
-    '\n!!! SKIPPING the PHP client test: php-cli with curl is not installed (apt: php-cli php-curl) !!!\n',
-  );
-}
+const php =
+  findBinary('php') && phpWithCurl()
+    ? true
+    : missing('php-cli with the curl module', 'apt-get install php-cli php-curl');
 
 interface PhpRun {
   token_fetches: number;

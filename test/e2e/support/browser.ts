@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningDemo, startDemo } from '../../../src/web/index.js';
+import { isCI } from '../../support/ci.js';
 
 export const CHROMIUM = process.env.WXHUB_CHROMIUM ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+const IN_CI = isCI();
 /** Run the browser tests: chromium is there, or CI demands it (and `launch` then fails). */
 export const RUN_BROWSER_TESTS = HAVE_CHROMIUM || IN_CI;
 
