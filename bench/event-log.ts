@@ -93,8 +93,11 @@ function pushEvent(): PushEvent {
   };
 }
 
+/** Dedup keys (Redis) expire a minute after the run instead of the retention's days. */
+const RETENTION_MS = 60_000;
+
 function logWriter(store: Store): Writer {
-  const log = openEventLog(store);
+  const log = openEventLog(store, { retentionMs: RETENTION_MS });
   return {
     append: (event) => log.append(event, partitionOf(event.openid, PARTITIONS)),
     close: async () => {
@@ -137,12 +140,8 @@ const redis: Backend = {
       close: async () => undefined,
     };
     const cleanup = async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await raw.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await raw.del(...keys);
-      } while (cursor !== '0');
+      const streams = await raw.smembers(`${keyPrefix}gw:streams`);
+      await raw.del(`${keyPrefix}bare`, `${keyPrefix}gw:streams`, ...streams);
       raw.disconnect();
     };
     return { log, bare, cleanup };
