@@ -4,7 +4,8 @@
  * driver layers cost over the cheapest durable write of one event.
  *
  * - sqlite: `SqliteEventLog` on a SqliteStore's file, beside a plain `INSERT` of (id, event)
- *   through better-sqlite3 on the same file (WAL, synchronous = NORMAL, like the store).
+ *   through better-sqlite3 on a file of its own with the store's settings (WAL, synchronous =
+ *   NORMAL).
  * - redis: `RedisEventLog` (one Lua script: dedup, two XADDs, PUBLISH), beside a plain `XADD`.
  * - postgres: `PostgresEventLog` (INSERT … ON CONFLICT DO NOTHING + pg_notify), beside a plain
  *   `INSERT` of (id, event) through a pg pool of the same size.
@@ -93,8 +94,11 @@ function pushEvent(): PushEvent {
   };
 }
 
+/** Dedup keys (Redis) expire a minute after the run instead of the retention's days. */
+const RETENTION_MS = 60_000;
+
 function logWriter(store: Store): Writer {
-  const log = openEventLog(store);
+  const log = openEventLog(store, { retentionMs: RETENTION_MS });
   return {
     append: (event) => log.append(event, partitionOf(event.openid, PARTITIONS)),
     close: async () => {
@@ -110,7 +114,9 @@ const sqlite: Backend = {
     const dir = mkdtempSync(join(tmpdir(), 'wxhub-bench-event-log-'));
     const path = join(dir, 'bench.db');
     const log = logWriter(new SqliteStore(path));
-    const db = new Database(path);
+    // Its own file: a shared one would make whichever connection crosses the WAL's checkpoint
+    // threshold pay for the other's pages.
+    const db = new Database(join(dir, 'bare.db'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
@@ -137,12 +143,8 @@ const redis: Backend = {
       close: async () => undefined,
     };
     const cleanup = async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await raw.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await raw.del(...keys);
-      } while (cursor !== '0');
+      const streams = await raw.smembers(`${keyPrefix}gw:streams`);
+      await raw.del(`${keyPrefix}bare`, `${keyPrefix}gw:streams`, ...streams);
       raw.disconnect();
     };
     return { log, bare, cleanup };

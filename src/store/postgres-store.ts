@@ -3,6 +3,7 @@ import { WxhubError } from '../errors/index.js';
 import type { Migration } from '../sql/migrations.js';
 import { PostgresConnection } from '../sql/postgres-connection.js';
 import { STORE_ROLE } from '../sql/sql-failure.js';
+import { ChannelWakers } from './channel-wakers.js';
 import { CredentialListeners } from './credential-listeners.js';
 import { POSTGRES_STORE_MIGRATIONS } from './postgres-migrations.js';
 import type { CredentialInput, CredentialRecord, Store } from './store.js';
@@ -43,8 +44,8 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #statements: ReturnType<typeof statements>;
   readonly #listeners = new CredentialListeners();
-  /** Other channels on the LISTEN connection (the gateway's event log): channel → wake-ups. */
-  readonly #channels = new Map<string, Set<() => void>>();
+  /** Other channels on the LISTEN connection: the gateway's event log. */
+  readonly #channels = new ChannelWakers();
   #listening: Promise<void> | undefined;
   #listenClient: pg.Client | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
@@ -201,24 +202,14 @@ export class PostgresStore implements Store {
     if (!/^[a-z0-9_]{1,63}$/.test(channel))
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'channel must be 1-63 characters of [a-z0-9_]');
     await this.#listened();
-    let wakers = this.#channels.get(channel);
-    if (!wakers) {
-      const fresh = new Set<() => void>();
-      this.#channels.set(channel, fresh);
-      wakers = fresh;
-      // Without a client, the reconnect under way listens to every channel of the map.
+    // Without a client, the reconnect under way listens to every channel, this one included.
+    return this.#channels.add(channel, wake, async () => {
       try {
         await this.#listenClient?.query(`LISTEN "${channel}"`);
       } catch (err) {
-        this.#channels.delete(channel);
         throw this.#sql.error(err);
       }
-    }
-    const entry = () => wake();
-    wakers.add(entry);
-    return () => {
-      wakers.delete(entry);
-    };
+    });
   }
 
   async close(): Promise<void> {
@@ -248,11 +239,11 @@ export class PostgresStore implements Store {
     client.on('notification', (msg) => {
       if (msg.channel === this.#channel) {
         if (msg.payload) this.#listeners.emit(msg.payload);
-      } else this.#wake(msg.channel);
+      } else this.#channels.wake(msg.channel);
     });
     try {
       await client.connect();
-      for (const channel of [this.#channel, ...this.#channels.keys()])
+      for (const channel of [this.#channel, ...this.#channels.channels])
         await client.query(`LISTEN "${channel}"`);
     } catch (err) {
       client.end().catch(() => undefined);
@@ -288,16 +279,12 @@ export class PostgresStore implements Store {
     this.#reconnectTimer.unref();
   }
 
-  #wake(channel: string): void {
-    for (const wake of [...(this.#channels.get(channel) ?? [])]) wake();
-  }
-
   /**
    * Reports every stored credential key and wakes every other channel: the LISTEN connection was
    * away and may have missed notifications.
    */
   async #resync(): Promise<void> {
-    for (const channel of this.#channels.keys()) this.#wake(channel);
+    this.#channels.wakeAll();
     const { rows } = await this.#sql.query<{ key: string }>(this.#statements.allKeys, []);
     for (const { key } of rows) this.#listeners.emit(key);
   }

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { WxhubError } from '../errors/index.js';
 import { checkUrlProtocol, redactUrlPassword, urlPassword, urlSecrets } from '../sql/connection-url.js';
 import { type DriverTarget, storeUnavailable } from '../sql/driver-error.js';
+import { ChannelWakers } from './channel-wakers.js';
 import { CredentialListeners } from './credential-listeners.js';
 import {
   ACQUIRE_LEASE,
@@ -69,8 +70,8 @@ export class RedisStore implements Store {
   readonly #scripts: ScriptCommands;
   readonly #channel: string;
   readonly #listeners = new CredentialListeners();
-  /** Other channels on the subscriber connection (the gateway's event log): channel → wake-ups. */
-  readonly #channels = new Map<string, Set<() => void>>();
+  /** Other channels on the subscriber connection: the gateway's event log. */
+  readonly #channels = new ChannelWakers();
   #subscriber: Redis | undefined;
   #subscribing: Promise<void> | undefined;
   #lastError: Error | undefined;
@@ -230,23 +231,7 @@ export class RedisStore implements Store {
   async listen(channel: string, wake: () => void): Promise<() => void> {
     checkName('channel', channel);
     await this.#subscribed();
-    let wakers = this.#channels.get(channel);
-    if (!wakers) {
-      const fresh = new Set<() => void>();
-      this.#channels.set(channel, fresh);
-      wakers = fresh;
-      try {
-        await this.#bounded(this.#subscriber!.subscribe(channel));
-      } catch (err) {
-        this.#channels.delete(channel);
-        throw err;
-      }
-    }
-    const entry = () => wake();
-    wakers.add(entry);
-    return () => {
-      wakers.delete(entry);
-    };
+    return this.#channels.add(channel, wake, () => this.#bounded(this.#subscriber!.subscribe(channel)));
   }
 
   async close(): Promise<void> {
@@ -359,21 +344,17 @@ export class RedisStore implements Store {
     });
     sub.on('message', (channel: string, key: string) => {
       if (channel === this.#channel) this.#listeners.emit(key);
-      else this.#wake(channel);
+      else this.#channels.wake(channel);
     });
     sub.on('ready', () => {
       if (connectedBefore) {
         void this.#resync();
-        for (const channel of this.#channels.keys()) this.#wake(channel);
+        this.#channels.wakeAll();
       }
       connectedBefore = true;
     });
     await this.#ready(sub);
     await this.#bounded(sub.subscribe(this.#channel));
-  }
-
-  #wake(channel: string): void {
-    for (const wake of [...(this.#channels.get(channel) ?? [])]) wake();
   }
 
   /** Reports every stored credential key: the subscriber was away and may have missed writes. */

@@ -38,6 +38,22 @@ function openStoreAndLog(ns: Namespace): { store: Store; log: ClosableLog } {
   return { store, log: closable };
 }
 
+/**
+ * Watches `log`, runs `cause` (a lost connection, say) and expects a wake-up within 5 s, then
+ * another one from an append: the watch still works afterwards.
+ */
+export async function expectWakeAfter(log: EventLog, cause: () => Promise<unknown>): Promise<void> {
+  let woken = 0;
+  await log.watch(() => {
+    woken++;
+  });
+  await cause();
+  expect(await eventually(() => woken > 0, 5000)).toBe(true);
+  woken = 0;
+  await log.append(sampleEvent(), 3);
+  expect(await eventually(() => woken > 0, 5000)).toBe(true);
+}
+
 async function closing<T>(logs: ClosableLog[], fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -117,6 +133,20 @@ export function describeDurableEventLog(name: string, fresh: () => Namespace): v
       await closing([reader], async () => {
         expect((await reader.readAppid(appid, null, 10)).map((e) => e.event.id)).toEqual([id]);
         expect((await reader.append(sampleEvent({ id, appid }), 0)).duplicate).toBe(true);
+      });
+    });
+
+    it('reads in append order, not in the order of the ids (real ids are hashes)', async () => {
+      const log = openLog(fresh());
+      await closing([log], async () => {
+        const tag = randomId();
+        const events = Array.from({ length: 8 }, (_, i) =>
+          sampleEvent({ id: `evt_${String.fromCharCode(122 - i)}${tag}`, appid: `wx${tag}abcd` }),
+        );
+        for (const event of events) await log.append(event, 9);
+        const ids = events.map((e) => e.id);
+        expect((await log.readPartition(9, null, 100)).map((e) => e.event.id)).toEqual(ids);
+        expect((await log.readAppid(`wx${tag}abcd`, null, 100)).map((e) => e.event.id)).toEqual(ids);
       });
     });
 

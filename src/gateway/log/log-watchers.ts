@@ -35,3 +35,34 @@ export class LogWatchers {
     this.#listeners.clear();
   }
 }
+
+/**
+ * Watchers woken through a store's channel (Redis pub/sub, PostgreSQL LISTEN): the channel is
+ * subscribed on the first `add` (again after a failure) and left on `close`.
+ */
+export class ChannelWatchers {
+  readonly #watchers = new LogWatchers();
+  readonly #subscribe: (wake: () => void) => Promise<() => void>;
+  #subscribed: Promise<() => void> | undefined;
+
+  /** `subscribe(wake)` listens to the channel and resolves how to stop. */
+  constructor(subscribe: (wake: () => void) => Promise<() => void>) {
+    this.#subscribe = subscribe;
+  }
+
+  async add(listener: () => void): Promise<() => void> {
+    this.#subscribed ??= this.#subscribe(() => this.#watchers.wake()).catch((err: unknown) => {
+      this.#subscribed = undefined;
+      throw err;
+    });
+    await this.#subscribed;
+    return this.#watchers.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#watchers.clear();
+    const subscribed = this.#subscribed;
+    this.#subscribed = undefined;
+    (await subscribed?.catch(() => undefined))?.();
+  }
+}

@@ -14,7 +14,7 @@ import {
   toDeadLetter,
   toPosition,
 } from './log-rows.js';
-import { LogWatchers } from './log-watchers.js';
+import { ChannelWatchers } from './log-watchers.js';
 import { POSTGRES_EVENT_LOG_MIGRATIONS } from './postgres-event-log-migrations.js';
 
 /** `TX.SEQ`: the appending transaction's id and the row's sequence number. */
@@ -29,7 +29,8 @@ interface EventRow {
   seq: string;
   partition: number;
   event: string;
-  settled: boolean;
+  /** The oldest transaction still running: rows of older ones are final. */
+  horizon: string;
 }
 
 /**
@@ -40,21 +41,21 @@ interface EventRow {
  * for why a bigserial alone would lose events.
  */
 export class PostgresEventLog implements EventLog {
-  readonly #store: PostgresStore;
   readonly #sql: PostgresConnection;
   readonly #channel: string;
   readonly #q: ReturnType<typeof statements>;
-  readonly #watchers = new LogWatchers();
+  readonly #watchers: ChannelWatchers;
   #migrating: Promise<void> | undefined;
   #announcing: Promise<void> | undefined;
   #announceAgain = false;
-  #listening: Promise<() => void> | undefined;
 
   constructor(store: PostgresStore) {
-    this.#store = store;
     this.#sql = store.connection;
     this.#channel = `${this.#sql.schema}_events`;
     this.#q = statements(this.#sql.quoted);
+    this.#watchers = new ChannelWatchers((wake) =>
+      this.#migrated().then(() => store.listen(this.#channel, wake)),
+    );
   }
 
   async append(event: PushEvent, partition: number): Promise<{ duplicate: boolean; answer: string | null }> {
@@ -127,14 +128,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   /** LISTEN on the store's connection; after it was reopened, watchers are woken once. */
-  async watch(listener: () => void): Promise<() => void> {
-    this.#listening ??= this.#migrated()
-      .then(() => this.#store.listen(this.#channel, () => this.#watchers.wake()))
-      .catch((err) => {
-        this.#listening = undefined;
-        throw err;
-      });
-    await this.#listening;
+  watch(listener: () => void): Promise<() => void> {
     return this.#watchers.add(listener);
   }
 
@@ -155,10 +149,7 @@ export class PostgresEventLog implements EventLog {
   /** Stops listening, after the last notification is out; the store (and its pool) stays open. */
   async close(): Promise<void> {
     while (this.#announcing) await this.#announcing;
-    this.#watchers.clear();
-    const listening = this.#listening;
-    this.#listening = undefined;
-    (await listening?.catch(() => undefined))?.();
+    await this.#watchers.close();
   }
 
   /**
@@ -188,10 +179,11 @@ export class PostgresEventLog implements EventLog {
   }
 
   /**
-   * The settled rows after `after`, in cursor order. When only unsettled ones are there (an older
-   * transaction, an append of another hub, is still running), waits briefly for it to end, so a
-   * reader right after an append sees it: transactions live milliseconds. Past the wait, resolves
-   * what is settled (maybe nothing); the next read or wake-up gets the rest.
+   * The rows after `after` in cursor order, up to the first that is not settled (an older
+   * transaction, another hub's append, may still commit before it). When the first answer holds
+   * unsettled rows, waits until every transaction up to its newest row has ended (appends take
+   * milliseconds; newer ones do not prolong the wait), at most SETTLE_WAIT_MS: so a read right
+   * after an append sees it. Past the wait, resolves what is settled; the next read gets the rest.
    */
   async #read(
     text: string,
@@ -202,12 +194,18 @@ export class PostgresEventLog implements EventLog {
     checkLimit(limit);
     const [, tx = '0', seq = '0'] = CURSOR.exec(checkCursor(after, CURSOR) ?? '') ?? [];
     const deadline = Date.now() + SETTLE_WAIT_MS;
+    let newest: bigint | undefined;
     for (let pause = 1; ; pause *= 2) {
       const { rows } = await this.#query<EventRow>(text, [key, tx, seq, limit]);
-      const unsettled = rows.findIndex((r) => !r.settled);
-      const ready = unsettled === -1 ? rows : rows.slice(0, unsettled);
-      if (ready.length > 0 || unsettled === -1 || Date.now() + pause > deadline)
-        return ready.map((r) => logged(`${r.tx}.${r.seq}`, r.partition, r.event));
+      if (rows.length === 0) return [];
+      const horizon = BigInt(rows[0]!.horizon);
+      newest ??= BigInt(rows.at(-1)!.tx);
+      if (horizon > newest || Date.now() + pause > deadline) {
+        const settled = rows.findIndex((r) => BigInt(r.tx) >= horizon);
+        return (settled === -1 ? rows : rows.slice(0, settled)).map((r) =>
+          logged(`${r.tx}.${r.seq}`, r.partition, r.event),
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
@@ -246,7 +244,7 @@ export class PostgresEventLog implements EventLog {
 function statements(s: string) {
   const read = (column: string) => `
     SELECT tx::text AS tx, seq::text AS seq, partition, event,
-           tx < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+           pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
     FROM ${s}.gateway_events
     WHERE ${column} = $1 AND (tx, seq) > ($2::xid8, $3::bigint)
     ORDER BY tx, seq

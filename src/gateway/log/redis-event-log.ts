@@ -4,7 +4,7 @@ import { checkInteger, checkTtl } from '../../store/validate.js';
 import type { PushEvent } from '../receive/push-event.js';
 import type { DeadLetter, EventLog, LoggedEvent, Position, PositionInput } from './event-log.js';
 import { checkCursor, checkLimit, logged, START_POSITION } from './log-rows.js';
-import { LogWatchers } from './log-watchers.js';
+import { ChannelWatchers } from './log-watchers.js';
 import {
   ADD_DEAD_LETTER,
   APPEND_EVENT,
@@ -64,8 +64,7 @@ export class RedisEventLog implements EventLog {
   readonly #prefix: string;
   readonly #channel: string;
   readonly #dedupTtlMs: number;
-  readonly #watchers = new LogWatchers();
-  #listening: Promise<() => void> | undefined;
+  readonly #watchers: ChannelWatchers;
 
   constructor(store: RedisStore, options: RedisEventLogOptions = {}) {
     this.#store = store;
@@ -73,6 +72,7 @@ export class RedisEventLog implements EventLog {
     this.#channel = `${this.#prefix}events`;
     this.#dedupTtlMs = options.dedupTtlMs ?? 3 * DAY_MS;
     checkTtl('dedupTtlMs', this.#dedupTtlMs);
+    this.#watchers = new ChannelWatchers((wake) => store.listen(this.#channel, wake));
   }
 
   async append(event: PushEvent, partition: number): Promise<{ duplicate: boolean; answer: string | null }> {
@@ -181,14 +181,7 @@ export class RedisEventLog implements EventLog {
   }
 
   /** Pub/sub on the store's subscriber connection; after a reconnect watchers are woken once. */
-  async watch(listener: () => void): Promise<() => void> {
-    this.#listening ??= this.#store
-      .listen(this.#channel, () => this.#watchers.wake())
-      .catch((err) => {
-        this.#listening = undefined;
-        throw err;
-      });
-    await this.#listening;
+  watch(listener: () => void): Promise<() => void> {
     return this.#watchers.add(listener);
   }
 
@@ -209,11 +202,8 @@ export class RedisEventLog implements EventLog {
   }
 
   /** Leaves the channel; the store (and its connections) stays open. */
-  async close(): Promise<void> {
-    this.#watchers.clear();
-    const listening = this.#listening;
-    this.#listening = undefined;
-    (await listening?.catch(() => undefined))?.();
+  close(): Promise<void> {
+    return this.#watchers.close();
   }
 
   /** Commands queued by `queue`, sent in one round trip; their results, or the first error. */
