@@ -61,6 +61,8 @@ interface ScriptCommands {
  * recovers by itself when Redis comes back.
  */
 export class RedisStore implements Store {
+  /** The wait for each connection's attempt in progress, shared by the calls that arrive meanwhile. */
+  readonly #connecting = new WeakMap<Redis, Promise<void>>();
   readonly kind = 'redis' as const;
   readonly keyPrefix: string;
   readonly #target: DriverTarget;
@@ -303,7 +305,18 @@ export class RedisStore implements Store {
     if (conn.status === 'wait') conn.connect().catch(() => undefined);
     if (conn.status !== 'connecting' && conn.status !== 'connect' && conn.status !== 'wait')
       throw this.#unavailable(this.#lastError ?? new Error(`connection is ${conn.status}`));
-    await new Promise<void>((resolve, reject) => {
+    // One wait per connection attempt, shared by every caller: a burst of calls while connecting
+    // adds three listeners in all, not three each.
+    let waiting = this.#connecting.get(conn);
+    if (!waiting) {
+      waiting = this.#waitForReady(conn).finally(() => this.#connecting.delete(conn));
+      this.#connecting.set(conn, waiting);
+    }
+    await waiting;
+  }
+
+  #waitForReady(conn: Redis): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
         conn.off('ready', onReady);
