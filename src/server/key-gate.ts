@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ClientKeyRecord, RateLimit, Scope } from '../db/index.js';
-import { WxhubError } from '../errors/index.js';
+import { type ErrorCode, WxhubError } from '../errors/index.js';
 import { bearerToken } from './bearer-token.js';
 import { hasAppid, hasScope } from './permissions.js';
 
@@ -61,17 +61,11 @@ export function keyGate(options: KeyGateOptions): KeyGate {
         reply.header('www-authenticate', 'Bearer error="invalid_token"');
         throw new WxhubError('WXHUB_ERR_UNAUTHORIZED', 'the client key is unknown, wrong or revoked');
       }
-      if (!hasScope(key, scope)) {
-        metrics.authFailure('scope');
-        throw new WxhubError('WXHUB_ERR_FORBIDDEN', `client key ${key.id} lacks the ${scope} scope`);
-      }
       const appid = (request.params as { appid?: string } | undefined)?.appid;
-      if (appid !== undefined) {
-        if (!hasAccount(appid)) throw new WxhubError('WXHUB_ERR_UNKNOWN_ACCOUNT', appid.slice(0, 64));
-        if (!hasAppid(key, appid)) {
-          metrics.authFailure('appid');
-          throw new WxhubError('WXHUB_ERR_FORBIDDEN', `client key ${key.id} is not for appid ${appid}`);
-        }
+      const denied = keyRefusal(hasAccount, key, scope, appid);
+      if (denied) {
+        if (denied.reason) metrics.authFailure(denied.reason);
+        throw new WxhubError(denied.code, denied.message);
       }
       const decision = limiter.take(`key:${key.id}`, key.rateLimit);
       request.clientKey = key;
@@ -79,6 +73,44 @@ export function keyGate(options: KeyGateOptions): KeyGate {
       if (gateOptions.deferLimit) request.overLimit = decision;
       else refuseOverLimit(request, reply, decision, metrics);
     };
+}
+
+/** Why a verified client key may not make a request, and the `wxhub_auth_failures_total` reason. */
+export interface KeyRefusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly reason?: 'scope' | 'appid';
+}
+
+/**
+ * What a verified, active client key may do, decided from memory in one order: the scope
+ * (`WXHUB_ERR_FORBIDDEN`), the appid served (`WXHUB_ERR_UNKNOWN_ACCOUNT`), the key given that
+ * appid (`WXHUB_ERR_FORBIDDEN`). Null: allowed. No I/O and no transport: the `/v1` gate, the
+ * token fast lane, the drop-in token, the proxy and the code exchange all ask this one function,
+ * so a fix to the rules lands once.
+ */
+export function keyRefusal(
+  hasAccount: (appid: string) => boolean,
+  key: ClientKeyRecord,
+  scope: Scope,
+  appid?: string,
+): KeyRefusal | null {
+  if (!hasScope(key, scope))
+    return {
+      code: 'WXHUB_ERR_FORBIDDEN',
+      message: `client key ${key.id} lacks the ${scope} scope`,
+      reason: 'scope',
+    };
+  if (appid === undefined) return null;
+  if (!hasAccount(appid))
+    return { code: 'WXHUB_ERR_UNKNOWN_ACCOUNT', message: 'appid is not configured in this hub' };
+  if (!hasAppid(key, appid))
+    return {
+      code: 'WXHUB_ERR_FORBIDDEN',
+      message: `client key ${key.id} is not for this appid`,
+      reason: 'appid',
+    };
+  return null;
 }
 
 /** The 429 of a key over its rate limit, with `Retry-After`. */
