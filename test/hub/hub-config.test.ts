@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/index.js';
 describe('hub configuration fields', () => {
   it('defaults: generous rate limit, 1 MiB drop-in bodies, no configured signing key', () => {
     const config = parseConfig({});
-    expect(config.rateLimit).toEqual({ perSecond: 100, burst: 200 });
+    expect(config.rateLimit).toEqual({ perSecond: 1000, burst: 2000 });
     expect(config.dropIn).toEqual({ maxBodyBytes: 1024 * 1024, previousSigningKeys: [] });
     expect(config.trustProxy).toBe(false);
   });
