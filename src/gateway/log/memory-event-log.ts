@@ -1,13 +1,12 @@
 import type { PushEvent } from '../receive/push-event.js';
 import type { DeadLetter, EventLog, LoggedEvent, Position, PositionInput } from './event-log.js';
+import { START_POSITION } from './log-rows.js';
 
 interface Entry extends LoggedEvent {
   readonly seq: number;
   readonly at: number;
   answer: string | null;
 }
-
-const START: Position = { cursor: null, attempts: 0, notBefore: 0, lastError: null, version: 0 };
 
 /** The event log of a MemoryStore: one process, nothing survives it (tests, the demo). */
 export class MemoryEventLog implements EventLog {
@@ -45,7 +44,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   async getPosition(consumer: string, partition: number): Promise<Position> {
-    return this.#positions.get(`${consumer}\n${partition}`) ?? START;
+    return this.#positions.get(`${consumer}\n${partition}`) ?? START_POSITION;
   }
 
   async setPosition(
