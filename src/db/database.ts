@@ -7,10 +7,13 @@
 
 import type { FollowerTable, IdentityTable, UserTable } from './people.js';
 
-/** What a client key may do. `admin` implies every other scope and every appid. */
-export type Scope = 'token' | 'refresh' | 'proxy' | 'oauth' | 'admin';
+/**
+ * What a client key may do. `admin` implies every other scope and every appid. `users` reads
+ * followers and profiles; `events` pulls the callback gateway's events.
+ */
+export type Scope = 'token' | 'refresh' | 'proxy' | 'oauth' | 'users' | 'events' | 'admin';
 
-export const SCOPES: readonly Scope[] = ['token', 'refresh', 'proxy', 'oauth', 'admin'];
+export const SCOPES: readonly Scope[] = ['token', 'refresh', 'proxy', 'oauth', 'users', 'events', 'admin'];
 
 /** A per-key token bucket: `perSecond` refill, up to `burst` requests at once. */
 export interface RateLimit {
