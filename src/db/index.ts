@@ -12,7 +12,11 @@ export { MemoryDatabase } from './memory/memory-database.js';
 export { type OpenDatabaseOptions, openDatabase } from './open-database.js';
 export type {
   BindResult,
+  FollowerChange,
+  FollowerCursor,
+  FollowerPage,
   FollowerRecord,
+  FollowerState,
   FollowerTable,
   FollowerView,
   IdentityPatch,
