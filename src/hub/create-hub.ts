@@ -10,6 +10,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { peopleRoutes } from '../followers/people-routes.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
@@ -230,6 +231,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(metricsRoutes);
   app.register(openapiRoutes);
   app.register(v1CredentialRoutes);
+  app.register(peopleRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });

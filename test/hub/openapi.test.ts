@@ -256,6 +256,8 @@ describe('OpenAPI document', () => {
     'POST /v1/accounts/{appid}/access-token/refresh': { accepted: 200 },
     'GET /v1/accounts/{appid}/jsapi-ticket': { accepted: 200 },
     'POST /v1/accounts/{appid}/jsapi-signature': { accepted: 200 },
+    'GET /v1/accounts/{appid}/followers': { accepted: 200 },
+    'GET /v1/accounts/{appid}/users/{openid}': { accepted: 200 },
     'GET /cgi-bin/token': { accepted: 200, live: async () => ({ query: { secret: adminKey } }) },
     'GET /cgi-bin/{path}': {
       accepted: 200,
@@ -311,7 +313,9 @@ describe('OpenAPI document', () => {
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
         "GET /v1/accounts/{appid}/access-token",
+        "GET /v1/accounts/{appid}/followers",
         "GET /v1/accounts/{appid}/jsapi-ticket",
+        "GET /v1/accounts/{appid}/users/{openid}",
         "GET /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/accounts/{appid}/access-token/refresh",
         "POST /v1/accounts/{appid}/jsapi-signature",
