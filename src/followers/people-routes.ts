@@ -73,13 +73,9 @@ const User = z
     subscribe_time: subscribeTime,
     nickname,
     headimgurl,
-    updated_at: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description: 'When the hub learnt the follow state, epoch seconds; null: it never saw the openid.',
-      }),
+    updated_at: z.number().int().nullable().meta({
+      description: 'When the hub learnt the follow state, epoch seconds; null: it never saw the openid.',
+    }),
   })
   .meta({ id: 'User' });
 
