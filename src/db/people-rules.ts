@@ -479,6 +479,9 @@ export function pageStart(after: FollowerCursor | null): { start: PageStart; par
  * `followerListSql` (follow time descending, unknown times last, then openid), keyset-paged so
  * rows added meanwhile cannot shift a page. Parameters: appid, the cursor's (per `pageStart`),
  * then the row count. `nullsLast` is what the dialect needs to sort null times last descending.
+ * After a cursor, the rest of the order is three index ranges (the cursor's follow time after its
+ * openid, earlier follow times, unknown times), each read no further than one page: a page deep
+ * in a long list costs what the first one does, where one `OR` filter would scan from the top.
  */
 export function followerPageSql(
   followers: string,
@@ -488,20 +491,27 @@ export function followerPageSql(
   dialect: { collate: string; nullsLast: string },
 ): string {
   const { collate, nullsLast } = dialect;
-  const after =
+  const limit = p(start === 'first' ? 2 : start === 'null' ? 3 : 4);
+  const order = `subscribe_time DESC${nullsLast}, openid${collate}`;
+  const range = (name: string, where: string, by = order) =>
+    `SELECT * FROM (SELECT appid, openid, unionid, subscribe_time FROM ${followers}
+       WHERE appid = ${p(1)} AND subscribe = 1 ${where} ORDER BY ${by} LIMIT ${limit}) AS ${name}`;
+  const candidates =
     start === 'first'
-      ? ''
+      ? range('r', '')
       : start === 'null'
-        ? `AND f.subscribe_time IS NULL AND f.openid${collate} > ${p(2)}`
-        : `AND (f.subscribe_time IS NULL OR f.subscribe_time < ${p(2)}
-               OR (f.subscribe_time = ${p(2)} AND f.openid${collate} > ${p(3)}))`;
-  const limit = start === 'first' ? 2 : start === 'null' ? 3 : 4;
+        ? range('r', `AND subscribe_time IS NULL AND openid${collate} > ${p(2)}`, `openid${collate}`)
+        : [
+            range('same', `AND subscribe_time = ${p(2)} AND openid${collate} > ${p(3)}`, `openid${collate}`),
+            range('earlier', `AND subscribe_time < ${p(2)}`),
+            range('unknown', 'AND subscribe_time IS NULL', `openid${collate}`),
+          ].join('\n       UNION ALL ');
   return `SELECT f.openid, COALESCE(f.unionid, i.unionid) AS unionid, f.subscribe_time,
                  i.nickname, i.headimgurl, i.last_login_at
-          FROM ${followers} f LEFT JOIN ${identities} i ON i.appid = f.appid AND i.openid = f.openid
-          WHERE f.appid = ${p(1)} AND f.subscribe = 1 ${after}
+          FROM (${candidates}) f
+          LEFT JOIN ${identities} i ON i.appid = f.appid AND i.openid = f.openid
           ORDER BY f.subscribe_time DESC${nullsLast}, f.openid${collate}
-          LIMIT ${p(limit)}`;
+          LIMIT ${limit}`;
 }
 
 /** Retries a bind whose write lost a race (a unique constraint another writer filled first). */
