@@ -11,11 +11,13 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 const ListQuery = z.object({
   cursor: z
     .string({ error: 'must be a next_cursor this API answered' })
-    .min(1, 'must not be empty')
     .max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a next_cursor this API answered')
+    .regex(/^[A-Za-z0-9_-]*$/, 'must be a next_cursor this API answered')
     .optional()
-    .meta({ description: 'The `next_cursor` of the previous page; absent for the first page.' }),
+    .meta({
+      description:
+        'The `next_cursor` of the previous page; absent or empty for the first page (as `next_openid` of `/cgi-bin/user/get`).',
+    }),
   limit: z.coerce
     .number({ error: 'must be a whole number 1 to 1000' })
     .int('must be a whole number 1 to 1000')
@@ -145,7 +147,7 @@ export const peopleRoutes: FastifyPluginAsync = async (plain) => {
     },
     async (request) => {
       const { cursor, limit } = request.query;
-      const after = cursor === undefined ? null : decodeCursor(cursor);
+      const after = cursor ? decodeCursor(cursor) : null;
       const page = await database.followers.page(request.params.appid, { after, limit });
       return {
         followers: page.rows.map(followerBody),

@@ -94,6 +94,8 @@ describe('/v1 people routes', () => {
     const first = (await get(`/v1/accounts/${APP_A}/followers`)).json();
     expect(first.followers).toHaveLength(100); // default limit
     expect(first.followers[0].openid).toBe('oLate');
+    // An empty cursor is the first page, as an empty next_openid is for /cgi-bin/user/get.
+    expect((await get(`/v1/accounts/${APP_A}/followers?cursor=`)).json()).toEqual(first);
   });
 
   it('captured profiles fill nickname and headimgurl; unionid from the sync or the login', async () => {
