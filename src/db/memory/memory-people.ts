@@ -1,3 +1,13 @@
+import {
+  changedFollower,
+  changeWins,
+  checkChange,
+  checkFollower,
+  followerPageOf,
+  nextCursor,
+  syncedFollower,
+  syncMayWrite,
+} from '../follower-rules.js';
 import type {
   FollowerState,
   FollowerTable,
@@ -8,22 +18,14 @@ import type {
   UserTable,
 } from '../people.js';
 import {
-  changedFollower,
-  changeWins,
   checkAppidOpenid,
-  checkChange,
-  checkFollower,
   checkLogin,
   checkPatch,
   firstIdentity,
-  followerPageOf,
   newUserId,
-  nextCursor,
   nextIdentity,
   pageOf,
   patched,
-  syncedFollower,
-  syncMayWrite,
 } from '../people-rules.js';
 
 /**
