@@ -215,8 +215,13 @@ export interface FollowerTable {
   removeStale(appid: string, syncedAt: number): Promise<number>;
   /** The latest `syncedAt` of `appid`'s followers, or null when no sync wrote one. */
   lastSyncedAt(appid: string): Promise<number | null>;
-  /** The row of a follower, following or not any more; null when the hub never learnt of them. */
+  /** The follower, or null when they do not follow (never did, or unfollowed). */
   get(appid: string, openid: string): Promise<FollowerState | null>;
+  /**
+   * What the hub knows of an openid's follow state: the row, following or not any more (an
+   * unfollow keeps it, `subscribe: 0`); null when the hub never learnt of them.
+   */
+  state(appid: string, openid: string): Promise<FollowerState | null>;
   /**
    * Applies a follow state learnt live (see `FollowerChange` for which change wins); resolves
    * true when it was written.

@@ -50,7 +50,7 @@ export class PersonLookup {
     const { database } = this.#options;
     const [identity, known] = await Promise.all([
       database.identities.get(appid, openid),
-      database.followers.get(appid, openid),
+      database.followers.state(appid, openid),
     ]);
     const follower = known ?? (identity ? await this.#ask(appid, openid) : null);
     return personOf(openid, follower, identity);
@@ -84,7 +84,7 @@ export class PersonLookup {
       return null;
     }
     await database.followers.apply(infoChange(appid, openid, info, clock.now()));
-    return database.followers.get(appid, openid);
+    return database.followers.state(appid, openid);
   }
 }
 

@@ -373,17 +373,20 @@ export function describeDatabaseContract(
           ['o1', 7],
           ['o3', 3],
         ]);
-        expect(await b.followers.get(appid, 'o2')).toMatchObject({
+        expect(await b.followers.state(appid, 'o2')).toMatchObject({
           subscribe: 0,
           subscribeTime: 2,
           syncedAt: 10,
         });
+        // `get` answers followers only: an unfollowed row is "not a follower", as before.
+        expect(await b.followers.get(appid, 'o2')).toBeNull();
+        expect(await b.followers.get(appid, 'o1')).toMatchObject({ subscribe: 1, subscribeTime: 7 });
         expect((await b.followers.list(appid)).total).toBe(2);
         // Seen following again by a later sync: back in the list; a null unionid keeps the known one.
         await a.followers.upsert([{ ...follower(appid, 'o1', 7, 25), unionid: 'u1' }]);
         await a.followers.upsert([follower(appid, 'o2', 30, 30), follower(appid, 'o1', 7, 30)]);
-        expect(await b.followers.get(appid, 'o2')).toMatchObject({ subscribe: 1, subscribeTime: 30 });
-        expect(await b.followers.get(appid, 'o1')).toMatchObject({ unionid: 'u1' });
+        expect(await b.followers.state(appid, 'o2')).toMatchObject({ subscribe: 1, subscribeTime: 30 });
+        expect(await b.followers.state(appid, 'o1')).toMatchObject({ unionid: 'u1' });
       });
 
       const change = (
@@ -399,7 +402,7 @@ export function describeDatabaseContract(
         const appid = `wx${rnd()}`;
         const follow = { time: 5_000, scene: 'ADD_SCENE_QR_CODE', qrScene: 'shop-7' };
         expect(await a.followers.apply(change(appid, 'oL', 1, 5_000, 100, { follow }))).toBe(true);
-        expect(await b.followers.get(appid, 'oL')).toEqual({
+        expect(await b.followers.state(appid, 'oL')).toEqual({
           appid,
           openid: 'oL',
           unionid: null,
@@ -416,10 +419,10 @@ export function describeDatabaseContract(
         expect((await b.followers.list(appid)).rows.map((r) => r.openid)).toEqual(['oL']);
         // An unfollow pushed earlier but arriving late changes nothing.
         expect(await b.followers.apply(change(appid, 'oL', 0, 4_000, 101))).toBe(false);
-        expect(await a.followers.get(appid, 'oL')).toMatchObject({ subscribe: 1, eventTime: 5_000 });
+        expect(await a.followers.state(appid, 'oL')).toMatchObject({ subscribe: 1, eventTime: 5_000 });
         // The unfollow after it: subscribe 0, follow time and scene kept, row kept, out of the list.
         expect(await b.followers.apply(change(appid, 'oL', 0, 5_000, 102, { unionid: 'uL' }))).toBe(true);
-        expect(await a.followers.get(appid, 'oL')).toMatchObject({
+        expect(await a.followers.state(appid, 'oL')).toMatchObject({
           subscribe: 0,
           subscribeTime: 5_000,
           qrScene: 'shop-7',
@@ -433,7 +436,7 @@ export function describeDatabaseContract(
         expect(
           await a.followers.apply(change(appid, 'oL', 1, 9_000, 103, { follow: plain, unionid: null })),
         ).toBe(true);
-        expect(await b.followers.get(appid, 'oL')).toMatchObject({
+        expect(await b.followers.state(appid, 'oL')).toMatchObject({
           subscribe: 1,
           subscribeTime: 9_000,
           subscribeScene: null,
@@ -445,16 +448,16 @@ export function describeDatabaseContract(
       it('an API answer (eventTime null) is written only for an openid never seen', async () => {
         const appid = `wx${rnd()}`;
         expect(await a.followers.apply(change(appid, 'oN', 0, null, 50))).toBe(true);
-        expect(await b.followers.get(appid, 'oN')).toMatchObject({
+        expect(await b.followers.state(appid, 'oN')).toMatchObject({
           subscribe: 0,
           eventTime: null,
           eventAt: 50,
         });
         expect(await b.followers.apply(change(appid, 'oN', 1, null, 60))).toBe(false);
-        expect(await a.followers.get(appid, 'oN')).toMatchObject({ subscribe: 0, eventAt: 50 });
+        expect(await a.followers.state(appid, 'oN')).toMatchObject({ subscribe: 0, eventAt: 50 });
         // Any push wins over it.
         expect(await a.followers.apply(change(appid, 'oN', 1, 1, 70))).toBe(true);
-        expect(await b.followers.get(appid, 'oN')).toMatchObject({ subscribe: 1, eventTime: 1 });
+        expect(await b.followers.state(appid, 'oN')).toMatchObject({ subscribe: 1, eventTime: 1 });
       });
 
       it('a sync never undoes a live change made after it started', async () => {
@@ -469,15 +472,15 @@ export function describeDatabaseContract(
         await a.followers.apply(change(appid, 'oLive', 1, 99_000, 99)); // before the sync: it decides
         await b.followers.upsert([follower(appid, 'oKeep', 1, 100)]);
         expect(await b.followers.removeStale(appid, 100)).toBe(2); // oGone and oLive
-        expect(await a.followers.get(appid, 'oNew')).toMatchObject({ subscribe: 1 });
-        expect(await a.followers.get(appid, 'oKeep')).toMatchObject({ subscribe: 0, syncedAt: 10 });
-        expect(await a.followers.get(appid, 'oGone')).toMatchObject({ subscribe: 0 });
-        expect(await a.followers.get(appid, 'oLive')).toMatchObject({ subscribe: 0 });
+        expect(await a.followers.state(appid, 'oNew')).toMatchObject({ subscribe: 1 });
+        expect(await a.followers.state(appid, 'oKeep')).toMatchObject({ subscribe: 0, syncedAt: 10 });
+        expect(await a.followers.state(appid, 'oGone')).toMatchObject({ subscribe: 0 });
+        expect(await a.followers.state(appid, 'oLive')).toMatchObject({ subscribe: 0 });
         expect(await a.followers.lastSyncedAt(appid)).toBe(10);
         // The next sync, started after those pushes, decides again.
         await b.followers.upsert([follower(appid, 'oKeep', 1, 200)]);
         expect(await b.followers.removeStale(appid, 200)).toBe(1); // oNew
-        expect(await a.followers.get(appid, 'oKeep')).toMatchObject({ subscribe: 1, syncedAt: 200 });
+        expect(await a.followers.state(appid, 'oKeep')).toMatchObject({ subscribe: 1, syncedAt: 200 });
         expect((await a.followers.list(appid)).rows.map((r) => r.openid)).toEqual(['oKeep']);
       });
 

@@ -57,7 +57,7 @@ if (url) {
       });
       const db = new PostgresDatabase({ url, schema: own });
       try {
-        expect(await db.followers.get('wx1', 'oOld')).toMatchObject({
+        expect(await db.followers.state('wx1', 'oOld')).toMatchObject({
           subscribe: 1,
           qrScene: null,
           eventTime: null,

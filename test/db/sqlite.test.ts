@@ -97,7 +97,7 @@ describe('SqliteDatabase', () => {
     raw.close();
     const db = new SqliteDatabase({ path });
     try {
-      expect(await db.followers.get('wx1', 'oOld')).toMatchObject({
+      expect(await db.followers.state('wx1', 'oOld')).toMatchObject({
         subscribe: 1,
         qrScene: null,
         eventTime: null,

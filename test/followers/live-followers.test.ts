@@ -51,7 +51,7 @@ describe('LiveFollowers', () => {
     expect(await live.apply(push('oNew', { Event: 'subscribe', EventKey: 'qrscene_shop-7' }))).toBe(
       'applied',
     );
-    expect(await database.followers.get(APPID, 'oNew')).toEqual({
+    expect(await database.followers.state(APPID, 'oNew')).toEqual({
       appid: APPID,
       openid: 'oNew',
       unionid: null,
@@ -71,7 +71,7 @@ describe('LiveFollowers', () => {
     await live.apply(push('oA', { Event: 'subscribe', EventKey: 'qrscene_old' }));
     await live.apply(push('oA', { Event: 'unsubscribe', CreateTime: String(T + 1) }));
     expect(await live.apply(push('oA', { Event: 'subscribe', CreateTime: String(T + 2) }))).toBe('applied');
-    expect(await database.followers.get(APPID, 'oA')).toMatchObject({
+    expect(await database.followers.state(APPID, 'oA')).toMatchObject({
       subscribe: 1,
       subscribeTime: (T + 2) * 1000,
       subscribeScene: null,
@@ -86,7 +86,7 @@ describe('LiveFollowers', () => {
     expect(await live.apply(push('oB', { Event: 'unsubscribe', CreateTime: String(T + 60) }))).toBe(
       'applied',
     );
-    expect(await database.followers.get(APPID, 'oB')).toMatchObject({
+    expect(await database.followers.state(APPID, 'oB')).toMatchObject({
       subscribe: 0,
       subscribeTime: T * 1000,
       eventTime: (T + 60) * 1000,
@@ -95,7 +95,7 @@ describe('LiveFollowers', () => {
     expect(await database.identities.get(APPID, 'oB')).toMatchObject({ subscribe: 0 });
     // An unfollow of someone the hub never saw also leaves a row answering 0.
     await live.apply(push('oNever', { Event: 'unsubscribe' }));
-    expect(await database.followers.get(APPID, 'oNever')).toMatchObject({
+    expect(await database.followers.state(APPID, 'oNever')).toMatchObject({
       subscribe: 0,
       subscribeTime: null,
     });
@@ -104,14 +104,14 @@ describe('LiveFollowers', () => {
   it('SCAN: a follower the hub did not know becomes one; a known follow keeps its time and scene', async () => {
     const { database, live } = setup();
     expect(await live.apply(push('oS', { Event: 'SCAN', EventKey: 'login-42' }))).toBe('applied');
-    expect(await database.followers.get(APPID, 'oS')).toMatchObject({
+    expect(await database.followers.state(APPID, 'oS')).toMatchObject({
       subscribe: 1,
       subscribeTime: null,
       qrScene: null,
     });
     await live.apply(push('oQ', { Event: 'subscribe', EventKey: 'qrscene_first' }));
     await live.apply(push('oQ', { Event: 'SCAN', EventKey: 'second', CreateTime: String(T + 5) }));
-    expect(await database.followers.get(APPID, 'oQ')).toMatchObject({
+    expect(await database.followers.state(APPID, 'oQ')).toMatchObject({
       subscribe: 1,
       subscribeTime: T * 1000,
       qrScene: 'first',
@@ -121,7 +121,7 @@ describe('LiveFollowers', () => {
     await live.apply(push('oU', { Event: 'unsubscribe' }));
     await database.identities.bind(login('oU', 0));
     await live.apply(push('oU', { Event: 'SCAN', EventKey: '9', CreateTime: String(T + 9) }));
-    expect(await database.followers.get(APPID, 'oU')).toMatchObject({ subscribe: 1 });
+    expect(await database.followers.state(APPID, 'oU')).toMatchObject({ subscribe: 1 });
     expect(await database.identities.get(APPID, 'oU')).toMatchObject({ subscribe: 1 });
   });
 
@@ -129,7 +129,7 @@ describe('LiveFollowers', () => {
     const { database, live } = setup();
     await live.apply(push('oO', { Event: 'unsubscribe', CreateTime: String(T + 10) }));
     expect(await live.apply(push('oO', { Event: 'subscribe', CreateTime: String(T + 3) }))).toBe('stale');
-    expect(await database.followers.get(APPID, 'oO')).toMatchObject({ subscribe: 0 });
+    expect(await database.followers.state(APPID, 'oO')).toMatchObject({ subscribe: 0 });
   });
 
   it('ignores messages and other events', async () => {
@@ -142,7 +142,7 @@ describe('LiveFollowers', () => {
     expect(await live.apply(text)).toBe('ignored');
     expect(await live.apply(push('oT', { Event: 'CLICK', EventKey: 'menu' }))).toBe('ignored');
     expect(await live.apply(push('oT', { Event: 'LOCATION' }))).toBe('ignored');
-    expect(await database.followers.get(APPID, 'oT')).toBeNull();
+    expect(await database.followers.state(APPID, 'oT')).toBeNull();
     // An openid no row can hold is not a follower change.
     expect(followerChange(push('o'.repeat(129), { Event: 'subscribe' }), 1)).toBeNull();
     // A scene longer than WeChat allows (64) is dropped, the follow kept.

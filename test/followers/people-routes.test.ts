@@ -162,7 +162,7 @@ describe('/v1 people routes', () => {
         updated_at: Math.floor(t.clock.now() / 1000),
       });
     }
-    expect(await t.hub.database.followers.get(APP_A, 'oLoginOnly')).toMatchObject({
+    expect(await t.hub.database.followers.state(APP_A, 'oLoginOnly')).toMatchObject({
       subscribe: 1,
       eventTime: null,
     });
@@ -183,7 +183,7 @@ describe('/v1 people routes', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ subscribe: 1, updated_at: (T0 - 7_200_000) / 1000 });
       expect(userInfoCalls()).toBe(calls + 1);
-      expect(await t.hub.database.followers.get(APP_A, 'oQuota')).toBeNull();
+      expect(await t.hub.database.followers.state(APP_A, 'oQuota')).toBeNull();
       expect(logs.text()).toContain('45009');
       expect(logs.text()).not.toContain('oQuota');
     } finally {

@@ -54,7 +54,7 @@ describe('/v1 people routes over the simulator', () => {
       updated_at: Math.floor(t.clock.now() / 1000),
     });
     expect(await userInfoCalls()).toBe(before + 1);
-    expect(await t.hub.database.followers.get(t.shop.appid, alice.openid)).toMatchObject({
+    expect(await t.hub.database.followers.state(t.shop.appid, alice.openid)).toMatchObject({
       subscribe: 1,
       subscribeScene: 'ADD_SCENE_QR_CODE',
       qrScene: 'poster-3',

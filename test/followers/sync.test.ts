@@ -52,7 +52,7 @@ describe('syncFollowers', () => {
       headimgurl: null,
       lastLoginAt: null,
     });
-    expect(await t.hub.database.followers.get(t.shop.appid, followers[0]!.openid)).toMatchObject({
+    expect(await t.hub.database.followers.state(t.shop.appid, followers[0]!.openid)).toMatchObject({
       subscribeScene: 'ADD_SCENE_QR_CODE',
       subscribeTime: T0 * 1000,
     });
@@ -81,7 +81,7 @@ describe('syncFollowers', () => {
     const result = await syncFollowers(t.hub.services, t.shop.appid);
     expect(result).toEqual({ total: 285, synced: 285, removed: 20 });
     // Kept as no longer following: "does this user follow us" answers 0, not "unknown".
-    expect(await t.hub.database.followers.get(t.shop.appid, followers[0]!.openid)).toMatchObject({
+    expect(await t.hub.database.followers.state(t.shop.appid, followers[0]!.openid)).toMatchObject({
       subscribe: 0,
     });
     expect((await t.hub.database.followers.list(t.shop.appid)).total).toBe(285);
@@ -138,13 +138,13 @@ describe('syncFollowers', () => {
     } finally {
       table.upsert = upsert;
     }
-    expect(await table.get(t.shop.appid, fresh)).toMatchObject({ subscribe: 1 });
-    expect(await table.get(t.shop.appid, gone)).toMatchObject({ subscribe: 0 });
+    expect(await table.state(t.shop.appid, fresh)).toMatchObject({ subscribe: 1 });
+    expect(await table.state(t.shop.appid, gone)).toMatchObject({ subscribe: 0 });
     // The next sync decides from WeChat's own answer again (the simulator never saw those pushes).
     t.clock.advance(1000);
     await syncFollowers(t.hub.services, t.shop.appid);
-    expect(await table.get(t.shop.appid, fresh)).toMatchObject({ subscribe: 0 });
-    expect(await table.get(t.shop.appid, gone)).toMatchObject({ subscribe: 1 });
+    expect(await table.state(t.shop.appid, fresh)).toMatchObject({ subscribe: 0 });
+    expect(await table.state(t.shop.appid, gone)).toMatchObject({ subscribe: 1 });
   });
 
   it('retries once with a fresh global token when WeChat calls it dead', async () => {

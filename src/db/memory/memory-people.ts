@@ -184,6 +184,11 @@ export function memoryPeople(open: () => void): {
       },
       get: async (appid, openid) => {
         open();
+        const row = followers.get(appid)?.get(openid);
+        return row?.subscribe === 1 ? row : null;
+      },
+      state: async (appid, openid) => {
+        open();
         return followers.get(appid)?.get(openid) ?? null;
       },
       apply: async (change) => {

@@ -235,6 +235,13 @@ export function postgresPeople(
       },
       async get(appid, openid) {
         const { rows } = await query<FollowerStateRow>(
+          `SELECT * FROM ${followers} WHERE appid = $1 AND openid = $2 AND subscribe = 1`,
+          [appid, openid],
+        );
+        return rows[0] ? followerFromRow(rows[0]) : null;
+      },
+      async state(appid, openid) {
+        const { rows } = await query<FollowerStateRow>(
           `SELECT * FROM ${followers} WHERE appid = $1 AND openid = $2`,
           [appid, openid],
         );

@@ -96,7 +96,8 @@ export function sqlitePeople(
     applyFollower: db.prepare(followerApplySql('followers', named)),
     removeStale: db.prepare(followerRemoveStaleSql('followers', named)),
     lastSynced: db.prepare('SELECT max(synced_at) FROM followers WHERE appid = ? AND synced_at > 0').pluck(),
-    follower: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ?'),
+    follower: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ? AND subscribe = 1'),
+    followerState: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ?'),
     followerCount: db.prepare('SELECT count(*) FROM followers WHERE appid = ? AND subscribe = 1').pluck(),
     followerList: db.prepare(followerListSql('followers', 'identities', () => '?')),
     followerPage: Object.fromEntries(
@@ -226,6 +227,10 @@ export function sqlitePeople(
       },
       async get(appid, openid) {
         const row = await run(() => sql.follower.get(appid, openid) as FollowerStateRow | undefined);
+        return row ? followerFromRow(row) : null;
+      },
+      async state(appid, openid) {
+        const row = await run(() => sql.followerState.get(appid, openid) as FollowerStateRow | undefined);
         return row ? followerFromRow(row) : null;
       },
       async list(appid, page) {
