@@ -82,4 +82,21 @@ export const SQLITE_DATABASE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX followers_subscribe_time ON followers (appid, subscribe_time);
     `,
   },
+  {
+    id: 'db_0006_accounts',
+    sql: `
+      CREATE TABLE accounts (
+        appid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT,
+        sealed_secret TEXT NOT NULL,
+        token_mode TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        return_to TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      );
+    `,
+  },
 ];
