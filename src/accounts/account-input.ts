@@ -21,13 +21,10 @@ export const NewAccountBody = z
   .strictObject({
     appid: Appid,
     secret: AppSecret,
-    kind: z
-      .enum(['official', 'website'])
-      .default('official')
-      .meta({
-        description:
-          '`official` (an Official Account) or `website` (a website app: login only, no access_token).',
-      }),
+    kind: z.enum(['official', 'website']).default('official').meta({
+      description:
+        '`official` (an Official Account) or `website` (a website app: login only, no access_token).',
+    }),
     name: z
       .string()
       .min(1)
@@ -38,13 +35,9 @@ export const NewAccountBody = z
       .enum(['stable', 'classic'])
       .default('stable')
       .meta({ description: 'How the access_token is fetched (`stable_token` or `token`).' }),
-    return_to: z
-      .array(returnTo)
-      .max(100)
-      .default([])
-      .meta({
-        description: 'Where web login may send the browser back (origins, optionally with a path prefix).',
-      }),
+    return_to: z.array(returnTo).max(100).default([]).meta({
+      description: 'Where web login may send the browser back (origins, optionally with a path prefix).',
+    }),
     enabled: z.boolean().default(true).meta({ description: 'False: stored but not served.' }),
   })
   .meta({ id: 'NewAccount' });

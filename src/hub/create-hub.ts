@@ -7,6 +7,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
+import { accountRoutes } from '../accounts/account-routes.js';
 import { openHubAccounts } from '../accounts/hub-accounts.js';
 import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
@@ -235,6 +236,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(metricsRoutes);
   app.register(openapiRoutes);
   app.register(v1CredentialRoutes);
+  app.register(accountRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
