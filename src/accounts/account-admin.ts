@@ -51,7 +51,7 @@ export class AccountAdmin {
       appid: account.appid,
       kind: account.kind,
       name: account.name ?? null,
-      sealedSecret: this.#box('wxhub accounts add').seal(account.appid, account.secret),
+      sealedSecret: this.#box('adding an account').seal(account.appid, account.secret),
       tokenMode: account.token_mode,
       enabled: account.enabled,
       returnTo: account.return_to,
@@ -76,7 +76,7 @@ export class AccountAdmin {
     this.#writable(appid);
     const parsed = AppSecret.safeParse(secret);
     if (!parsed.success) throw invalid(parsed.error.issues, 'secret');
-    const sealedSecret = this.#box('wxhub accounts set-secret').seal(appid, parsed.data);
+    const sealedSecret = this.#box('setting a secret').seal(appid, parsed.data);
     const updated = await this.#options.database.accounts.update(
       appid,
       { sealedSecret },
@@ -130,7 +130,7 @@ export class AccountAdmin {
   }
 
   #box(what: string): SecretBox {
-    if (!this.#options.secrets) throw missingSecretsKey(what);
+    if (!this.#options.secrets) throw missingSecretsKey(`${what} needs the secrets key`);
     return this.#options.secrets;
   }
 

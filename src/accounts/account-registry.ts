@@ -102,7 +102,7 @@ export class AccountRegistry {
     const stored = records.filter((r) => !configured.has(r.appid));
     if (stored.length > 0 && !registry.#secrets) {
       throw missingSecretsKey(
-        `the database holds ${stored.length} runtime account(s) (${stored[0]!.appid}, ...):`,
+        `the database holds ${stored.length} runtime account(s) (${stored[0]!.appid}, ...) and no secrets key is set`,
       );
     }
     for (const record of stored) {
@@ -185,7 +185,9 @@ export class AccountRegistry {
   /** Starts polling the database every `pollMs`. */
   start(): void {
     if (this.#timer || this.#closed) return;
-    this.#timer = setInterval(() => void this.sync().catch(() => undefined), this.#pollMs);
+    this.#timer = setInterval(() => {
+      this.sync().catch((err: unknown) => this.#failed(err));
+    }, this.#pollMs);
     this.#timer.unref();
   }
 
@@ -238,7 +240,8 @@ export class AccountRegistry {
     if (known?.stamp === stamp) return known.result;
     let result: RegisteredAccount | WxhubError;
     try {
-      if (!this.#secrets) throw missingSecretsKey(`runtime account ${record.appid}`);
+      if (!this.#secrets)
+        throw missingSecretsKey(`runtime account ${record.appid} cannot be opened without the secrets key`);
       result = fromRecord(record, this.#secrets.open(record.appid, record.sealedSecret));
     } catch (err) {
       if (!isWxhubError(err)) throw err;

@@ -71,5 +71,5 @@ export class SecretBox {
 
 /** The error of a database holding sealed appsecrets while no key is configured. */
 export function missingSecretsKey(what: string): WxhubError {
-  return new WxhubError('WXHUB_ERR_SECRETS_KEY', `${what} needs the secrets key: ${SECRETS_KEY_HINT}`);
+  return new WxhubError('WXHUB_ERR_SECRETS_KEY', `${what}: ${SECRETS_KEY_HINT}`);
 }

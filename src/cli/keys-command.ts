@@ -143,10 +143,10 @@ export function registerKeys(program: Command): void {
 }
 
 /**
- * Opens the database the configuration names. Secrets are not needed here, so an `env:NAME`
+ * Opens the database the configuration names (shared by `wxhub keys` and `wxhub accounts`). Secrets are not needed here, so an `env:NAME`
  * that is unset does not stop key management (the database URL itself must resolve).
  */
-async function withDatabase(
+export async function withDatabase(
   flags: ConfigFlag,
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
@@ -217,7 +217,8 @@ function describeRate(record: ClientKeyRecord, config: Config): string {
   return `${limit.perSecond}/s, burst ${limit.burst}${record.rateLimit ? '' : ' (default)'}`;
 }
 
-function printTable(head: string[], rows: string[][]): void {
+/** Prints rows under a header, columns padded to their widest cell. */
+export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `${cells

@@ -63,9 +63,10 @@ export function sqliteAccountTable(db: BetterSqlite3.Database, run: SqliteRun): 
     async update(appid, patch, at) {
       checkAccountAppid(appid);
       checkAccountPatch(patch);
-      const row = await run(
+      // all(), not get(): get() leaves an UPDATE ... RETURNING unfinished, its write uncommitted.
+      const [row] = await run(
         () =>
-          sql.update.get({
+          sql.update.all({
             appid,
             at,
             sealed_secret: patch.sealedSecret ?? null,
@@ -74,7 +75,7 @@ export function sqliteAccountTable(db: BetterSqlite3.Database, run: SqliteRun): 
             name: patch.name ?? null,
             token_mode: patch.tokenMode ?? null,
             return_to: patch.returnTo === undefined ? null : JSON.stringify(patch.returnTo),
-          }) as AccountRow | undefined,
+          }) as AccountRow[],
       );
       return row ? fromRow(row) : null;
     },
