@@ -51,6 +51,7 @@ export function registerKeys(program: Command): void {
       }
       await withDatabase(flags, async (database, config) => {
         const configured = new Set(config.accounts.map((a) => a.appid));
+        for (const account of await database.accounts.list()) configured.add(account.appid);
         const appids = flags.appid ?? [];
         for (const appid of appids) {
           if (!configured.has(appid))

@@ -93,6 +93,16 @@ describe('wxhub accounts', () => {
     }
   });
 
+  it('wxhub keys create knows runtime accounts as configured', async () => {
+    const key = await runCli(
+      ['keys', 'create', '--name', 'shop', '--appid', A, '--scope', 'token', '--config', config],
+      dir,
+      env,
+    );
+    expect(key.code, key.stderr).toBe(0);
+    expect(key.stderr).not.toContain('not configured');
+  });
+
   it('refuses bad input with one line and exit 2, a duplicate with exit 1', async () => {
     const bad = await cli(['add', 'wx123', '--secret-env', 'WX_SECRET_A']);
     expect(bad.code).toBe(2);
