@@ -37,7 +37,8 @@ export function checkSettingValue(value: unknown): asserts value is string {
 }
 
 const APPID = /^wx[0-9a-f]{16}$/;
-const SEALED = /^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{40,2000}$/;
+/** `v1.<key id>.<base64url(12-byte IV | ciphertext | 16-byte tag)>`: 38 characters hold 28 bytes. */
+const SEALED = /^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{38,2000}$/;
 
 function accountProblem(what: string): WxhubError {
   return new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `account ${what}`);

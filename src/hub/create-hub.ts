@@ -125,7 +125,6 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     // The config file's accounts and those added at run time (src/accounts), kept in step with the
     // token engine; rejects when stored appsecrets cannot be opened with the configured key.
     const accounts = await openHubAccounts({ config, database, logger, pollMs: options.accountPollMs });
-    cleanup.push(() => accounts.close());
     const manager = new TokenManager({
       ...options.tokens,
       store,
@@ -136,6 +135,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       accounts: accounts.tokenSpecs(),
     });
     cleanup.push(() => manager.close());
+    // Closed before the engine (cleanup runs in reverse): no change reaches a closing engine.
+    cleanup.push(() => accounts.close());
     accounts.follow(manager);
 
     const ring = await SigningKeyRing.open(
