@@ -12,6 +12,8 @@ export interface AccountAdminOptions {
   /** The appids of the configuration file: read-only here. */
   readonly configAppids: () => ReadonlySet<string>;
   readonly clock: Clock;
+  /** What to say when there is no key, instead of the standard hint (the CLI names its field). */
+  readonly keyHint?: string;
   /** Called after each change is written (the hub applies it at once, not at the next poll). */
   readonly afterChange?: () => Promise<void>;
 }
@@ -130,8 +132,10 @@ export class AccountAdmin {
   }
 
   #box(what: string): SecretBox {
-    if (!this.#options.secrets) throw missingSecretsKey(`${what} needs the secrets key`);
-    return this.#options.secrets;
+    if (this.#options.secrets) return this.#options.secrets;
+    const { keyHint } = this.#options;
+    if (keyHint) throw new WxhubError('WXHUB_ERR_SECRETS_KEY', `${what} needs the secrets key: ${keyHint}`);
+    throw missingSecretsKey(`${what} needs the secrets key`);
   }
 
   async #changed(): Promise<void> {

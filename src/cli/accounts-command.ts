@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import type { AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { systemClock } from '../util/clock.js';
-import { printTable, withDatabase } from './keys-command.js';
+import { printTable, UNSET_ENV, withDatabase } from './keys-command.js';
 
 interface ConfigFlag {
   config?: string;
@@ -166,11 +166,14 @@ export function registerAccounts(program: Command): void {
 async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promise<void>): Promise<void> {
   await withDatabase(flags, async (database: Database, config: Config) => {
     const configured = new Set(config.accounts.map((a) => a.appid));
+    const unsetKey = config.secretsKey === UNSET_ENV;
     const admin = new AccountAdmin({
       database,
-      secrets: SecretBox.fromConfig(config),
+      // An unset `env:` secretsKey: no key, and the error names the variable's field.
+      secrets: unsetKey ? null : SecretBox.fromConfig(config),
       configAppids: () => configured,
       clock: systemClock,
+      ...(unsetKey && { keyHint: 'secretsKey: its environment variable is not set' }),
     });
     await run(admin);
   });

@@ -144,6 +144,13 @@ export function registerKeys(program: Command): void {
 }
 
 /**
+ * What an unset `env:NAME` reads as in `withDatabase`: shaped to pass the schema's key fields
+ * (43 base64url characters, like a 32-byte key), so a secret the command does not need never
+ * stops it. A command that needs one checks for it (see `wxhub accounts` and `secretsKey`).
+ */
+export const UNSET_ENV = 'wxhubUnsetEnvironmentVariable00000000000000';
+
+/**
  * Opens the database the configuration names (shared by `wxhub keys` and `wxhub accounts`). Secrets are not needed here, so an `env:NAME`
  * that is unset does not stop key management (the database URL itself must resolve).
  */
@@ -152,10 +159,9 @@ export async function withDatabase(
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
   const file = configFile(flags.config);
-  const unset = '\u0000unset';
-  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || unset });
+  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || UNSET_ENV });
   const config = file ? loadConfig(file, lenient) : parseConfig({}, process.env, 'defaults');
-  if (config.database.includes(unset)) {
+  if (config.database.includes(UNSET_ENV)) {
     throw new WxhubError(
       'WXHUB_ERR_INVALID_CONFIG',
       `${file}: database: its environment variable is not set`,

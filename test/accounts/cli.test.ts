@@ -147,6 +147,30 @@ describe('wxhub accounts', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('WXHUB_SECRET_KEY');
     expect(res.stderr).not.toContain(SECRET_A);
+
+    // secretsKey from a variable unset in this shell: keys still work, adding says which field.
+    const unsetKey = join(dir, 'unset-key.json');
+    writeFileSync(
+      unsetKey,
+      JSON.stringify({ database: `sqlite:${join(dir, 'hub.db')}`, secretsKey: 'env:UNSET_KEY' }),
+    );
+    const keys = await runCli(['keys', 'list', '--config', unsetKey], dir);
+    expect(keys.code, keys.stderr).toBe(0);
+    const add = await runCli(
+      [
+        'accounts',
+        'add',
+        `wx${randomBytes(8).toString('hex')}`,
+        '--secret-env',
+        'WX_SECRET_A',
+        '--config',
+        unsetKey,
+      ],
+      dir,
+      { WX_SECRET_A: SECRET_A },
+    );
+    expect(add.code).toBe(1);
+    expect(add.stderr).toContain('secretsKey: its environment variable is not set');
   });
 
   it('set-secret, disable, enable and remove reach the running hub', async () => {
