@@ -8,6 +8,7 @@ import { printTable, UNSET_ENV, withDatabase } from './keys-command.js';
 
 interface ConfigFlag {
   config?: string;
+  appid?: string;
 }
 
 interface SecretFlags extends ConfigFlag {
@@ -42,7 +43,8 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('add')
     .description('Add an account; running hubs serve it within 5 s')
-    .argument('<appid>', 'the AppID: wx and 16 hex digits')
+    .argument('[appid]', 'the AppID: wx and 16 hex digits (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
     .option('--secret-env <name>', secretEnvOption)
     .option('--name <name>', 'a label for the dashboard')
     .option(
@@ -58,7 +60,8 @@ export function registerAccounts(program: Command): void {
     )
     .option('--disabled', 'store it without serving it (enable it later)')
     .option('--config <file>', configOption)
-    .action(async (appid: string, flags: AddFlags) => {
+    .action(async (given: string | undefined, flags: AddFlags) => {
+      const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         const secret = await readSecret(flags);
         const record = await admin.add({
@@ -112,9 +115,11 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('remove')
     .description('Remove a runtime account; running hubs stop serving it within 5 s')
-    .argument('<appid>', 'the AppID')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
     .option('--config <file>', configOption)
-    .action(async (appid: string, flags: ConfigFlag) => {
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         await admin.remove(appid);
         process.stdout.write(`Removed account ${appid}\n`);
@@ -124,10 +129,12 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('set-secret')
     .description("Replace a runtime account's AppSecret (after a reset on mp.weixin.qq.com)")
-    .argument('<appid>', 'the AppID')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
     .option('--secret-env <name>', secretEnvOption)
     .option('--config <file>', configOption)
-    .action(async (appid: string, flags: SecretFlags) => {
+    .action(async (given: string | undefined, flags: SecretFlags) => {
+      const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         await admin.setSecret(appid, await readSecret(flags));
         process.stdout.write(`Replaced the AppSecret of ${appid}; running hubs use it within 5 s\n`);
@@ -139,9 +146,11 @@ export function registerAccounts(program: Command): void {
     .description(
       'Serve an account again: ends the pause after a configuration error (40164, ...) on every hub, enables a disabled runtime account',
     )
-    .argument('<appid>', 'the AppID')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
     .option('--config <file>', configOption)
-    .action(async (appid: string, flags: ConfigFlag) => {
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         const { wasDisabled } = await admin.enable(appid);
         process.stdout.write(
@@ -153,9 +162,11 @@ export function registerAccounts(program: Command): void {
   accounts
     .command('disable')
     .description('Stop serving a runtime account, keeping it stored')
-    .argument('<appid>', 'the AppID')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
     .option('--config <file>', configOption)
-    .action(async (appid: string, flags: ConfigFlag) => {
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         await admin.disable(appid);
         process.stdout.write(`Disabled account ${appid}; running hubs stop serving it within 5 s\n`);
@@ -252,6 +263,16 @@ function databaseRow(r: AccountRecord): ListedAccount {
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };
+}
+
+/** The appid given as the argument or as `--appid` (as `wxhub keys create` takes it). */
+function appidOf(argument: string | undefined, flags: ConfigFlag): string {
+  if (argument !== undefined && flags.appid !== undefined && argument !== flags.appid)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'give the appid once: as the argument or as --appid');
+  const appid = argument ?? flags.appid;
+  if (appid === undefined)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'missing appid (wxhub accounts ... APPID)');
+  return appid;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

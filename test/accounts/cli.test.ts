@@ -184,7 +184,7 @@ describe('wxhub accounts', () => {
       expect(check()).toBe(true);
     };
     await until(() => hub.services.accounts.get(B)?.secret === newSecret);
-    expect((await cli(['disable', B])).code).toBe(0);
+    expect((await cli(['disable', '--appid', B])).code).toBe(0);
     await until(() => !hub.manager.hasAccount(B));
     const enabled = await cli(['enable', B]);
     expect(enabled.code, enabled.stderr).toBe(0);
