@@ -43,7 +43,9 @@ export const NewAccountBody = z.strictObject({
   enabled: z.boolean().default(true).meta({ description: 'False: stored but not served.' }),
 });
 
+/** A new account as given (defaults not yet applied). */
 export type NewAccountInput = z.input<typeof NewAccountBody>;
+/** A new account, validated, with its defaults. */
 export type NewAccount = z.output<typeof NewAccountBody>;
 
 /** The body of `PUT /v1/admin/accounts/:appid/secret`. */

@@ -24,8 +24,10 @@ export type AccountChange =
   /** An operator asked to end the account's cool-down after a configuration error (`enable`). */
   | { readonly type: 'enabled'; readonly appid: string };
 
+/** Told each change a registry applies (see `AccountRegistry.onChange`). */
 export type AccountChangeListener = (change: AccountChange) => void;
 
+/** What `AccountRegistry.open` reads accounts from and with. */
 export interface AccountRegistryOptions {
   readonly database: Database;
   /** The accounts of the configuration file. */

@@ -35,6 +35,7 @@ export const AccountBody = z
   })
   .meta({ id: 'Account' });
 
+/** An account as `/v1/admin/accounts` answers it. */
 export type AccountView = z.infer<typeof AccountBody>;
 
 /** The view of `account` (its engine state from `manager` when managed). */

@@ -12,6 +12,7 @@ export const ENABLE_REQUESTS_SETTING = 'accounts.enable_requests';
 /** How many times a lost compare-and-set is retried before giving up. */
 const ATTEMPTS = 20;
 
+/** Each appid's enable count, as stored. */
 export type EnableCounters = Readonly<Record<string, number>>;
 
 /** The counters as stored; an unreadable value counts as none. */

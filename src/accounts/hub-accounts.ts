@@ -17,6 +17,7 @@ export interface HubAccounts {
   close(): Promise<void>;
 }
 
+/** What `openHubAccounts` needs of the hub being built. */
 export interface HubAccountsOptions {
   readonly config: Config;
   readonly database: Database;

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.js';
 import type { Hub } from '../hub/index.js';
 import type { Logger } from '../util/logger.js';
 
+/** What `reloadOnHangup` reloads, and into which hub. */
 export interface ReloadOptions {
   /** The configuration file `serve` was started with; undefined: the built-in defaults. */
   readonly file: string | undefined;
