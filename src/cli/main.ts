@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
+import { registerAccounts } from './accounts-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerServe } from './serve-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerServe(program);
   registerKeys(program);
+  registerAccounts(program);
   registerDemo(program);
   return program;
 }

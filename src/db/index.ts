@@ -1,4 +1,8 @@
 export {
+  type AccountKind,
+  type AccountPatch,
+  type AccountRecord,
+  type AccountTable,
   type ClientKeyRecord,
   type ClientKeyTable,
   type Database,

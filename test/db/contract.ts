@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientKeyRecord, Database, FollowerChange, LoginInput } from '../../src/db/index.js';
+import type {
+  AccountRecord,
+  ClientKeyRecord,
+  Database,
+  FollowerChange,
+  LoginInput,
+} from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
 
 const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
@@ -12,6 +18,20 @@ const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
   rateLimit: null,
   createdAt: 1_700_000_000_000,
   revokedAt: null,
+  ...overrides,
+});
+
+const accountRecord = (overrides: Partial<AccountRecord> = {}): AccountRecord => ({
+  appid: `wx${randomBytes(8).toString('hex')}`,
+  kind: 'official',
+  name: null,
+  sealedSecret: `v1.0a1b2c3d.${randomBytes(48).toString('base64url')}`,
+  tokenMode: 'stable',
+  enabled: true,
+  returnTo: ['https://shop.example.com'],
+  createdAt: 1_700_000_000_000,
+  updatedAt: 1_700_000_000_000,
+  version: 1,
   ...overrides,
 });
 
@@ -559,6 +579,78 @@ export function describeDatabaseContract(
       });
     });
 
+    describe('runtime accounts', () => {
+      it('stores and reads back every field, on the other connection too', async () => {
+        const r = accountRecord({
+          kind: 'website',
+          name: '官网 login',
+          tokenMode: 'classic',
+          enabled: false,
+        });
+        await a.accounts.insert(r);
+        expect(await b.accounts.get(r.appid)).toEqual(r);
+        expect(await a.accounts.get('wx0000000000000000')).toBeNull();
+      });
+
+      it('refuses a second account with the same appid', async () => {
+        const r = accountRecord();
+        await a.accounts.insert(r);
+        const err = await b.accounts.insert({ ...r, name: 'other' }).catch((e: unknown) => e);
+        expect(isWxhubError(err, 'WXHUB_ERR_ACCOUNT_EXISTS')).toBe(true);
+        expect((await a.accounts.get(r.appid))?.name).toBeNull();
+      });
+
+      it('refuses malformed records and a plaintext secret, naming the field', async () => {
+        await expect(a.accounts.insert(accountRecord({ appid: 'wx123' }))).rejects.toThrow(/appid/);
+        await expect(
+          a.accounts.insert(accountRecord({ sealedSecret: '0123456789abcdef0123456789abcdef' })),
+        ).rejects.toThrow(/sealedSecret/);
+        await expect(a.accounts.insert(accountRecord({ tokenMode: 'fast' as 'stable' }))).rejects.toThrow(
+          /tokenMode/,
+        );
+        await expect(a.accounts.insert(accountRecord({ version: 7 }))).rejects.toThrow(/version/);
+      });
+
+      it('updates the fields a patch names, bumping the version each time', async () => {
+        const r = accountRecord({ name: 'shop' });
+        await a.accounts.insert(r);
+        const sealed = `v1.0a1b2c3d.${randomBytes(48).toString('base64url')}`;
+        const first = await b.accounts.update(r.appid, { sealedSecret: sealed }, 1_800_000_000_000);
+        expect(first).toEqual({ ...r, sealedSecret: sealed, updatedAt: 1_800_000_000_000, version: 2 });
+        const second = await a.accounts.update(
+          r.appid,
+          { enabled: false, name: null, tokenMode: 'classic', returnTo: [] },
+          1_800_000_000_001,
+        );
+        expect(second).toMatchObject({
+          enabled: false,
+          name: null,
+          tokenMode: 'classic',
+          returnTo: [],
+          version: 3,
+        });
+        expect(second?.sealedSecret).toBe(sealed);
+        expect(await b.accounts.get(r.appid)).toEqual(second);
+        expect(await a.accounts.update('wxffffffffffffffff', { enabled: true }, 1)).toBeNull();
+        await expect(a.accounts.update(r.appid, { sealedSecret: 'plain' }, 1)).rejects.toThrow(
+          /sealedSecret/,
+        );
+      });
+
+      it('lists oldest first and deletes once', async () => {
+        const older = accountRecord({ createdAt: 1_000, updatedAt: 1_000 });
+        const newer = accountRecord({ createdAt: 2_000, updatedAt: 2_000 });
+        await a.accounts.insert(newer);
+        await a.accounts.insert(older);
+        const appids = (await b.accounts.list()).map((r) => r.appid);
+        expect(appids.indexOf(older.appid)).toBeGreaterThanOrEqual(0);
+        expect(appids.indexOf(older.appid)).toBeLessThan(appids.indexOf(newer.appid));
+        expect(await b.accounts.delete(older.appid)).toBe(true);
+        expect(await a.accounts.delete(older.appid)).toBe(false);
+        expect(await a.accounts.get(older.appid)).toBeNull();
+      });
+    });
+
     it('after close, calls fail with WXHUB_ERR_DATABASE_UNAVAILABLE', async () => {
       const db = options.shared ? open() : open();
       await db.close();
@@ -568,6 +660,8 @@ export function describeDatabaseContract(
       expect(isWxhubError(bindErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       const listErr = await db.followers.list('wx1').catch((e: unknown) => e);
       expect(isWxhubError(listErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+      const accountErr = await db.accounts.list().catch((e: unknown) => e);
+      expect(isWxhubError(accountErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       await expect(db.ping()).rejects.toThrow(/closed/);
       await db.close();
     });

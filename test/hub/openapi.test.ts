@@ -186,6 +186,7 @@ describe('OpenAPI document', () => {
           { appid, secret, tokenMode: 'classic', oauth: { returnTo: ['https://shop.example.com'] } },
         ],
         oauth: { encryptionKey: randomBytes(32).toString('base64') },
+        secretsKey: randomBytes(32).toString('base64'),
       },
       logger: pino({ level: 'silent' }),
       proactiveRefresh: false,
@@ -238,6 +239,19 @@ describe('OpenAPI document', () => {
     return res.json().access_token as string;
   }
 
+  /** A runtime account added through the API: a live appid for the routes that change one. */
+  async function runtimeAccount(): Promise<string> {
+    const added = await sim.account();
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/admin/accounts',
+      headers: { authorization: `Bearer ${adminKey}` },
+      payload: added,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return added.appid;
+  }
+
   const upstreamCalls = async () => Object.values((await sim.stats()).calls).reduce((a, b) => a + b, 0);
 
   /**
@@ -286,6 +300,20 @@ describe('OpenAPI document', () => {
       live: async () => ({ query: { wait: '5' } }),
     },
     'GET /v1/admin/accounts/{appid}/followers/sync': { accepted: 200 },
+    'GET /v1/admin/accounts': { accepted: 200 },
+    'POST /v1/admin/accounts': {
+      accepted: 201,
+      live: async () => ({ body: await sim.account() }),
+    },
+    'DELETE /v1/admin/accounts/{appid}': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'PUT /v1/admin/accounts/{appid}/secret': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'POST /v1/admin/accounts/{appid}/enable': { accepted: 200 },
     'POST /v1/oauth/tickets/redeem': {
       accepted: 200,
       live: async () => ({ body: { ticket: await ticket() } }),
@@ -312,15 +340,20 @@ describe('OpenAPI document', () => {
     );
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
+        "DELETE /v1/admin/accounts/{appid}",
         "GET /v1/accounts/{appid}/access-token",
         "GET /v1/accounts/{appid}/followers",
         "GET /v1/accounts/{appid}/jsapi-ticket",
         "GET /v1/accounts/{appid}/users/{openid}",
+        "GET /v1/admin/accounts",
         "GET /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/accounts/{appid}/access-token/refresh",
         "POST /v1/accounts/{appid}/jsapi-signature",
+        "POST /v1/admin/accounts",
+        "POST /v1/admin/accounts/{appid}/enable",
         "POST /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/oauth/tickets/redeem",
+        "PUT /v1/admin/accounts/{appid}/secret",
       ]
     `);
     for (const route of registered) expect(documented, route).toContain(route);

@@ -94,4 +94,21 @@ export const POSTGRES_DATABASE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX followers_page ON followers (appid, subscribe, subscribe_time DESC NULLS LAST, openid COLLATE "C");
     `,
   },
+  {
+    id: 'db_0007_accounts',
+    sql: `
+      CREATE TABLE accounts (
+        appid text PRIMARY KEY,
+        kind text NOT NULL,
+        name text,
+        sealed_secret text NOT NULL,
+        token_mode text NOT NULL,
+        enabled boolean NOT NULL,
+        return_to text[] NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        version integer NOT NULL
+      );
+    `,
+  },
 ];

@@ -94,4 +94,21 @@ export const SQLITE_DATABASE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX followers_page ON followers (appid, subscribe, subscribe_time DESC, openid);
     `,
   },
+  {
+    id: 'db_0007_accounts',
+    sql: `
+      CREATE TABLE accounts (
+        appid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT,
+        sealed_secret TEXT NOT NULL,
+        token_mode TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        return_to TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      );
+    `,
+  },
 ];

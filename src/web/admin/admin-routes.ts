@@ -16,13 +16,19 @@ import { ADMIN_COOKIE, type AdminSession, AdminSessions, type SignerSource } fro
 import type { FollowerPage, FollowerSyncControl, FollowersSource } from './followers-source.js';
 
 export interface AdminOptions {
-  readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'>;
+  readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'> &
+    Partial<Pick<HubServices, 'accounts'>>;
   readonly activity: ActivityLog;
   readonly signer: SignerSource;
   /** The follower list; absent: the page says the table is not there. */
   readonly followers?: FollowersSource;
   /** "Sync now" and the sync's status; absent: no button. */
   readonly sync?: FollowerSyncControl;
+  /**
+   * "Enable" on an account stopped by a configuration error: ends its cool-down on every hub
+   * (src/accounts AccountAdmin.enable). Absent: no button.
+   */
+  readonly enable?: (appid: string) => Promise<unknown>;
   /** How long a dashboard session lasts, ms. Default 8 h. */
   readonly sessionTtlMs?: number;
   readonly links?: AdminLinks;
@@ -178,6 +184,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         200,
         accountPage({
           report,
+          canEnable: options.enable !== undefined,
           followers: { page, pageNumber, pageSize: PAGE_SIZE, sync },
           session,
           links,
@@ -195,13 +202,32 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
             .code(403)
             .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
         }
-        if (!services.config.accounts.some((a) => a.appid === appid)) {
+        if (!accountList(services).some((a) => a.appid === appid)) {
           return sendPage(reply, 404, adminNotFoundPage({ session, links }));
         }
         const back = `/admin/accounts/${encodeURIComponent(appid)}#followers`;
         // The result is the sync's status, drawn next to the button; a long sync runs on.
         if (options.sync) await options.sync.begin(appid, SYNC_WAIT_MS);
         return seeOther(reply, back);
+      },
+    );
+
+    guarded.post<{ Params: { appid: string }; Body: { _csrf?: unknown } | undefined }>(
+      '/admin/accounts/:appid/enable',
+      async (request, reply) => {
+        const session = request.adminSession!;
+        const { appid } = request.params;
+        if (!sessions.checkCsrf(session, request.body?._csrf)) {
+          return reply
+            .code(403)
+            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
+        }
+        if (!options.enable || !accountList(services).some((a) => a.appid === appid)) {
+          return sendPage(reply, 404, adminNotFoundPage({ session, links }));
+        }
+        await options.enable(appid);
+        request.log.info({ appid }, 'account enabled from the dashboard');
+        return seeOther(reply, `/admin/accounts/${encodeURIComponent(appid)}`);
       },
     );
 
