@@ -91,6 +91,7 @@ export function createProvider(options: ProviderOptions): Provider {
     claims: { openid: [...SCOPE_CLAIMS.openid], profile: [...SCOPE_CLAIMS.profile] },
     scopes: ['openid', 'profile', 'offline_access'],
     responseTypes: ['code'],
+    subjectTypes: ['public', 'pairwise'],
     // Profile claims go in the ID token too: many relying parties read only the ID token.
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['appid', 'website_appid'] },

@@ -81,6 +81,15 @@ export async function createOidcService(options: OidcServiceOptions): Promise<Oi
       secrets,
     });
   let current = await build();
+  // oidc-provider checks a static client's metadata on first use: check them all now instead.
+  for (const [i, client] of clients.entries()) {
+    try {
+      await current.Client.find(client.client_id);
+    } catch (err) {
+      const why = (err as { error_description?: string }).error_description ?? 'invalid';
+      throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', `oidc.clients[${i}] (${client.client_id}): ${why}`);
+    }
+  }
   let version = await signingKeys.version();
   const reload = async () => {
     const now = await signingKeys.version();
