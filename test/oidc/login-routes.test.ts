@@ -39,7 +39,11 @@ describe('OpenID Connect provider: login routes and refusals', () => {
   });
 
   it('requires PKCE of a public client (no client_secret)', async () => {
-    const url = oidcClient.buildAuthorizationUrl(spa, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's1' });
+    const url = oidcClient.buildAuthorizationUrl(spa, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: 's1',
+    });
     const res = await fetch(url, { redirect: 'manual', headers: { 'user-agent': WECHAT_UA } });
     const back = new URL(res.headers.get('location')!);
     expect(back.origin + back.pathname).toBe(REDIRECT_URI);
@@ -56,7 +60,11 @@ describe('OpenID Connect provider: login routes and refusals', () => {
   it('answers access_denied with the client state when the user refuses in WeChat', async () => {
     const user = await f.sim.user(f.shop.appid, {});
     const request = await f.authorizationRequest(rp, 'openid profile');
-    const walked = await f.browse(request.url.href, { userAgent: WECHAT_UA, openid: user.openid, deny: true });
+    const walked = await f.browse(request.url.href, {
+      userAgent: WECHAT_UA,
+      openid: user.openid,
+      deny: true,
+    });
     expect(walked.final.origin + walked.final.pathname).toBe(REDIRECT_URI);
     expect(walked.final.searchParams.get('error')).toBe('access_denied');
     expect(walked.final.searchParams.get('state')).toBe(request.state);

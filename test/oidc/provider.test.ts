@@ -34,7 +34,9 @@ describe('OpenID Connect provider: code flow with openid-client', () => {
       openid: user.openid,
       extra: { prompt: 'consent' },
     });
-    const authorize = walked.hops.find((h) => h.includes('/connect/oauth2/authorize'))!;
+    const at = walked.hops.findIndex((h) => h.includes('/connect/oauth2/authorize'));
+    expect(walked.statuses[at - 1], 'the hop to WeChat').toBe(302);
+    const authorize = walked.hops[at]!;
     expect(authorize).toMatch(
       new RegExp(
         `/connect/oauth2/authorize\\?appid=${f.shop.appid}&redirect_uri=[^&]+&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{1,128}#wechat_redirect$`,

@@ -170,13 +170,15 @@ export async function oidcFixture() {
   ) {
     const jar = options.jar ?? new CookieJar();
     const hops: string[] = [];
+    /** The status of each hop's answer, in order (a 302 hop to WeChat: never only a script). */
+    const statuses: number[] = [];
     let url = start;
     for (let i = 0; i < 20; i++) {
       const target = new URL(options.rewrite ? options.rewrite(url) : url);
       hops.push(target.href);
       if (target.href.startsWith(REDIRECT_URI) || target.href.startsWith('https://rp.example.com/'))
-        return { final: target, hops, jar, page: undefined as Response | undefined };
-      if (options.stopAt?.(target)) return { final: target, hops, jar, page: undefined };
+        return { final: target, hops, statuses, jar, page: undefined as Response | undefined };
+      if (options.stopAt?.(target)) return { final: target, hops, statuses, jar, page: undefined };
       const toSim = target.origin === sim.url;
       const headers: Record<string, string> = { 'user-agent': options.userAgent };
       if (toSim) {
@@ -189,8 +191,10 @@ export async function oidcFixture() {
       }
       const res = await fetch(target.href.replace(/#.*$/, ''), { headers, redirect: 'manual' });
       if (!toSim) jar.take(res);
+      statuses.push(res.status);
       const location = res.headers.get('location');
-      if (res.status < 300 || res.status >= 400 || !location) return { final: target, hops, jar, page: res };
+      if (res.status < 300 || res.status >= 400 || !location)
+        return { final: target, hops, statuses, jar, page: res };
       url = new URL(location, target).href;
     }
     throw new Error(`too many hops: ${hops.join(' -> ')}`);
