@@ -253,7 +253,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
-  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc });
+  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
   return app;
 }

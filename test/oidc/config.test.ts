@@ -92,6 +92,33 @@ describe('OpenID Connect provider configuration', () => {
     }
   });
 
+  it('limits login starts per client address (oauth.loginRateLimit), not their continuations', async () => {
+    const hub = await createHub({
+      config: base({
+        publicUrl: 'https://login.example.com',
+        oidc: { clients: [client] },
+        oauth: {
+          encryptionKey: Buffer.alloc(32, 1).toString('base64'),
+          loginRateLimit: { perSecond: 0.001, burst: 2 },
+        },
+      }),
+      logger: pino({ level: 'silent' }),
+      proactiveRefresh: false,
+    });
+    try {
+      const start = () => hub.app.inject({ url: '/oidc/auth?client_id=rp&response_type=code&scope=openid' });
+      expect((await start()).statusCode).not.toBe(429);
+      expect((await start()).statusCode).not.toBe(429);
+      const limited = await start();
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['x-wxhub-error']).toBe('WXHUB_ERR_RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await hub.app.inject({ url: '/oidc/auth/some-uid' })).statusCode).not.toBe(429);
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('serves discovery under {publicUrl}/oidc whatever Host a request comes with', async () => {
     const hub = await createHub({
       config: base({ publicUrl: 'https://login.example.com/wx', oidc: { clients: [client] } }),
