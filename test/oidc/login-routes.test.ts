@@ -115,6 +115,28 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     expect(page).toContain(`${issuer}/auth?`);
   });
 
+  it('reuses the session for another client of the same account (no WeChat hop, no consent page)', async () => {
+    const user = await f.sim.user(f.shop.appid, {});
+    const jar = new CookieJar();
+    const first = await f.login(rp, { openid: user.openid, jar });
+    expect(first.walked.hops.some((h) => h.startsWith(f.sim.url))).toBe(true);
+    const second = await f.login(spa, { openid: user.openid, jar });
+    expect(second.walked.hops.some((h) => h.startsWith(f.sim.url)), second.walked.hops.join('\n')).toBe(false);
+    expect(second.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+  });
+
+  it("logs in again through WeChat for a client of an account the session's user never used", async () => {
+    const unionid = `u_${Math.random().toString(36).slice(2)}`;
+    const onShop = await f.sim.user(f.shop.appid, { unionid });
+    const onNews = await f.sim.user(f.news.appid, { unionid });
+    const jar = new CookieJar();
+    const first = await f.login(rp, { openid: onShop.openid, jar });
+    const news = await f.discover(issuer, 'news');
+    const second = await f.login(news, { openid: onNews.openid, jar });
+    expect(second.walked.hops.some((h) => h.includes(`appid=${f.news.appid}`))).toBe(true);
+    expect(second.tokens.claims()).toMatchObject({ sub: first.tokens.claims()!.sub, openid: onNews.openid, unionid });
+  });
+
   it('gives a pairwise client its own stable sub', async () => {
     const pw = await f.discover(issuer, 'pw');
     const user = await f.sim.user(f.shop.appid, {});
