@@ -75,6 +75,8 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     const before = (await hub.database.identities.list(f.shop.appid)).total;
     const request = await f.authorizationRequest(rp, 'openid profile');
     const walked = await f.browse(request.url.href, { userAgent: WECHAT_UA, snapshot: true });
+    // WeChat did give a code (for a virtual openid): the hub refused it after the exchange.
+    expect(walked.hops.some((h) => h.includes('/wechat/') && h.includes('code='))).toBe(true);
     expect(walked.final.searchParams.get('error')).toBe('access_denied');
     expect(walked.final.searchParams.get('state')).toBe(request.state);
     expect((await hub.database.identities.list(f.shop.appid)).total).toBe(before);
@@ -121,7 +123,10 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     const first = await f.login(rp, { openid: user.openid, jar });
     expect(first.walked.hops.some((h) => h.startsWith(f.sim.url))).toBe(true);
     const second = await f.login(spa, { openid: user.openid, jar });
-    expect(second.walked.hops.some((h) => h.startsWith(f.sim.url)), second.walked.hops.join('\n')).toBe(false);
+    expect(
+      second.walked.hops.some((h) => h.startsWith(f.sim.url)),
+      second.walked.hops.join('\n'),
+    ).toBe(false);
     expect(second.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
   });
 
@@ -134,7 +139,11 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     const news = await f.discover(issuer, 'news');
     const second = await f.login(news, { openid: onNews.openid, jar });
     expect(second.walked.hops.some((h) => h.includes(`appid=${f.news.appid}`))).toBe(true);
-    expect(second.tokens.claims()).toMatchObject({ sub: first.tokens.claims()!.sub, openid: onNews.openid, unionid });
+    expect(second.tokens.claims()).toMatchObject({
+      sub: first.tokens.claims()!.sub,
+      openid: onNews.openid,
+      unionid,
+    });
   });
 
   it('gives a pairwise client its own stable sub', async () => {

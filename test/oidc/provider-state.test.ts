@@ -1,7 +1,9 @@
 import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WxhubError } from '../../src/errors/index.js';
 import type { Hub } from '../../src/hub/index.js';
 import type { FollowLoginPort } from '../../src/oidc/index.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { DESKTOP_UA, type OidcFixture, oidcFixture, REDIRECT_URI } from './support/oidc-fixture.js';
 
 /** A stand-in for follow-to-log-in: `scan(id, openid)` plays the gateway seeing the scan's event. */
@@ -125,5 +127,32 @@ describe('OpenID Connect provider: runtime clients, key rotation, follow-to-log-
     });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(walked.final.href);
+  });
+});
+
+/** A store whose single-use keys are down (the WeChat state cannot be kept). */
+class StateStoreDown extends MemoryStore {
+  override async putOnce(): Promise<boolean> {
+    throw new WxhubError('WXHUB_ERR_STORE_UNAVAILABLE', 'memory: down for the test');
+  }
+}
+
+describe('OpenID Connect provider: a store failure on a login page', () => {
+  let f: OidcFixture;
+  beforeAll(async () => {
+    f = await oidcFixture();
+  });
+  afterAll(async () => f?.close());
+
+  it('answers a bilingual "try again" page with the code, nothing internal', async () => {
+    const { issuer } = await f.startHub({ store: new StateStoreDown() });
+    const rp = await f.discover(issuer);
+    const request = await f.authorizationRequest(rp, 'openid');
+    const walked = await f.browse(request.url.href, { userAgent: 'MicroMessenger/8.0' });
+    expect(walked.page?.status).toBe(503);
+    expect(walked.page?.headers.get('x-wxhub-error')).toBe('WXHUB_ERR_STORE_UNAVAILABLE');
+    const page = await walked.page!.text();
+    expect(page).toContain('登录服务暂时不可用');
+    expect(page).not.toContain('down for the test');
   });
 });

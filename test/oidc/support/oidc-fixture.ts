@@ -206,7 +206,13 @@ export async function oidcFixture() {
   /** A whole login: authorization request, browser hops, code exchange. */
   async function login(
     rp: oidcClient.Configuration,
-    how: { scope?: string; userAgent?: string; openid?: string; extra?: Record<string, string>; jar?: CookieJar },
+    how: {
+      scope?: string;
+      userAgent?: string;
+      openid?: string;
+      extra?: Record<string, string>;
+      jar?: CookieJar;
+    },
   ) {
     const request = await authorizationRequest(rp, how.scope ?? 'openid', how.extra);
     const walked = await browse(request.url.href, {
