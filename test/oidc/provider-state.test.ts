@@ -73,6 +73,14 @@ describe('OpenID Connect provider: runtime clients, key rotation, follow-to-log-
         expectedNonce: request.nonce,
       }),
     ).rejects.toMatchObject({ status: 401 });
+
+    // Removed: its refresh and its new logins are refused.
+    expect(await hub.services.oidc!.runtimeClients.remove('runtime')).toBe(true);
+    const again = await f.authorizationRequest(rp, 'openid');
+    const res = await fetch(again.url, { redirect: 'manual', headers: { 'user-agent': 'MicroMessenger' } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('invalid_client');
   });
 
   it('rotates the signing key: new tokens carry the new kid, the old key stays published', async () => {
