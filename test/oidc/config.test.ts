@@ -1,8 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
 import { createHub } from '../../src/hub/index.js';
+import { PROVIDER_SECRETS_SETTING } from '../../src/oidc/provider-secrets.js';
+import { SIGNING_KEYS_SETTING } from '../../src/oidc/signing-keys.js';
 
 const OA = 'wx1234567890abcdef';
 const SITE = 'wx00000000000000aa';
@@ -142,5 +147,33 @@ describe('OpenID Connect provider configuration', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  it('keeps the signing keys and cookie keys sealed in the database, and refuses another encryption key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxhub-oidc-keys-'));
+    const config = (key: number) =>
+      base({
+        database: `sqlite:${join(dir, 'hub.db')}`,
+        publicUrl: 'https://login.example.com',
+        oidc: { clients: [client] },
+        oauth: { encryptionKey: Buffer.alloc(32, key).toString('base64') },
+      });
+    const hub = await createHub({
+      config: config(1),
+      logger: pino({ level: 'silent' }),
+      proactiveRefresh: false,
+    });
+    try {
+      const jwks = (await hub.app.inject({ url: '/oidc/jwks' })).json() as { keys: { n: string }[] };
+      for (const name of [SIGNING_KEYS_SETTING, PROVIDER_SECRETS_SETTING]) {
+        const stored = (await hub.database.settings.get(name))!;
+        expect(stored).toMatch(/^v1\./);
+        expect(stored).not.toContain('"d"');
+        expect(stored).not.toContain(jwks.keys[0]!.n.slice(0, 40));
+      }
+    } finally {
+      await hub.close();
+    }
+    expect(await refusal(config(2))).toContain(`database setting ${PROVIDER_SECRETS_SETTING} does not open`);
   });
 });
