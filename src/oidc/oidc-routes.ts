@@ -27,11 +27,7 @@ export function asIssuer(req: IncomingMessage, issuer: URL): void {
   req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
 }
 
-/**
- * The OpenID Connect provider in the hub's Fastify app: every `/oidc/*` request the login pages
- * do not answer goes to oidc-provider as is (its own body parsing, errors and answers), outside
- * the client-key gate (the protocol authenticates its clients itself). See docs/oidc.md.
- */
+/** What the provider's routes take from the hub. */
 export interface OidcRoutesOptions {
   readonly oidc: OidcService;
   /** Takes one login start from a client address's bucket, under `oauth.loginRateLimit`. */
@@ -41,6 +37,11 @@ export interface OidcRoutesOptions {
 /** The authorization endpoint itself (not its `/auth/:uid` resume): each call starts a login. */
 const AUTHORIZATION = /^\/oidc\/auth(\?|$)/;
 
+/**
+ * The OpenID Connect provider in the hub's Fastify app: every `/oidc/*` request the login pages
+ * do not answer goes to oidc-provider as is (its own body parsing, errors and answers), outside
+ * the client-key gate (the protocol authenticates its clients itself). See docs/oidc.md.
+ */
 export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { oidc, limiter }) => {
   const issuer = new URL(oidc.issuer);
   // oidc-provider reads the bodies itself (forms and JSON): Fastify must leave the stream alone.
