@@ -7,7 +7,7 @@ import { ClientKeys } from '../hub/keys/client-keys.js';
 import { systemClock } from '../util/clock.js';
 import { configFile } from './serve-command.js';
 
-interface ConfigFlag {
+export interface ConfigFlag {
   config?: string;
 }
 
@@ -236,6 +236,6 @@ export function printTable(head: string[], rows: string[][]): void {
   for (const row of rows) process.stdout.write(line(row));
 }
 
-function warn(message: string): void {
+export function warn(message: string): void {
   process.stderr.write(`wxhub: warning: ${message}\n`);
 }

@@ -3,6 +3,7 @@ import { isWxhubError } from '../errors/index.js';
 import { registerAccounts } from './accounts-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerKeys } from './keys-command.js';
+import { registerOidc } from './oidc-command.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
 import { wxhubVersion } from './version.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerKeys(program);
   registerAccounts(program);
+  registerOidc(program);
   registerDemo(program);
   return program;
 }

@@ -16,6 +16,9 @@ import { peopleRoutes } from '../followers/people-routes.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
+import type { FollowLoginPort } from '../oidc/login-routing.js';
+import { oidcRoutes } from '../oidc/oidc-routes.js';
+import { createOidcService } from '../oidc/oidc-service.js';
 import { useZodSchemas } from '../server/route-schemas.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -68,6 +71,8 @@ export interface CreateHubOptions {
   readonly tokens?: Partial<
     Omit<TokenManagerOptions, 'store' | 'accounts' | 'endpoints' | 'http' | 'clock' | 'logger'>
   >;
+  /** Follow-to-log-in for the OpenID Connect provider's desktop logins without a website app. */
+  readonly followLogin?: FollowLoginPort;
 }
 
 /** A hub built by `createHub`: a Fastify app (not listening) and the services behind it. */
@@ -167,6 +172,17 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       publicUrl: config.publicUrl,
       onUpstream: (event) => manager.reportUpstream(event),
     });
+    // The OpenID Connect provider, when the hub has a publicUrl (its issuer): docs/oidc.md.
+    const oidc = await createOidcService({
+      config,
+      store,
+      database,
+      clock,
+      logger: logger.child({ component: 'oidc' }),
+      login,
+      followLogin: options.followLogin,
+    });
+    if (oidc) cleanup.push(async () => oidc.close());
     const services: HubServices = {
       config,
       manager,
@@ -179,6 +195,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       keys,
       gate: hubKeyGate({ keys, manager, limiter, metrics }),
       login,
+      ...(oidc ? { oidc } : {}),
       standIns: new StandInTokens(ring, clock),
       limiter,
       metrics,
@@ -243,6 +260,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
+  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
   return app;
 }

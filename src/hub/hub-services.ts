@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
 import type { OAuthContext } from '../oauth/oauth-context.js';
+import type { OidcService } from '../oidc/oidc-service.js';
 import type { KeyGate } from '../server/key-gate.js';
 import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
@@ -29,6 +30,8 @@ export interface HubServices {
   readonly gate: KeyGate;
   /** The web login's context: its store, database, accounts and WeChat clients. */
   readonly login: OAuthContext;
+  /** The OpenID Connect provider (`{publicUrl}/oidc`); absent when the hub has no publicUrl. */
+  readonly oidc?: OidcService;
   readonly standIns: StandInTokens;
   readonly limiter: RateLimiter;
   readonly metrics: HubMetrics;

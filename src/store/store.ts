@@ -56,6 +56,17 @@ export interface Store {
   takeOnce(key: string): Promise<string | null>;
 
   /**
+   * Writes (or overwrites) a document under `key` for `ttlMs`: the storage of the OpenID Connect
+   * provider (sessions, codes, tokens), shared by a fleet. Documents live in the keyspace of the
+   * single-use keys, so callers give them a prefix of their own.
+   */
+  setDocument(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The document under `key`, or null when absent or expired (reading does not use it up). */
+  getDocument(key: string): Promise<string | null>;
+  /** Deletes the document under `key` (nothing when absent). */
+  deleteDocument(key: string): Promise<void>;
+
+  /**
    * Subscribes to credential writes made by any process on this store; the listener gets the key.
    * Resolves an unsubscribe function. Backends without push poll cheaply (documented per store).
    */

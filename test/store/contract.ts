@@ -335,6 +335,46 @@ export function describeStoreContract(
       });
     });
 
+    describe('documents', () => {
+      it('sets, overwrites, reads without using up, and deletes', async () => {
+        const key = k('doc');
+        expect(await a.getDocument(key)).toBeNull();
+        await a.setDocument(key, '{"v":1}', 5000);
+        expect(await b.getDocument(key)).toBe('{"v":1}');
+        expect(await b.getDocument(key)).toBe('{"v":1}');
+        await b.setDocument(key, '{"v":2}', 5000);
+        expect(await a.getDocument(key)).toBe('{"v":2}');
+        await a.deleteDocument(key);
+        expect(await b.getDocument(key)).toBeNull();
+        await b.deleteDocument(key);
+      });
+
+      it('expires after its TTL, and a rewrite sets a new TTL', async () => {
+        const key = k('doc-ttl');
+        await a.setDocument(key, 'short', 150);
+        await a.setDocument(key, 'long', 5000);
+        await sleep(300);
+        expect(await b.getDocument(key)).toBe('long');
+        await b.setDocument(key, 'short-again', 150);
+        await sleep(300);
+        expect(await a.getDocument(key)).toBeNull();
+      });
+
+      it('refuses bad arguments with WXHUB_ERR_INVALID_ARGUMENT', async () => {
+        const bad = [
+          () => a.setDocument('', 'x', 1000),
+          () => a.setDocument(k('doc-bad'), 1 as unknown as string, 1000),
+          () => a.setDocument(k('doc-bad'), 'x', 0),
+          () => a.getDocument(''),
+          () => a.deleteDocument(''),
+        ];
+        for (const call of bad) {
+          const err = await call().catch((e: unknown) => e);
+          expect(isWxhubError(err, 'WXHUB_ERR_INVALID_ARGUMENT')).toBe(true);
+        }
+      });
+    });
+
     describe('watchCredentials', () => {
       it('tells a watcher about writes and deletes by this instance', async () => {
         const key = k('watch-local');
