@@ -11,6 +11,7 @@ export const STORE_OPS = [
   'getCounter',
   'putOnce',
   'takeOnce',
+  'peekOnce',
 ] as const;
 export type StoreOp = (typeof STORE_OPS)[number];
 
@@ -78,6 +79,10 @@ export class CountingStore implements Store {
   takeOnce(key: string): Promise<string | null> {
     this.counts.takeOnce++;
     return this.inner.takeOnce(key);
+  }
+  peekOnce(key: string): Promise<string | null> {
+    this.counts.peekOnce++;
+    return this.inner.peekOnce(key);
   }
   watchCredentials(listener: (key: string) => void): Promise<() => void> {
     return this.inner.watchCredentials(listener);

@@ -109,6 +109,11 @@ export class MemoryStore implements Store {
     return entry?.value ?? null;
   }
 
+  async peekOnce(key: string): Promise<string | null> {
+    checkName('key', key);
+    return this.#live(this.#once, key)?.value ?? null;
+  }
+
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {
     if (typeof listener !== 'function')
       throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'listener must be a function');

@@ -170,6 +170,12 @@ export class PostgresStore implements Store {
     return row?.live ? row.value : null;
   }
 
+  async peekOnce(key: string): Promise<string | null> {
+    checkName('key', key);
+    const { rows } = await this.#sql.query<{ value: string }>(this.#statements.peekOnce, [key]);
+    return rows[0]?.value ?? null;
+  }
+
   /**
    * Listens with `LISTEN` on a dedicated connection, opened on the first call. Notifications are
    * sent at commit, so writes arrive within a round trip. When that connection is lost it is
@@ -355,6 +361,7 @@ function statements(s: string) {
       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
       WHERE t.expires_at <= clock_timestamp()`,
     takeOnce: `DELETE FROM ${s}.once_values WHERE key = $1 RETURNING value, expires_at > clock_timestamp() AS live`,
+    peekOnce: `SELECT value FROM ${s}.once_values WHERE key = $1 AND expires_at > clock_timestamp()`,
     sweep: `
       DELETE FROM ${s}.leases WHERE expires_at <= clock_timestamp();
       DELETE FROM ${s}.counters WHERE expires_at <= clock_timestamp();

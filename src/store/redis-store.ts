@@ -203,6 +203,11 @@ export class RedisStore implements Store {
     return this.#call((r) => r.getdel(this.#key('once', key)));
   }
 
+  async peekOnce(key: string): Promise<string | null> {
+    checkName('key', key);
+    return this.#call((r) => r.get(this.#key('once', key)));
+  }
+
   /**
    * Listens on the pub/sub channel through a second connection, opened on the first call. Writes
    * arrive within a network round trip. Pub/sub drops messages while the subscriber is

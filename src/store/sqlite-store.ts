@@ -194,6 +194,13 @@ export class SqliteStore implements Store {
     return await this.#sql.run(() => this.#tx.takeOnce.immediate(key, this.#clock.now()));
   }
 
+  async peekOnce(key: string): Promise<string | null> {
+    checkName('key', key);
+    return await this.#sql.run(
+      () => (this.#statements.peekOnce.get(key, this.#clock.now()) as string | undefined) ?? null,
+    );
+  }
+
   /**
    * Listens for credential writes. Writes through this instance are reported at once; writes by
    * other connections (other processes, other instances) within `watchIntervalMs`.
@@ -318,6 +325,7 @@ function prepare(db: Database.Database) {
        WHERE once_values.expires_at <= ?`,
     ),
     takeOnce: db.prepare('DELETE FROM once_values WHERE key = ? RETURNING value, expires_at'),
+    peekOnce: db.prepare('SELECT value FROM once_values WHERE key = ? AND expires_at > ?').pluck(),
     sweepLeases: db.prepare('DELETE FROM leases WHERE expires_at <= ?'),
     sweepCounters: db.prepare('DELETE FROM counters WHERE expires_at <= ?'),
     sweepOnce: db.prepare('DELETE FROM once_values WHERE expires_at <= ?'),

@@ -54,6 +54,11 @@ export interface Store {
   putOnce(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Atomically reads and deletes a single-use value; null if absent or expired. */
   takeOnce(key: string): Promise<string | null>;
+  /**
+   * Reads a single-use value without taking it; null if absent or expired. For records many
+   * requests read while one of them waits for its single use (a follow-to-log-in page).
+   */
+  peekOnce(key: string): Promise<string | null>;
 
   /**
    * Subscribes to credential writes made by any process on this store; the listener gets the key.

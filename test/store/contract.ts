@@ -333,6 +333,19 @@ export function describeStoreContract(
         expect(await a.putOnce(key, 'third', 5000)).toBe(true);
         expect(await a.takeOnce(key)).toBe('third');
       });
+
+      it('peeks without taking, on any instance, until taken or expired', async () => {
+        const key = k('once-peek');
+        expect(await a.peekOnce(key)).toBeNull();
+        expect(await a.putOnce(key, 'record', 5000)).toBe(true);
+        expect(await b.peekOnce(key)).toBe('record');
+        expect(await a.peekOnce(key)).toBe('record');
+        expect(await b.takeOnce(key)).toBe('record');
+        expect(await a.peekOnce(key)).toBeNull();
+        expect(await a.putOnce(key, 'short', 150)).toBe(true);
+        await sleep(300);
+        expect(await b.peekOnce(key)).toBeNull();
+      });
     });
 
     describe('watchCredentials', () => {
@@ -446,6 +459,7 @@ export function describeStoreContract(
         await invalid(a.acquireLease(k('l'), 'o', 0));
         await invalid(a.acquireLease(k('l'), '', 1000));
         await invalid(a.putOnce(k('o'), 'v', 1.5));
+        await invalid(a.peekOnce(''));
         await invalid(a.incrementCounter(k('c'), 'day', 0.5));
         await invalid(a.compareAndSetCredential(k('c'), -1, cred('v')));
         await invalid(a.compareAndSetCredential('', 0, cred('v')));
