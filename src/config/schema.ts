@@ -104,6 +104,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       apiBase: baseUrl.default('https://api.weixin.qq.com'),
       openBase: baseUrl.default('https://open.weixin.qq.com'),
+      /** mp.weixin.qq.com: where browsers load a parametric QR code's image (`showqrcode`). */
+      mpBase: baseUrl.default('https://mp.weixin.qq.com'),
       timeoutMs: z.number().int().min(100).max(60_000).default(5000),
       /** Keep-alive sockets per WeChat host, for token fetches and API calls; the proxy has as many. */
       connections: z.number().int().min(1).max(1024).default(DEFAULT_CONNECTIONS),
@@ -111,6 +113,7 @@ export const configSchema = z.strictObject({
     .default({
       apiBase: 'https://api.weixin.qq.com',
       openBase: 'https://open.weixin.qq.com',
+      mpBase: 'https://mp.weixin.qq.com',
       timeoutMs: 5000,
       connections: DEFAULT_CONNECTIONS,
     }),

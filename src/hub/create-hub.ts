@@ -13,6 +13,7 @@ import { type Database, openDatabase } from '../db/index.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
+import { FollowLogin, followLoginRoutes } from '../oidc/follow-login/index.js';
 import { useZodSchemas } from '../server/route-schemas.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -162,6 +163,16 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       publicUrl: config.publicUrl,
       onUpstream: (event) => manager.reportUpstream(event),
     });
+    const followLogin = new FollowLogin({
+      store,
+      clock,
+      client: (appid) => login.client(appid),
+      mpBase: config.wechat.mpBase,
+      publicUrl: config.publicUrl,
+      limiter,
+      rateLimit: config.oauth.loginRateLimit,
+      logger: logger.child({ component: 'follow-login' }),
+    });
     const services: HubServices = {
       config,
       manager,
@@ -173,6 +184,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       keys,
       gate: hubKeyGate({ keys, manager, limiter, metrics }),
       login,
+      followLogin,
       standIns: new StandInTokens(ring, clock),
       limiter,
       metrics,
@@ -233,6 +245,11 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
+  app.register(followLoginRoutes, {
+    follow: services.followLogin,
+    accountName: (appid) => services.login.account(appid)?.name,
+    publicUrl: services.config.publicUrl,
+  });
   app.register(hubDashboard);
   return app;
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
 import type { OAuthContext } from '../oauth/oauth-context.js';
+import type { FollowLogin } from '../oidc/follow-login/index.js';
 import type { KeyGate } from '../server/key-gate.js';
 import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
@@ -26,6 +27,8 @@ export interface HubServices {
   readonly gate: KeyGate;
   /** The web login's context: its store, database, accounts and WeChat clients. */
   readonly login: OAuthContext;
+  /** Follow to log in: QR codes whose scan (a pushed subscribe or SCAN event) logs a browser in. */
+  readonly followLogin: FollowLogin;
   readonly standIns: StandInTokens;
   readonly limiter: RateLimiter;
   readonly metrics: HubMetrics;
