@@ -238,6 +238,14 @@ describe('OpenAPI document', () => {
     return res.json().access_token as string;
   }
 
+  /** A follow-to-log-in started and claimed: its id and the claiming browser's cookie. */
+  async function followLogin(): Promise<Partial<Request>> {
+    const login = await hub.services.followLogin.start(appid, { continueUrl: '/after' });
+    const claimed = await hub.app.inject({ url: login.pageUrl });
+    const cookie = String(claimed.headers['set-cookie']).split(';')[0]!;
+    return { path: { id: login.id }, headers: { cookie } };
+  }
+
   const upstreamCalls = async () => Object.values((await sim.stats()).calls).reduce((a, b) => a + b, 0);
 
   /**
@@ -288,6 +296,8 @@ describe('OpenAPI document', () => {
       accepted: 200,
       live: async () => ({ body: { ticket: await ticket() } }),
     },
+    'GET /login/follow/{id}': { accepted: 200, live: followLogin },
+    'GET /login/follow/{id}/status': { accepted: 200, live: followLogin },
   };
 
   it('GET /openapi.json serves exactly docs/openapi.json (regenerate with `npm run openapi`)', async () => {

@@ -35,10 +35,7 @@ export const followPageSchema = {
       .string({ error: 'claim must be given once' })
       .regex(CLAIM_PATTERN, 'this login link is not valid')
       .optional()
-      .meta({
-        description: 'The one-time claim of the `pageUrl`: binds the page to this browser.',
-        examples: ['q2ZbV1kq8d0QmV9x7nXc4aT3yR6uJ5hG2fE1wD0sC9b'],
-      }),
+      .meta({ description: 'The one-time claim of the `pageUrl`: binds the page to this browser.' }),
   }),
   response: {
     200: html('Waiting for the scan: the QR code'),
