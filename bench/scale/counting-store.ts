@@ -11,7 +11,9 @@ export const STORE_OPS = [
   'getCounter',
   'putOnce',
   'takeOnce',
-  'peekOnce',
+  'setDocument',
+  'getDocument',
+  'deleteDocument',
 ] as const;
 export type StoreOp = (typeof STORE_OPS)[number];
 
@@ -80,9 +82,17 @@ export class CountingStore implements Store {
     this.counts.takeOnce++;
     return this.inner.takeOnce(key);
   }
-  peekOnce(key: string): Promise<string | null> {
-    this.counts.peekOnce++;
-    return this.inner.peekOnce(key);
+  setDocument(key: string, value: string, ttlMs: number): Promise<void> {
+    this.counts.setDocument++;
+    return this.inner.setDocument(key, value, ttlMs);
+  }
+  getDocument(key: string): Promise<string | null> {
+    this.counts.getDocument++;
+    return this.inner.getDocument(key);
+  }
+  deleteDocument(key: string): Promise<void> {
+    this.counts.deleteDocument++;
+    return this.inner.deleteDocument(key);
   }
   watchCredentials(listener: (key: string) => void): Promise<() => void> {
     return this.inner.watchCredentials(listener);

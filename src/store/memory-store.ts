@@ -109,9 +109,21 @@ export class MemoryStore implements Store {
     return entry?.value ?? null;
   }
 
-  async peekOnce(key: string): Promise<string | null> {
+  async setDocument(key: string, value: string, ttlMs: number): Promise<void> {
+    checkName('key', key);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
+    this.#once.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
+  }
+
+  async getDocument(key: string): Promise<string | null> {
     checkName('key', key);
     return this.#live(this.#once, key)?.value ?? null;
+  }
+
+  async deleteDocument(key: string): Promise<void> {
+    checkName('key', key);
+    this.#once.delete(key);
   }
 
   async watchCredentials(listener: (key: string) => void): Promise<() => void> {

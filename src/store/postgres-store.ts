@@ -170,10 +170,23 @@ export class PostgresStore implements Store {
     return row?.live ? row.value : null;
   }
 
-  async peekOnce(key: string): Promise<string | null> {
+  async setDocument(key: string, value: string, ttlMs: number): Promise<void> {
     checkName('key', key);
-    const { rows } = await this.#sql.query<{ value: string }>(this.#statements.peekOnce, [key]);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
+    await this.#sql.query(this.#statements.setDocument, [key, value, ttlMs]);
+    this.#maybeSweep();
+  }
+
+  async getDocument(key: string): Promise<string | null> {
+    checkName('key', key);
+    const { rows } = await this.#sql.query<{ value: string }>(this.#statements.getDocument, [key]);
     return rows[0]?.value ?? null;
+  }
+
+  async deleteDocument(key: string): Promise<void> {
+    checkName('key', key);
+    await this.#sql.query(this.#statements.deleteDocument, [key]);
   }
 
   /**
@@ -361,7 +374,11 @@ function statements(s: string) {
       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
       WHERE t.expires_at <= clock_timestamp()`,
     takeOnce: `DELETE FROM ${s}.once_values WHERE key = $1 RETURNING value, expires_at > clock_timestamp() AS live`,
-    peekOnce: `SELECT value FROM ${s}.once_values WHERE key = $1 AND expires_at > clock_timestamp()`,
+    setDocument: `
+      INSERT INTO ${s}.once_values (key, value, expires_at) VALUES ($1, $2, ${expiry('$3')})
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
+    getDocument: `SELECT value FROM ${s}.once_values WHERE key = $1 AND expires_at > clock_timestamp()`,
+    deleteDocument: `DELETE FROM ${s}.once_values WHERE key = $1`,
     sweep: `
       DELETE FROM ${s}.leases WHERE expires_at <= clock_timestamp();
       DELETE FROM ${s}.counters WHERE expires_at <= clock_timestamp();

@@ -203,9 +203,21 @@ export class RedisStore implements Store {
     return this.#call((r) => r.getdel(this.#key('once', key)));
   }
 
-  async peekOnce(key: string): Promise<string | null> {
+  async setDocument(key: string, value: string, ttlMs: number): Promise<void> {
+    checkName('key', key);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
+    await this.#call((r) => r.set(this.#key('once', key), value, 'PX', ttlMs));
+  }
+
+  async getDocument(key: string): Promise<string | null> {
     checkName('key', key);
     return this.#call((r) => r.get(this.#key('once', key)));
+  }
+
+  async deleteDocument(key: string): Promise<void> {
+    checkName('key', key);
+    await this.#call((r) => r.del(this.#key('once', key)));
   }
 
   /**

@@ -194,11 +194,24 @@ export class SqliteStore implements Store {
     return await this.#sql.run(() => this.#tx.takeOnce.immediate(key, this.#clock.now()));
   }
 
-  async peekOnce(key: string): Promise<string | null> {
+  async setDocument(key: string, value: string, ttlMs: number): Promise<void> {
+    checkName('key', key);
+    checkString('value', value);
+    checkTtl('ttlMs', ttlMs);
+    await this.#sql.run(() => this.#statements.setDocument.run(key, value, this.#clock.now() + ttlMs));
+    this.#maybeSweep();
+  }
+
+  async getDocument(key: string): Promise<string | null> {
     checkName('key', key);
     return await this.#sql.run(
-      () => (this.#statements.peekOnce.get(key, this.#clock.now()) as string | undefined) ?? null,
+      () => (this.#statements.getDocument.get(key, this.#clock.now()) as string | undefined) ?? null,
     );
+  }
+
+  async deleteDocument(key: string): Promise<void> {
+    checkName('key', key);
+    await this.#sql.run(() => this.#statements.deleteDocument.run(key));
   }
 
   /**
@@ -325,7 +338,12 @@ function prepare(db: Database.Database) {
        WHERE once_values.expires_at <= ?`,
     ),
     takeOnce: db.prepare('DELETE FROM once_values WHERE key = ? RETURNING value, expires_at'),
-    peekOnce: db.prepare('SELECT value FROM once_values WHERE key = ? AND expires_at > ?').pluck(),
+    setDocument: db.prepare(
+      `INSERT INTO once_values (key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    ),
+    getDocument: db.prepare('SELECT value FROM once_values WHERE key = ? AND expires_at > ?').pluck(),
+    deleteDocument: db.prepare('DELETE FROM once_values WHERE key = ?'),
     sweepLeases: db.prepare('DELETE FROM leases WHERE expires_at <= ?'),
     sweepCounters: db.prepare('DELETE FROM counters WHERE expires_at <= ?'),
     sweepOnce: db.prepare('DELETE FROM once_values WHERE expires_at <= ?'),

@@ -54,11 +54,17 @@ export interface Store {
   putOnce(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Atomically reads and deletes a single-use value; null if absent or expired. */
   takeOnce(key: string): Promise<string | null>;
+
   /**
-   * Reads a single-use value without taking it; null if absent or expired. For records many
-   * requests read while one of them waits for its single use (a follow-to-log-in page).
+   * Writes (or overwrites) a document under `key` for `ttlMs`: the storage of the OpenID Connect
+   * provider (sessions, codes, tokens), shared by a fleet. Documents live in the keyspace of the
+   * single-use keys, so callers give them a prefix of their own.
    */
-  peekOnce(key: string): Promise<string | null>;
+  setDocument(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The document under `key`, or null when absent or expired (reading does not use it up). */
+  getDocument(key: string): Promise<string | null>;
+  /** Deletes the document under `key` (nothing when absent). */
+  deleteDocument(key: string): Promise<void>;
 
   /**
    * Subscribes to credential writes made by any process on this store; the listener gets the key.

@@ -333,18 +333,55 @@ export function describeStoreContract(
         expect(await a.putOnce(key, 'third', 5000)).toBe(true);
         expect(await a.takeOnce(key)).toBe('third');
       });
+    });
 
-      it('peeks without taking, on any instance, until taken or expired', async () => {
-        const key = k('once-peek');
-        expect(await a.peekOnce(key)).toBeNull();
-        expect(await a.putOnce(key, 'record', 5000)).toBe(true);
-        expect(await b.peekOnce(key)).toBe('record');
-        expect(await a.peekOnce(key)).toBe('record');
-        expect(await b.takeOnce(key)).toBe('record');
-        expect(await a.peekOnce(key)).toBeNull();
-        expect(await a.putOnce(key, 'short', 150)).toBe(true);
+    describe('documents', () => {
+      it('sets, overwrites, reads without using up, and deletes', async () => {
+        const key = k('doc');
+        expect(await a.getDocument(key)).toBeNull();
+        await a.setDocument(key, '{"v":1}', 5000);
+        expect(await b.getDocument(key)).toBe('{"v":1}');
+        expect(await b.getDocument(key)).toBe('{"v":1}');
+        await b.setDocument(key, '{"v":2}', 5000);
+        expect(await a.getDocument(key)).toBe('{"v":2}');
+        await a.deleteDocument(key);
+        expect(await b.getDocument(key)).toBeNull();
+        await b.deleteDocument(key);
+      });
+
+      it('expires after its TTL, and a rewrite sets a new TTL', async () => {
+        const key = k('doc-ttl');
+        await a.setDocument(key, 'short', 150);
+        await a.setDocument(key, 'long', 5000);
         await sleep(300);
-        expect(await b.peekOnce(key)).toBeNull();
+        expect(await b.getDocument(key)).toBe('long');
+        await b.setDocument(key, 'short-again', 150);
+        await sleep(300);
+        expect(await a.getDocument(key)).toBeNull();
+      });
+
+      it('shares the single-use keyspace: getDocument reads a putOnce value without taking it', async () => {
+        // Follow-to-log-in relies on it: put once, read on every poll, taken once at the end.
+        const key = k('doc-once');
+        expect(await a.putOnce(key, 'record', 5000)).toBe(true);
+        expect(await b.getDocument(key)).toBe('record');
+        expect(await a.getDocument(key)).toBe('record');
+        expect(await b.takeOnce(key)).toBe('record');
+        expect(await a.getDocument(key)).toBeNull();
+      });
+
+      it('refuses bad arguments with WXHUB_ERR_INVALID_ARGUMENT', async () => {
+        const bad = [
+          () => a.setDocument('', 'x', 1000),
+          () => a.setDocument(k('doc-bad'), 1 as unknown as string, 1000),
+          () => a.setDocument(k('doc-bad'), 'x', 0),
+          () => a.getDocument(''),
+          () => a.deleteDocument(''),
+        ];
+        for (const call of bad) {
+          const err = await call().catch((e: unknown) => e);
+          expect(isWxhubError(err, 'WXHUB_ERR_INVALID_ARGUMENT')).toBe(true);
+        }
       });
     });
 
@@ -459,7 +496,6 @@ export function describeStoreContract(
         await invalid(a.acquireLease(k('l'), 'o', 0));
         await invalid(a.acquireLease(k('l'), '', 1000));
         await invalid(a.putOnce(k('o'), 'v', 1.5));
-        await invalid(a.peekOnce(''));
         await invalid(a.incrementCounter(k('c'), 'day', 0.5));
         await invalid(a.compareAndSetCredential(k('c'), -1, cred('v')));
         await invalid(a.compareAndSetCredential('', 0, cred('v')));

@@ -213,7 +213,7 @@ export class FollowLogin {
    */
   async claim(id: string, secret: string): Promise<FollowRecord | null> {
     if (!FOLLOW_ID_PATTERN.test(id)) return null;
-    const record = parseRecord(await this.#options.store.peekOnce(loginKey(id)));
+    const record = parseRecord(await this.#options.store.getDocument(loginKey(id)));
     if (!record || !bindingMatches(record, secret)) return null;
     return (await this.#options.store.takeOnce(claimKey(id))) === null ? null : record;
   }
@@ -237,9 +237,9 @@ export class FollowLogin {
       const scene = qrScene(event);
       if (!scene?.startsWith(SCENE_PREFIX)) return false;
       const { store } = this.#options;
-      const id = await store.peekOnce(sceneKey(event.appid, scene));
+      const id = await store.getDocument(sceneKey(event.appid, scene));
       if (id === null || !FOLLOW_ID_PATTERN.test(id)) return false;
-      const record = parseRecord(await store.peekOnce(loginKey(id)));
+      const record = parseRecord(await store.getDocument(loginKey(id)));
       if (!record || record.appid !== event.appid) return false;
       const outcome: FollowOutcome = {
         appid: event.appid,
@@ -261,9 +261,9 @@ export class FollowLogin {
   async view(id: string, binding: string | undefined): Promise<FollowView | null> {
     if (!FOLLOW_ID_PATTERN.test(id)) return null;
     const { store, clock } = this.#options;
-    const record = parseRecord(await store.peekOnce(loginKey(id)));
+    const record = parseRecord(await store.getDocument(loginKey(id)));
     if (!record) return null;
-    const done = (await store.peekOnce(doneKey(id))) !== null;
+    const done = (await store.getDocument(doneKey(id))) !== null;
     const now = clock.now();
     const status: FollowStatus = done ? 'scanned' : now >= record.expiresAt ? 'expired' : 'pending';
     return { record, status, bound: bindingMatches(record, binding), now };

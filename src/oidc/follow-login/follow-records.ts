@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * What a follow-to-log-in keeps in the hub's store (shared by a fleet, so any hub may serve the
  * page and any hub may receive the push): four single-use keys with a TTL.
  *
- * - `follow:login:ID` the record the page reads on every poll (`peekOnce`), taken by `result`;
+ * - `follow:login:ID` the record the page reads on every poll (`getDocument`), taken by `result`;
  * - `follow:scene:APPID:SCENE` the login's ID, for the push that carries the scene;
  * - `follow:claim:ID` present until the first browser claims the page (and gets the cookie);
  * - `follow:done:ID` the scanner's openid, written once by the first matching push.

@@ -97,7 +97,7 @@ describe('follow-to-log-in pages', () => {
 
   it('sends the bound browser on once the SCAN arrived, and never a browser without the cookie', async () => {
     const login = await started('/oidc/interaction/uid-2/follow');
-    const record = JSON.parse((await hub.services.store.peekOnce(`follow:login:${login.id}`))!);
+    const record = JSON.parse((await hub.services.store.getDocument(`follow:login:${login.id}`))!);
     const { openid } = await sim.user(appid, { subscribe: 1 });
     expect(
       await hub.services.followLogin.observe(
@@ -128,7 +128,7 @@ describe('follow-to-log-in pages', () => {
 
   it('completes for a new follower through subscribe with qrscene_', async () => {
     const login = await started();
-    const record = JSON.parse((await hub.services.store.peekOnce(`follow:login:${login.id}`))!);
+    const record = JSON.parse((await hub.services.store.getDocument(`follow:login:${login.id}`))!);
     const { openid } = await sim.user(appid, { subscribe: 0 });
     await hub.services.followLogin.observe(
       scanPush({ appid, openid, event: 'subscribe', eventKey: `qrscene_${record.scene}` }),
