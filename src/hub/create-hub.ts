@@ -41,6 +41,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { v1CredentialRoutes } from './routes/v1-credentials.js';
+import { v1EventRoutes } from './routes/v1-events.js';
 
 export interface CreateHubOptions {
   /** The configuration: a parsed `Config` or the raw object of wxhub.config.json. */
@@ -247,6 +248,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(metricsRoutes);
   app.register(openapiRoutes);
   app.register(v1CredentialRoutes);
+  app.register(v1EventRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });

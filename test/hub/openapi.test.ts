@@ -279,6 +279,7 @@ describe('OpenAPI document', () => {
     'POST /v1/accounts/{appid}/access-token/refresh': { accepted: 200 },
     'GET /v1/accounts/{appid}/jsapi-ticket': { accepted: 200 },
     'POST /v1/accounts/{appid}/jsapi-signature': { accepted: 200 },
+    'GET /v1/accounts/{appid}/events': { accepted: 200 },
     'GET /cgi-bin/token': { accepted: 200, live: async () => ({ query: { secret: adminKey } }) },
     'GET /cgi-bin/{path}': {
       accepted: 200,
@@ -346,6 +347,7 @@ describe('OpenAPI document', () => {
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
         "GET /v1/accounts/{appid}/access-token",
+        "GET /v1/accounts/{appid}/events",
         "GET /v1/accounts/{appid}/jsapi-ticket",
         "GET /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/accounts/{appid}/access-token/refresh",
