@@ -54,7 +54,10 @@ export async function pullEvents(log: EventLog, request: PullRequest): Promise<P
       if (found) return found;
       const left = deadline - Date.now();
       if (left <= 0 || request.signal?.aborted) return empty;
-      if (!woken) await sleep(left, (fn) => (wake = fn));
+      if (!woken)
+        await sleep(left, (fn) => {
+          wake = fn;
+        });
       wake = undefined;
     }
   } finally {
