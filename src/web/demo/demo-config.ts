@@ -33,6 +33,16 @@ export function demoFixture(host: string): SimFixture {
   };
 }
 
+/** The demo's push settings (public, like the demo secrets): WeChat's safe mode, as in production. */
+export const DEMO_CALLBACK = Object.freeze({
+  token: 'wxhubDemoCallbackToken',
+  encodingAESKey: 'wxhubDemoEncodingAESKey0123456789abcdefghij',
+  mode: 'safe' as const,
+});
+
+/** The OpenID Connect demo site's client id (a public client: PKCE, no secret). */
+export const DEMO_OIDC_CLIENT = 'wxhub-demo-oidc-site';
+
 /**
  * The hub configuration of `wxhub demo`, built in code: the two demo accounts pointed at the
  * simulator (stable tokens, snsapi_userinfo by default), logins allowed back to the demo's own
@@ -53,13 +63,20 @@ export function demoConfig(input: {
     listen: { host: input.host, port: input.port },
     store: database,
     database,
-    wechat: { apiBase: input.simulatorUrl, openBase: input.simulatorUrl, timeoutMs: 5000 },
+    wechat: {
+      apiBase: input.simulatorUrl,
+      openBase: input.simulatorUrl,
+      mpBase: input.simulatorUrl,
+      timeoutMs: 5000,
+    },
     accounts: DEMO_ACCOUNTS.map((account) => ({
       appid: account.appid,
       secret: account.secret,
       name: account.name,
       tokenMode: 'stable' as const,
       oauth: { returnTo, defaultScope: 'snsapi_userinfo' as const },
+      // The simulator pushes each account's messages and events (QR scans: follow to log in) here.
+      callback: { ...DEMO_CALLBACK },
     })),
     ...(input.encryptionKey ? { oauth: { encryptionKey: input.encryptionKey } } : {}),
     logging: { level: 'warn' },

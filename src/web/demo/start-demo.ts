@@ -16,11 +16,13 @@ import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { PATHS } from '../../wechat/paths.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { databaseFollowers } from '../admin/followers-source.js';
+import { OIDC_SITE_PATH } from '../demo-oidc-site/demo-oidc-pages.js';
+import { OidcRelyingParty } from '../demo-oidc-site/oidc-relying-party.js';
 import { httpTicketRedeemer } from '../demo-site/ticket-redeemer.js';
 import { sessionSecret } from '../http/session-secret.js';
 import { ValueSigner } from '../http/signed-value.js';
 import { isWebPath, webFrameworkErrors, webRoutes } from '../web-routes.js';
-import { DEMO_DATABASE, demoConfig, demoFixture } from './demo-config.js';
+import { DEMO_CALLBACK, DEMO_DATABASE, DEMO_OIDC_CLIENT, demoConfig, demoFixture } from './demo-config.js';
 import { type DemoKeys, demoKeys } from './demo-keys.js';
 
 export interface StartDemoOptions {
@@ -84,6 +86,27 @@ async function reviveTokens(hub: Hub, http: HttpClient, simulatorUrl: string): P
     if (typeof errcode === 'number' && TOKEN_INVALID_ERRCODES.has(errcode)) {
       await hub.manager.refreshAccessToken(appid, token.value);
     }
+  }
+}
+
+/**
+ * Makes the hub each demo account's server URL in the simulator (WeChat's URL check runs against
+ * the demo's own port), so the simulator pushes messages and events, QR scans included, to it.
+ */
+async function registerPushUrls(
+  http: HttpClient,
+  simulatorUrl: string,
+  url: string,
+  logger: FastifyBaseLogger,
+): Promise<void> {
+  for (const { appid } of DEMO_ACCOUNTS) {
+    const res = await http
+      .json('POST', `${simulatorUrl}/__sim/accounts/${appid}/server`, {
+        json: { url: `${url}/callback/${appid}`, ...DEMO_CALLBACK },
+      })
+      .catch((err: unknown) => ({ status: 0, body: { message: String(err) } }));
+    if (res.status !== 200)
+      logger.warn({ appid, status: res.status }, 'demo: the simulator refused the push URL');
   }
 }
 
@@ -182,12 +205,21 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       demo: {
         accounts: DEMO_ACCOUNTS.map((a) => ({ appid: a.appid, name: a.name })),
         redeem: httpTicketRedeemer({ http, hubUrl: url, key: keys.oauthKey }),
+        oidc: {
+          rp: new OidcRelyingParty({
+            issuer: `${url}/oidc`,
+            clientId: DEMO_OIDC_CLIENT,
+            redirectUri: `${url}${OIDC_SITE_PATH}/callback`,
+          }),
+          origin: url,
+        },
       },
     });
     await web.ready();
     cleanup.push(() => web.close());
 
     handler = (req, res) => (isWebPath(req.url ?? '/') ? web : hub.app).routing(req, res);
+    await registerPushUrls(http, sim.url, url, logger);
 
     const warmedUp = (async () => {
       try {
