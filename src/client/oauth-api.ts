@@ -56,6 +56,23 @@ export class OAuthApi {
     );
   }
 
+  /**
+   * The website QR login link of an Open Platform website app (this client's appid must be the
+   * website app's): scope `snsapi_login`, WeChat's parameter order, ending `#wechat_redirect`.
+   * The code it yields is exchanged with `exchangeCode` like a web authorization code.
+   * @see https://developers.weixin.qq.com/doc/oplatform/Website_App/WeChat_Login/Wechat_Login.html
+   */
+  qrConnectUrl(options: Omit<AuthorizeUrlOptions, 'scope' | 'forcePopup'>): string {
+    requireString('redirectUri', options?.redirectUri);
+    const state = options.state ?? '';
+    if (!STATE.test(state)) throw invalidArgument('state must be at most 128 of [A-Za-z0-9]');
+    return (
+      `${this.endpoints.open}${PATHS.qrconnect}?appid=${this.appid}` +
+      `&redirect_uri=${encodeURIComponent(options.redirectUri)}&response_type=code` +
+      `&scope=snsapi_login&state=${state}#wechat_redirect`
+    );
+  }
+
   /** Exchanges the `code` WeChat put on the redirect for a web token, openid (and unionid). */
   async exchangeCode(code: string): Promise<OAuthToken> {
     requireString('code', code);

@@ -63,6 +63,11 @@ const account = z.strictObject({
   appid: z.string().regex(WECHAT_APPID, APPID_HINT),
   secret,
   name: z.string().optional(),
+  /**
+   * `website`: an Open Platform website app (QR login, docs/oidc.md): only its appid and secret
+   * are used, it never gets an access_token. Absent: an Official Account.
+   */
+  kind: z.enum(['official', 'website']).optional(),
   tokenMode: z.enum(['stable', 'classic']).default('stable'),
   refreshMarginSeconds: z.number().int().min(30).max(3600).optional(),
   dailyBudget: z.number().int().positive().default(2000),
@@ -76,6 +81,33 @@ const account = z.strictObject({
     .default({ returnTo: [], defaultScope: 'snsapi_base' }),
   /** The push URL `/callback/:appid` (服务器配置): see docs/gateway.md. */
   callback: callbackSchema.optional(),
+});
+
+/** An absolute http(s) URL without a fragment (OpenID Connect redirect URIs are matched exactly). */
+const redirectUri = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL without a #fragment');
+
+/** A relying party of the OpenID Connect provider (docs/oidc.md). */
+const oidcClient = z.strictObject({
+  client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9._~-]'),
+  /** Absent: a public client (PKCE required, no secret). */
+  client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How a confidential client sends its secret. Default `client_secret_basic`. */
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+  redirect_uris: z.array(redirectUri).min(1, 'must list at least one URI'),
+  post_logout_redirect_uris: z.array(redirectUri).default([]),
+  /** The Official Account whose users log in (an `accounts` entry). */
+  appid: z.string().regex(WECHAT_APPID, APPID_HINT),
+  /** An Open Platform website app (`accounts` entry with `kind: "website"`) for desktop QR login. */
+  websiteAppid: z.string().regex(WECHAT_APPID, APPID_HINT).optional(),
+  /** A `sub` of its own for this client (pairwise subject identifiers). */
+  pairwise: z.boolean().default(false),
 });
 
 /**
@@ -176,6 +208,12 @@ export const configSchema = z.strictObject({
         .default({ perSecond: 10, burst: 100 }),
     })
     .default({ stateTtlSeconds: 600, ticketTtlSeconds: 60, loginRateLimit: { perSecond: 10, burst: 100 } }),
+  /** The OpenID Connect provider at `{publicUrl}/oidc` (docs/oidc.md); needs `publicUrl`. */
+  oidc: z
+    .strictObject({
+      clients: z.array(oidcClient).default([]),
+    })
+    .default({ clients: [] }),
   /** Follower sync (`/cgi-bin/user/get`, 500 calls a day per account): see docs/web.md. */
   followers: z
     .strictObject({

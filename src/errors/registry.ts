@@ -34,6 +34,10 @@ export const ERRORS = {
     message: 'WeChat refused the login code (used or expired): log in again',
   },
   WXHUB_ERR_OAUTH_UPSTREAM: { status: 502, message: 'WeChat could not complete the login: try again' },
+  WXHUB_ERR_OIDC_INTERACTION: {
+    status: 400,
+    message: 'The OpenID Connect login is unknown, expired or finished: start again from the app',
+  },
   WXHUB_ERR_OAUTH_LOGIN_REQUIRED: {
     status: 409,
     message: 'No usable web authorization is kept for this identity: the user must log in again',

@@ -15,6 +15,9 @@ import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
 import { FollowLogin, followLoginRoutes } from '../oidc/follow-login/index.js';
+import type { FollowLoginPort } from '../oidc/login-routing.js';
+import { oidcRoutes } from '../oidc/oidc-routes.js';
+import { createOidcService } from '../oidc/oidc-service.js';
 import { useZodSchemas } from '../server/route-schemas.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -69,6 +72,8 @@ export interface CreateHubOptions {
   >;
   /** Callback gateway tuning (delivery backoff, webhook dispatcher) over what the config says. */
   readonly gateway?: HubGatewayTuning;
+  /** Follow-to-log-in for the OpenID Connect provider's desktop logins (default: the hub's own `services.followLogin`). */
+  readonly followLogin?: FollowLoginPort;
 }
 
 /** A hub built by `createHub`: a Fastify app (not listening) and the services behind it. */
@@ -131,13 +136,16 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       clock,
       logger: logger.child({ component: 'tokens' }),
       endpoints: { api: config.wechat.apiBase, open: config.wechat.openBase },
-      accounts: config.accounts.map((a) => ({
-        appid: a.appid,
-        secret: a.secret,
-        tokenMode: a.tokenMode,
-        refreshMarginSeconds: a.refreshMarginSeconds,
-        dailyBudget: a.dailyBudget,
-      })),
+      // Website apps (Open Platform QR login) have no access_token to fetch or keep fresh.
+      accounts: config.accounts
+        .filter((a) => a.kind !== 'website')
+        .map((a) => ({
+          appid: a.appid,
+          secret: a.secret,
+          tokenMode: a.tokenMode,
+          refreshMarginSeconds: a.refreshMarginSeconds,
+          dailyBudget: a.dailyBudget,
+        })),
     });
     cleanup.push(() => manager.close());
 
@@ -192,6 +200,17 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     gateway.events.on(async (event) => {
       await followLogin.observe(event);
     });
+    // The OpenID Connect provider, when the hub has a publicUrl (its issuer): docs/oidc.md.
+    const oidc = await createOidcService({
+      config,
+      store,
+      database,
+      clock,
+      logger: logger.child({ component: 'oidc' }),
+      login,
+      followLogin: options.followLogin ?? followLogin,
+    });
+    if (oidc) cleanup.push(async () => oidc.close());
     const services: HubServices = {
       config,
       manager,
@@ -204,6 +223,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       gate: hubKeyGate({ keys, manager, limiter, metrics }),
       login,
       followLogin,
+      ...(oidc ? { oidc } : {}),
       standIns: new StandInTokens(ring, clock),
       limiter,
       metrics,
@@ -273,6 +293,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
     accountName: (appid) => services.login.account(appid)?.name,
     publicUrl: services.config.publicUrl,
   });
+  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc });
   app.register(hubDashboard);
   // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
   app.register(callbackRoutes, services.gateway.gateway.routes());

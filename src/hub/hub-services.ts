@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
 import type { OAuthContext } from '../oauth/oauth-context.js';
 import type { FollowLogin } from '../oidc/follow-login/index.js';
+import type { OidcService } from '../oidc/oidc-service.js';
 import type { KeyGate } from '../server/key-gate.js';
 import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
@@ -31,6 +32,8 @@ export interface HubServices {
   readonly login: OAuthContext;
   /** Follow to log in: QR codes whose scan (a pushed subscribe or SCAN event) logs a browser in. */
   readonly followLogin: FollowLogin;
+  /** The OpenID Connect provider (`{publicUrl}/oidc`); absent when the hub has no publicUrl. */
+  readonly oidc?: OidcService;
   readonly standIns: StandInTokens;
   readonly limiter: RateLimiter;
   readonly metrics: HubMetrics;

@@ -49,12 +49,17 @@ export async function completeLogin(
     return snapshotBody(appid, openid, now);
   }
 
-  const scope: OAuthScope = token.scope.split(',').includes('snsapi_userinfo')
-    ? 'snsapi_userinfo'
-    : 'snsapi_base';
+  // A website app's snsapi_login grants the profile as snsapi_userinfo does; it has no followers
+  // (and no access_token to ask with): its users follow the Official Account joined by unionid.
+  const granted = token.scope.split(',');
+  const scope: OAuthScope =
+    granted.includes('snsapi_userinfo') || granted.includes('snsapi_login')
+      ? 'snsapi_userinfo'
+      : 'snsapi_base';
+  const website = ctx.account(appid)?.kind === 'website';
   const [profile, follower] = await Promise.all([
     scope === 'snsapi_userinfo' ? userProfile(ctx, appid, token, log) : undefined,
-    followerInfo(ctx, appid, openid, log),
+    website ? undefined : followerInfo(ctx, appid, openid, log),
   ]);
 
   const { cipher } = ctx;

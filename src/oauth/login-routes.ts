@@ -152,7 +152,8 @@ export const loginRoutes: FastifyPluginAsync<LoginRoutesOptions> = async (plain,
       if (inFlight.length > 0 && !inFlight.includes(presented))
         return badState('this login was started in another browser');
       const state = await takeState(store, appid, presented);
-      if (!state) return badState('the state is unknown, used or expired');
+      if (!state || state.oidcInteraction !== undefined)
+        return badState('the state is unknown, used or expired');
       if (inFlight.length > 0) {
         reply.header(
           'set-cookie',

@@ -25,6 +25,11 @@ export interface LoginState {
   readonly scope: OAuthScope;
   /** Epoch ms when the login started. */
   readonly startedAt: number;
+  /**
+   * Set when the OpenID Connect provider started the login (src/oidc): the interaction it
+   * finishes. Only the provider's callback takes such a state; `/oauth/:appid/callback` refuses it.
+   */
+  readonly oidcInteraction?: string;
 }
 
 /** 32 characters of `[A-Za-z0-9]` (about 190 bits), without modulo bias. */

@@ -202,6 +202,14 @@ describe('WeChatClient OAuth', () => {
     expect(() => c.oauth.authorizeUrl({ redirectUri: 'https://x', state: 'bad state!' })).toThrow(/state/);
   });
 
+  it('builds the website QR login link (qrconnect, snsapi_login) in WeChat order', () => {
+    const c = client(BIG.appid, BIG.secret);
+    expect(c.oauth.qrConnectUrl({ redirectUri: 'https://app.example.com/cb', state: 'abc' })).toBe(
+      `${sim.url}/connect/qrconnect?appid=${BIG.appid}&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&response_type=code&scope=snsapi_login&state=abc#wechat_redirect`,
+    );
+    expect(() => c.oauth.qrConnectUrl({ redirectUri: 'https://x', state: 'x'.repeat(129) })).toThrow(/state/);
+  });
+
   async function codeFor(c: WeChatClient, openid: string, scope: 'snsapi_base' | 'snsapi_userinfo') {
     const res = await fetch(
       c.oauth.authorizeUrl({ redirectUri: 'https://app.example.com/cb', scope, state: 's1' }),

@@ -46,8 +46,12 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
   transformObject: finishDocument,
 };
 
-/** The operator dashboard's HTML pages and assets: for browsers, not part of the API. */
-export const HTML_PAGES = /^\/(admin(\/|$)|assets\/|favicon\.ico$)/;
+/**
+ * Not part of this API document: the operator dashboard's HTML pages and assets (for browsers),
+ * and the OpenID Connect provider under `/oidc`, which OpenID Connect Discovery documents
+ * (`/oidc/.well-known/openid-configuration`) with its login pages.
+ */
+export const HTML_PAGES = /^\/(admin(\/|$)|assets\/|favicon\.ico$|oidc(\/|$))/;
 
 /** A route's operation: from its zod schema, or from wechat-operations.ts. */
 function documentRoute(input: Parameters<Transform>[0]): ReturnType<Transform> {

@@ -1,0 +1,152 @@
+import { createHmac } from 'node:crypto';
+import Provider, { type Configuration, interactionPolicy } from 'oidc-provider';
+import type { Database } from '../db/index.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { clientAccounts, findAccount, SCOPE_CLAIMS } from './account-claims.js';
+import {
+  clientMetadata,
+  type OidcClientConfig,
+  type RuntimeClients,
+  runtimeClientPayload,
+  secretMatches,
+} from './oidc-clients.js';
+import { errorPage, loggedOutPage, logoutPage } from './oidc-pages.js';
+import type { ProviderSecrets } from './provider-secrets.js';
+import { providerJwks, type SigningJwk } from './signing-keys.js';
+import { storeAdapter } from './store-adapter.js';
+
+/** The interaction pages live under the issuer's path: `{issuer}/interaction/:uid`. */
+export const INTERACTION_PATH = '/interaction';
+
+const DAY = 24 * 3600;
+/** Lifetimes, s: short bearer tokens, refresh tokens and sessions for two weeks. */
+const PROVIDER_TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  Interaction: 600,
+  RefreshToken: 14 * DAY,
+  Session: 14 * DAY,
+  Grant: 14 * DAY,
+} as const;
+
+export interface ProviderOptions {
+  /** `{publicUrl}/oidc`. */
+  readonly issuer: string;
+  readonly store: Store;
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly clients: readonly OidcClientConfig[];
+  readonly runtimeClients: RuntimeClients;
+  readonly keys: readonly SigningJwk[];
+  readonly secrets: ProviderSecrets;
+}
+
+/**
+ * The login prompt is asked again when the session's user has never logged in on the client's
+ * Official Account (or website app): a session made through another account cannot give this
+ * client its `openid`.
+ */
+function loginPolicy(database: Database) {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check(
+      'wechat_account',
+      "the session's user has not logged in on this client's WeChat account",
+      async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        const accounts = clientAccounts(ctx);
+        if (!accountId || !accounts) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const identities = await database.identities.listByUser(accountId);
+        const known = identities.some((i) => i.appid === accounts.appid || i.appid === accounts.websiteAppid);
+        return known ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+      },
+    ),
+  );
+  return policy;
+}
+
+/**
+ * Builds the `oidc-provider` instance: storage on the hub's Store, the fleet's signing and cookie
+ * keys, the config's clients (and the runtime ones through the adapter), the authorization code
+ * flow with PKCE (required for public clients, S256 only), refresh tokens under `offline_access`
+ * (with `prompt=consent`, as OpenID Connect Core 11 says), userinfo, revocation, RP-initiated
+ * logout, and no development interactions: logging in is `interactionRoutes`.
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const { issuer, database, secrets } = options;
+  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
+  const configuration: Configuration = {
+    adapter: storeAdapter(options.store, options.clock, async (id) => {
+      const client = await options.runtimeClients.find(id);
+      return client ? runtimeClientPayload(client) : undefined;
+    }),
+    clients: options.clients.map(clientMetadata),
+    jwks: providerJwks(options.keys),
+    cookies: { keys: secrets.cookieKeys },
+    findAccount: findAccount(database),
+    claims: { openid: [...SCOPE_CLAIMS.openid], profile: [...SCOPE_CLAIMS.profile] },
+    scopes: ['openid', 'profile', 'offline_access'],
+    responseTypes: ['code'],
+    subjectTypes: ['public', 'pairwise'],
+    // Profile claims go in the ID token too: many relying parties read only the ID token.
+    conformIdTokenClaims: false,
+    extraClientMetadata: { properties: ['appid', 'website_appid'] },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage();
+        },
+      },
+    },
+    ttl: PROVIDER_TTL,
+    interactions: {
+      url: (_ctx, interaction) => `${issuerPath}${INTERACTION_PATH}/${interaction.uid}`,
+      policy: loginPolicy(database),
+    },
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      createHmac('sha256', secrets.pairwiseSalt)
+        .update(`${client.sectorIdentifier ?? client.clientId}\u0000${accountId}`)
+        .digest('base64url'),
+    clientBasedCORS: (ctx, origin, client) =>
+      origin !== 'null' &&
+      (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage(out.error, out.error_description);
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  // Every request reaches it with X-Forwarded-Host/-Proto set to the issuer's (oidc-routes.ts).
+  provider.proxy = true;
+  // Runtime clients keep only a hash of their secret.
+  const clientPrototype = provider.Client.prototype as unknown as {
+    clientSecret?: string;
+    compareClientSecret(actual: string): boolean;
+  };
+  clientPrototype.compareClientSecret = function compare(actual: string) {
+    return (
+      typeof this.clientSecret === 'string' &&
+      typeof actual === 'string' &&
+      secretMatches(this.clientSecret, actual)
+    );
+  };
+  const log = options.logger;
+  provider.on('server_error', (_ctx, err: Error) => log.error({ err: err.message }, 'oidc server error'));
+  return provider;
+}

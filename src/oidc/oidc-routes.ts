@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { interactionRoutes } from './interaction-routes.js';
+import type { OidcService } from './oidc-service.js';
+
+/** Where the hub serves the provider; the issuer is `{publicUrl}` + this. */
+export const OIDC_PREFIX = '/oidc';
+
+/**
+ * Makes a request look to oidc-provider as if it came to the issuer: the path without the hub's
+ * prefix (`originalUrl` keeps the issuer's, from which it derives its mount path), and the
+ * issuer's host and scheme, so every URL it builds (discovery, redirects, cookie flags) is the
+ * issuer's whatever Host the request came with.
+ */
+export function asIssuer(req: IncomingMessage, issuer: URL): void {
+  const raw = req as IncomingMessage & { originalUrl?: string };
+  const url = raw.url ?? '/';
+  const rest = url.startsWith(OIDC_PREFIX) ? url.slice(OIDC_PREFIX.length) : url;
+  const issuerPath = issuer.pathname.replace(/\/+$/, '');
+  raw.originalUrl = `${issuerPath}${rest || '/'}`;
+  raw.url = rest.startsWith('/') ? rest : `/${rest}`;
+  req.headers['x-forwarded-host'] = issuer.host;
+  req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+}
+
+/**
+ * The OpenID Connect provider in the hub's Fastify app: every `/oidc/*` request the login pages
+ * do not answer goes to oidc-provider as is (its own body parsing, errors and answers), outside
+ * the client-key gate (the protocol authenticates its clients itself). See docs/oidc.md.
+ */
+export const oidcRoutes: FastifyPluginAsync<{ oidc: OidcService }> = async (app, { oidc }) => {
+  const issuer = new URL(oidc.issuer);
+  // oidc-provider reads the bodies itself (forms and JSON): Fastify must leave the stream alone.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const provider = oidc.provider();
+    let callback = handlers.get(provider);
+    if (!callback) {
+      callback = provider.callback();
+      handlers.set(provider, callback);
+    }
+    reply.hijack();
+    asIssuer(request.raw, issuer);
+    await callback(request.raw, reply.raw);
+  };
+  const methods = ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
+  app.route({ method: methods, url: OIDC_PREFIX, handler: handle });
+  app.route({ method: methods, url: `${OIDC_PREFIX}/*`, handler: handle });
+  await app.register(interactionRoutes, { oidc });
+};
