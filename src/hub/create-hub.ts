@@ -184,6 +184,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       publicUrl: config.publicUrl,
       limiter,
       rateLimit: config.oauth.loginRateLimit,
+      receivesPushes: (appid) => login.account(appid)?.callback !== undefined,
       logger: logger.child({ component: 'follow-login' }),
     });
     const gateway = openHubGateway({

@@ -56,6 +56,11 @@ export interface FollowLoginOptions {
   /** Bounds login starts per client address when `start` is told the address (each costs a `qrcode/create`). */
   readonly limiter?: { take(bucket: string, limit: RateLimit | null): RateDecision };
   readonly rateLimit?: RateLimit | null;
+  /**
+   * Whether the hub receives the account's pushes (it has a `callback` block): without them no
+   * scan can ever complete a login. Default: every account.
+   */
+  readonly receivesPushes?: (appid: string) => boolean;
   readonly logger?: Logger;
 }
 
@@ -143,6 +148,11 @@ export class FollowLogin {
     this.#logger = options.logger ?? silentLogger;
   }
 
+  /** True when a follow-to-log-in on `appid` can complete: the hub receives its pushes. */
+  available(appid: string): boolean {
+    return this.#options.receivesPushes?.(appid) ?? true;
+  }
+
   /** The page of login `id` (absolute with `publicUrl`, else an absolute path on the hub). */
   pagePath(id: string): string {
     return `${this.#options.publicUrl ?? ''}${FOLLOW_LOGIN_PREFIX}/${id}`;
@@ -155,12 +165,19 @@ export class FollowLogin {
 
   /**
    * Creates the QR code (`POST /cgi-bin/qrcode/create` through the token engine) and stores the
-   * login. Rejects with WeChat's error, `WXHUB_ERR_UNKNOWN_ACCOUNT`, `WXHUB_ERR_RATE_LIMITED`
+   * login. Rejects with WeChat's error, `WXHUB_ERR_UNKNOWN_ACCOUNT`,
+   * `WXHUB_ERR_CALLBACK_NOT_CONFIGURED` (the hub would never see the scan), `WXHUB_ERR_RATE_LIMITED`
    * (with `clientIp`), `WXHUB_ERR_INVALID_ARGUMENT` for a bad `continueUrl`, or the store's error.
    */
   async start(appid: string, options: FollowLoginStartOptions): Promise<FollowLoginStart> {
     const continueUrl = checkContinueUrl(options?.continueUrl);
     const { store, clock, limiter } = this.#options;
+    if (!this.available(appid)) {
+      throw new WxhubError(
+        'WXHUB_ERR_CALLBACK_NOT_CONFIGURED',
+        `${String(appid).slice(0, 64)}: follow to log in needs the account's pushes (a callback block)`,
+      );
+    }
     if (options.clientIp !== undefined && limiter) {
       const decision = limiter.take(
         `follow:${addressBucket(options.clientIp)}`,

@@ -157,6 +157,30 @@ describe('FollowLogin.start', () => {
     expect(created).toHaveLength(2);
   });
 
+  it('refuses an account whose pushes the hub does not receive, before calling WeChat', async () => {
+    const clock = new ManualClock(0);
+    let calls = 0;
+    const follow = new FollowLogin({
+      store: new MemoryStore({ clock }),
+      clock,
+      client: () => ({
+        call: async () => {
+          calls++;
+          return { ticket: 't' };
+        },
+      }),
+      mpBase: 'https://mp.weixin.qq.com',
+      receivesPushes: (appid) => appid === APPID,
+    });
+    expect(follow.available(APPID)).toBe(true);
+    expect(follow.available(OTHER)).toBe(false);
+    const err = await follow.start(OTHER, { continueUrl: '/x' }).catch((e: unknown) => e);
+    expect(isWxhubError(err, 'WXHUB_ERR_CALLBACK_NOT_CONFIGURED')).toBe(true);
+    expect(calls).toBe(0);
+    await follow.start(APPID, { continueUrl: '/x' });
+    expect(calls).toBe(1);
+  });
+
   it('refuses an out-of-range expireSeconds', () => {
     expect(() => setup({ expireSeconds: 5 })).toThrow(/expireSeconds/);
   });

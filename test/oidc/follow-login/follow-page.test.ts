@@ -28,7 +28,15 @@ describe('follow-to-log-in pages', () => {
         store: 'memory:',
         database: 'memory:',
         wechat: { apiBase: sim.url, openBase: sim.url, mpBase: sim.url, timeoutMs: 2000 },
-        accounts: [{ appid, secret: account.secret, name: 'Follow Shop', tokenMode: 'classic' }],
+        accounts: [
+          {
+            appid,
+            secret: account.secret,
+            name: 'Follow Shop',
+            tokenMode: 'classic',
+            callback: { token: 'PageTestToken', mode: 'plain' },
+          },
+        ],
       },
       clock,
       logger: pino({ level: 'silent' }),
