@@ -46,8 +46,8 @@ export const DEMO_OIDC_CLIENT = 'wxhub-demo-oidc-site';
 /**
  * The hub configuration of `wxhub demo`, built in code: the two demo accounts pointed at the
  * simulator (stable tokens, snsapi_userinfo by default), logins allowed back to the demo's own
- * origins, tokens and people in one SQLite file under `.wxhub/`. No `publicUrl`: the callback
- * URL is built from each request's origin, which is right for a local demo.
+ * origins, tokens and people in one SQLite file under `.wxhub/`, pushes from the simulator, and
+ * with `publicUrl` (the demo's URL, the OpenID Connect issuer's base) the demo OIDC site's client.
  */
 export function demoConfig(input: {
   simulatorUrl: string;
@@ -56,6 +56,8 @@ export function demoConfig(input: {
   database?: string;
   /** `oauth.encryptionKey` (sealing kept web tokens); absent: the hub generates one. */
   encryptionKey?: string;
+  /** The demo's own URL: the OpenID Connect issuer is `{publicUrl}/oidc`. Absent: no provider. */
+  publicUrl?: string;
 }): ConfigInput {
   const database = input.database ?? DEMO_DATABASE;
   const returnTo = demoOrigins(input.host, input.port);
@@ -79,6 +81,20 @@ export function demoConfig(input: {
       callback: { ...DEMO_CALLBACK },
     })),
     ...(input.encryptionKey ? { oauth: { encryptionKey: input.encryptionKey } } : {}),
+    ...(input.publicUrl
+      ? {
+          publicUrl: input.publicUrl,
+          oidc: {
+            clients: [
+              {
+                client_id: DEMO_OIDC_CLIENT,
+                redirect_uris: [`${input.publicUrl}/oidc-demo/callback`],
+                appid: DEMO_ACCOUNTS[0]!.appid,
+              },
+            ],
+          },
+        }
+      : {}),
     logging: { level: 'warn' },
   };
 }

@@ -170,8 +170,16 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       GENERATED_KEY_SETTING,
       randomBytes(32).toString('base64url'),
     );
+    const url = `http://${shownHost(host)}:${actualPort}`;
     const hub = await createHub({
-      config: demoConfig({ simulatorUrl: sim.url, host, port: actualPort, database, encryptionKey }),
+      config: demoConfig({
+        simulatorUrl: sim.url,
+        host,
+        port: actualPort,
+        database,
+        encryptionKey,
+        publicUrl: url,
+      }),
       database: db,
       cwd,
       logger: logger.child({ component: 'hub' }),
@@ -185,7 +193,6 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       DEMO_ACCOUNTS.map((a) => a.appid),
     );
     const signer = new ValueSigner(await sessionSecret(hub.services));
-    const url = `http://${shownHost(host)}:${actualPort}`;
     const http = new HttpClient({ timeoutMs: 5000 });
     cleanup.push(() => http.close());
     const followers = databaseFollowers(hub.database);
