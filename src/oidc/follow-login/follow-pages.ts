@@ -13,8 +13,8 @@ import { bi, biText, page } from '../../web/html/layout.js';
 export const REFRESH_SECONDS = 2;
 const POLL_MS = 1500;
 
-/** The poller: reads `data-status-url`, reloads on anything but `pending`. */
-const POLLER = `(function(){var el=document.querySelector('[data-status-url]');if(!el||!window.fetch)return;var url=el.getAttribute('data-status-url');function tick(){fetch(url,{credentials:'same-origin',cache:'no-store',headers:{accept:'application/json'}}).then(function(r){return r.json()}).then(function(s){if(s&&s.status==='pending'){setTimeout(tick,${POLL_MS})}else{location.reload()}},function(){setTimeout(tick,${POLL_MS * 2})})}setTimeout(tick,${POLL_MS})})();`;
+/** The poller (in `<head>`, so it waits for the body): reads `data-status-url`, reloads on anything but `pending`. */
+const POLLER = `document.addEventListener('DOMContentLoaded',function(){var el=document.querySelector('[data-status-url]');if(!el||!window.fetch)return;var url=el.getAttribute('data-status-url');function tick(){fetch(url,{credentials:'same-origin',cache:'no-store',headers:{accept:'application/json'}}).then(function(r){return r.json()}).then(function(s){if(s&&s.status==='pending'){setTimeout(tick,${POLL_MS})}else{location.reload()}},function(){setTimeout(tick,${POLL_MS * 2})})}setTimeout(tick,${POLL_MS})});`;
 
 /** The pages' Content-Security-Policy: no script but the poller (by hash), the QR image from anywhere. */
 export const FOLLOW_CSP = [
