@@ -7,7 +7,7 @@ import { ClientKeys } from '../hub/keys/client-keys.js';
 import { systemClock } from '../util/clock.js';
 import { configFile } from './serve-command.js';
 
-interface ConfigFlag {
+export interface ConfigFlag {
   config?: string;
 }
 
@@ -146,7 +146,7 @@ export function registerKeys(program: Command): void {
  * Opens the database the configuration names. Secrets are not needed here, so an `env:NAME`
  * that is unset does not stop key management (the database URL itself must resolve).
  */
-async function withDatabase(
+export async function withDatabase(
   flags: ConfigFlag,
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
@@ -217,7 +217,7 @@ function describeRate(record: ClientKeyRecord, config: Config): string {
   return `${limit.perSecond}/s, burst ${limit.burst}${record.rateLimit ? '' : ' (default)'}`;
 }
 
-function printTable(head: string[], rows: string[][]): void {
+export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `${cells
@@ -228,6 +228,6 @@ function printTable(head: string[], rows: string[][]): void {
   for (const row of rows) process.stdout.write(line(row));
 }
 
-function warn(message: string): void {
+export function warn(message: string): void {
   process.stderr.write(`wxhub: warning: ${message}\n`);
 }

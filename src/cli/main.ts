@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
 import { registerDemo } from './demo-command.js';
 import { registerKeys } from './keys-command.js';
+import { registerOidc } from './oidc-command.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
 import { wxhubVersion } from './version.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerServe(program);
   registerKeys(program);
+  registerOidc(program);
   registerDemo(program);
   return program;
 }

@@ -6,5 +6,6 @@ export {
   type Config,
   type ConfigInput,
   configSchema,
+  oidcClientSchema,
   WECHAT_APPID,
 } from './schema.js';

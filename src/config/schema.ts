@@ -94,7 +94,7 @@ const redirectUri = z.string().refine((value) => {
 }, 'must be an absolute http(s) URL without a #fragment');
 
 /** A relying party of the OpenID Connect provider (docs/oidc.md). */
-const oidcClient = z.strictObject({
+export const oidcClientSchema = z.strictObject({
   client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9._~-]'),
   /** Absent: a public client (PKCE required, no secret). */
   client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -211,7 +211,7 @@ export const configSchema = z.strictObject({
   /** The OpenID Connect provider at `{publicUrl}/oidc` (docs/oidc.md); needs `publicUrl`. */
   oidc: z
     .strictObject({
-      clients: z.array(oidcClient).default([]),
+      clients: z.array(oidcClientSchema).default([]),
     })
     .default({ clients: [] }),
   /** Follower sync (`/cgi-bin/user/get`, 500 calls a day per account): see docs/web.md. */

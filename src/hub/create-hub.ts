@@ -294,7 +294,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
     accountName: (appid) => services.login.account(appid)?.name,
     publicUrl: services.config.publicUrl,
   });
-  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc });
+  if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
   // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
   app.register(callbackRoutes, services.gateway.gateway.routes());

@@ -67,7 +67,7 @@ export interface OAuthSource {
  */
 export async function oauthContext(options: OAuthOptions): Promise<OAuthContext> {
   const { store, database, clock, oauth, publicUrl } = options;
-  const cipher = new TokenCipher(await encryptionKey(options));
+  const cipher = new TokenCipher(await loginEncryptionKey(options.database, oauth, options.logger));
   const accounts = new Map(options.accounts.map((a) => [a.appid, a]));
   const rules = new Map<string, readonly ReturnToRule[]>();
   const clients = new Map<string, WeChatClient>();
@@ -109,14 +109,22 @@ export async function oauthContext(options: OAuthOptions): Promise<OAuthContext>
   };
 }
 
-async function encryptionKey(options: OAuthOptions): Promise<Buffer> {
-  const configured = options.oauth.encryptionKey;
+/**
+ * The key sealing web tokens (and the OpenID Connect provider's keys): `oauth.encryptionKey`, or
+ * the one generated once into the database settings (a warning is logged when `logger` is given).
+ */
+export async function loginEncryptionKey(
+  database: Database,
+  oauth: Pick<Config['oauth'], 'encryptionKey'>,
+  logger?: Logger,
+): Promise<Buffer> {
+  const configured = oauth.encryptionKey;
   if (configured) return parseEncryptionKey(configured);
-  const stored = await options.database.settings.putIfAbsent(
+  const stored = await database.settings.putIfAbsent(
     GENERATED_KEY_SETTING,
     randomBytes(32).toString('base64url'),
   );
-  options.logger.warn(
+  logger?.warn(
     { setting: GENERATED_KEY_SETTING },
     'oauth.encryptionKey is not set: web tokens are sealed with a key generated into the database settings, so anyone who reads the database can open them; set oauth.encryptionKey (32 bytes, base64 or hex, e.g. "env:WXHUB_OAUTH_KEY")',
   );

@@ -3,8 +3,7 @@ import type { Logger } from '../util/logger.js';
 
 /**
  * Binds the user who scanned a follow-to-log-in QR code: their identity on the account (marked
- * following, web tokens and profile untouched), or a new one at their first login (unionid and follow state from `/cgi-bin/user/info`, which the
- * scan's event makes current: they follow now). Resolves the wxhub user id.
+ * following, web tokens and profile untouched), or a new one at their first login. Resolves the wxhub user id.
  */
 export async function bindFollowLogin(
   login: OAuthContext,
@@ -35,7 +34,8 @@ export async function bindFollowLogin(
     openid,
     unionid: info?.unionid ?? null,
     scope: 'snsapi_base',
-    subscribe: info ? (info.subscribe === 1 ? 1 : 0) : 1,
+    // The scan's event (subscribe, or SCAN from a follower) is the proof: they follow now.
+    subscribe: 1,
     sealedWebToken: null,
     webTokenExpiresAt: null,
     sealedRefreshToken: null,

@@ -47,6 +47,20 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
   const { login, store, clock, issuer } = oidc;
   const base = `${issuer}${INTERACTION_PATH}`;
 
+  // A person's page whatever fails (a store or database down): bilingual, the code, nothing internal.
+  app.setErrorHandler((err, request, reply) => {
+    const code = isWxhubError(err) ? err.code : 'WXHUB_ERR_INTERNAL';
+    request.log.error(
+      { code, err: err instanceof Error ? redactUrl(`${err.name}: ${err.message}`) : 'error' },
+      'oidc login page failed',
+    );
+    return sendProblem(request, reply, {
+      code,
+      zh: '登录服务暂时不可用，请稍后重试',
+      en: 'Logging in is not possible just now: please try again in a moment',
+    });
+  });
+
   const details = async (
     request: FastifyRequest,
     reply: FastifyReply,

@@ -82,16 +82,16 @@ export function secretMatches(stored: string, presented: string): boolean {
 export function clientProblems(
   clients: readonly ClientAccounts[],
   accounts: readonly AccountConfig[],
-  where: (index: number) => string,
+  where: (index: number, field: 'appid' | 'websiteAppid') => string,
 ): string[] {
   const kinds = new Map(accounts.map((a) => [a.appid, a.kind ?? 'official']));
   const problems: string[] = [];
   clients.forEach((client, i) => {
     if (kinds.get(client.appid) !== 'official')
-      problems.push(`${where(i)}.appid ${client.appid} is not a configured Official Account`);
+      problems.push(`${where(i, 'appid')} ${client.appid} is not a configured Official Account`);
     if (client.websiteAppid !== undefined && kinds.get(client.websiteAppid) !== 'website')
       problems.push(
-        `${where(i)}.websiteAppid ${client.websiteAppid} is not an accounts entry with "kind": "website"`,
+        `${where(i, 'websiteAppid')} ${client.websiteAppid} is not an accounts entry with "kind": "website"`,
       );
   });
   return problems;

@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { RateLimit } from '../db/index.js';
+import { sendProblem } from '../oauth/pages.js';
+import { addressBucket, type RateDecision } from '../server/index.js';
 import { interactionRoutes } from './interaction-routes.js';
 import type { OidcService } from './oidc-service.js';
 
@@ -24,12 +27,22 @@ export function asIssuer(req: IncomingMessage, issuer: URL): void {
   req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
 }
 
+/** What the provider's routes take from the hub. */
+export interface OidcRoutesOptions {
+  readonly oidc: OidcService;
+  /** Takes one login start from a client address's bucket, under `oauth.loginRateLimit`. */
+  readonly limiter: { take(bucket: string, limit: RateLimit | null): RateDecision };
+}
+
+/** The authorization endpoint itself (not its `/auth/:uid` resume): each call starts a login. */
+const AUTHORIZATION = /^\/oidc\/auth(\?|$)/;
+
 /**
  * The OpenID Connect provider in the hub's Fastify app: every `/oidc/*` request the login pages
  * do not answer goes to oidc-provider as is (its own body parsing, errors and answers), outside
  * the client-key gate (the protocol authenticates its clients itself). See docs/oidc.md.
  */
-export const oidcRoutes: FastifyPluginAsync<{ oidc: OidcService }> = async (app, { oidc }) => {
+export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { oidc, limiter }) => {
   const issuer = new URL(oidc.issuer);
   // oidc-provider reads the bodies itself (forms and JSON): Fastify must leave the stream alone.
   app.removeAllContentTypeParsers();
@@ -37,6 +50,19 @@ export const oidcRoutes: FastifyPluginAsync<{ oidc: OidcService }> = async (app,
 
   const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (AUTHORIZATION.test(request.url)) {
+      // Each start keeps an interaction in the store: bound them per client address, as web logins are.
+      const decision = limiter.take(`login:${addressBucket(request.ip)}`, oidc.login.oauth.loginRateLimit);
+      if (!decision.ok) {
+        reply.header('retry-after', String(decision.retryAfterSeconds));
+        return sendProblem(request, reply, {
+          code: 'WXHUB_ERR_RATE_LIMITED',
+          zh: '登录请求过于频繁，请稍后再试',
+          en: 'Too many logins from this network: please try again in a moment',
+          detail: `retry in ${decision.retryAfterSeconds} s`,
+        });
+      }
+    }
     const provider = oidc.provider();
     let callback = handlers.get(provider);
     if (!callback) {

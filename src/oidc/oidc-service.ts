@@ -57,7 +57,7 @@ export const issuerOf = (publicUrl: string) => `${publicUrl.replace(/\/+$/, '')}
 export async function createOidcService(options: OidcServiceOptions): Promise<OidcService | null> {
   const { config, store, database, clock, logger, login } = options;
   const { clients } = config.oidc;
-  const problems = clientProblems(clients, config.accounts, (i) => `oidc.clients[${i}]`);
+  const problems = clientProblems(clients, config.accounts, (i, field) => `oidc.clients[${i}].${field}`);
   if (!config.publicUrl) {
     if (clients.length > 0)
       problems.unshift('oidc.clients needs publicUrl: the issuer is {publicUrl}/oidc, the same on every hub');

@@ -54,7 +54,7 @@ export function storeAdapter(store: Store, clock: Clock, clients: ClientLookup) 
     }
 
     /** Device flow is not enabled: there are no user codes. */
-    async findByUserCode(): Promise<undefined> {
+    async findByUserCode(_userCode: string): Promise<undefined> {
       return undefined;
     }
 

@@ -7,6 +7,7 @@ import { serviceUrl } from '../support/services.js';
 import { freePort, type OidcFixture, oidcFixture, WECHAT_UA } from './support/oidc-fixture.js';
 
 const redis = serviceUrl('redis');
+const postgres = serviceUrl('postgres');
 
 /**
  * Two hubs behind one public URL on one store and one database: the login starts on one and
@@ -69,3 +70,4 @@ function describeFleet(name: string, store: (dir: string) => string | undefined)
 
 describeFleet('SQLite', (dir) => `sqlite:${join(dir, 'store.db')}`);
 describeFleet('Redis', () => redis);
+describeFleet('PostgreSQL', () => postgres);

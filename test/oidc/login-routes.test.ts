@@ -75,6 +75,8 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     const before = (await hub.database.identities.list(f.shop.appid)).total;
     const request = await f.authorizationRequest(rp, 'openid profile');
     const walked = await f.browse(request.url.href, { userAgent: WECHAT_UA, snapshot: true });
+    // WeChat did give a code (for a virtual openid): the hub refused it after the exchange.
+    expect(walked.hops.some((h) => h.includes('/wechat/') && h.includes('code='))).toBe(true);
     expect(walked.final.searchParams.get('error')).toBe('access_denied');
     expect(walked.final.searchParams.get('state')).toBe(request.state);
     expect((await hub.database.identities.list(f.shop.appid)).total).toBe(before);
@@ -113,6 +115,35 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     expect(page).toContain('请在微信中打开');
     expect(page).toContain('Open this page in WeChat');
     expect(page).toContain(`${issuer}/auth?`);
+  });
+
+  it('reuses the session for another client of the same account (no WeChat hop, no consent page)', async () => {
+    const user = await f.sim.user(f.shop.appid, {});
+    const jar = new CookieJar();
+    const first = await f.login(rp, { openid: user.openid, jar });
+    expect(first.walked.hops.some((h) => h.startsWith(f.sim.url))).toBe(true);
+    const second = await f.login(spa, { openid: user.openid, jar });
+    expect(
+      second.walked.hops.some((h) => h.startsWith(f.sim.url)),
+      second.walked.hops.join('\n'),
+    ).toBe(false);
+    expect(second.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+  });
+
+  it("logs in again through WeChat for a client of an account the session's user never used", async () => {
+    const unionid = `u_${Math.random().toString(36).slice(2)}`;
+    const onShop = await f.sim.user(f.shop.appid, { unionid });
+    const onNews = await f.sim.user(f.news.appid, { unionid });
+    const jar = new CookieJar();
+    const first = await f.login(rp, { openid: onShop.openid, jar });
+    const news = await f.discover(issuer, 'news');
+    const second = await f.login(news, { openid: onNews.openid, jar });
+    expect(second.walked.hops.some((h) => h.includes(`appid=${f.news.appid}`))).toBe(true);
+    expect(second.tokens.claims()).toMatchObject({
+      sub: first.tokens.claims()!.sub,
+      openid: onNews.openid,
+      unionid,
+    });
   });
 
   it('gives a pairwise client its own stable sub', async () => {

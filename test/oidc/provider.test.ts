@@ -1,6 +1,6 @@
 import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OidcFixture, oidcFixture, REDIRECT_URI, WECHAT_UA } from './support/oidc-fixture.js';
+import { type OidcFixture, oidcFixture, WECHAT_UA } from './support/oidc-fixture.js';
 
 describe('OpenID Connect provider: code flow with openid-client', () => {
   let f: OidcFixture;

@@ -61,6 +61,7 @@ export interface HubOptions {
 export async function oidcFixture() {
   const sim = await startTestSim();
   const shop = await sim.account({ unionBound: true, oauthDomains: ['127.0.0.1'], name: 'Shop' });
+  const news = await sim.account({ unionBound: true, oauthDomains: ['127.0.0.1'], name: 'News' });
   const site = await sim.account({
     kind: 'website',
     unionBound: true,
@@ -78,6 +79,7 @@ export async function oidcFixture() {
       accounts: [
         { appid: shop.appid, secret: shop.secret, tokenMode: 'classic' },
         { appid: site.appid, secret: site.secret, kind: 'website' },
+        { appid: news.appid, secret: news.secret, tokenMode: 'classic' },
       ],
       oauth: { encryptionKey: ENCRYPTION_KEY },
       oidc: {
@@ -91,6 +93,7 @@ export async function oidcFixture() {
             websiteAppid: site.appid,
           },
           { client_id: 'spa', redirect_uris: [REDIRECT_URI], appid: shop.appid },
+          { client_id: 'news', client_secret: SECRET, redirect_uris: [REDIRECT_URI], appid: news.appid },
           {
             client_id: 'pw',
             client_secret: SECRET,
@@ -203,12 +206,19 @@ export async function oidcFixture() {
   /** A whole login: authorization request, browser hops, code exchange. */
   async function login(
     rp: oidcClient.Configuration,
-    how: { scope?: string; userAgent?: string; openid?: string; extra?: Record<string, string> },
+    how: {
+      scope?: string;
+      userAgent?: string;
+      openid?: string;
+      extra?: Record<string, string>;
+      jar?: CookieJar;
+    },
   ) {
     const request = await authorizationRequest(rp, how.scope ?? 'openid', how.extra);
     const walked = await browse(request.url.href, {
       userAgent: how.userAgent ?? WECHAT_UA,
       openid: how.openid,
+      jar: how.jar,
     });
     expect(walked.final.href.startsWith(REDIRECT_URI), walked.hops.join('\n')).toBe(true);
     const tokens = await oidcClient.authorizationCodeGrant(rp, walked.final, {
@@ -223,6 +233,7 @@ export async function oidcFixture() {
     sim,
     shop,
     site,
+    news,
     startHub,
     discover,
     authorizationRequest,
