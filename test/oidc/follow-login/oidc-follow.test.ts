@@ -34,6 +34,7 @@ describe('OpenID Connect: follow to log in through a pushed scan', () => {
         accounts: [
           { appid: f.shop.appid, secret: f.shop.secret, tokenMode: 'classic', callback: { ...CALLBACK } },
           { appid: f.site.appid, secret: f.site.secret, kind: 'website' },
+          { appid: f.news.appid, secret: f.news.secret, tokenMode: 'classic' },
         ],
       },
     });
