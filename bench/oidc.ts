@@ -11,7 +11,7 @@
  * The two alternate in rounds (ticket, OIDC, ticket, OIDC…), so drift of a shared VM falls on both;
  * the ratio is OIDC logins/s over ticket logins/s summed over the rounds (target ≥ 0.5).
  *
- *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16]
+ *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16] [--only ticket|oidc]
  *
  * Prints a table and writes bench/results/oidc.json.
  */
@@ -36,6 +36,8 @@ const { values: flags } = parseArgs({
     logins: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '16' },
+    /** Measure one flow only (for a profile of it): `ticket` or `oidc`. */
+    only: { type: 'string' },
   },
 });
 const SECONDS = Number(flags.seconds);
@@ -90,7 +92,8 @@ class Jar {
       const pair = line.split(';', 1)[0]!;
       const eq = pair.indexOf('=');
       const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(pair.slice(0, eq));
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
+        this.#cookies.delete(pair.slice(0, eq));
       else this.#cookies.set(pair.slice(0, eq).trim(), value);
     }
   }
@@ -128,7 +131,8 @@ async function measure(login: (i: number) => Promise<void>, label: string) {
   return {
     ...summarize(result),
     benchCpuUsPerLogin: round((cpu.user + cpu.system) / done, 0),
-    simCpuUsPerLogin: sim0 === undefined || sim1 === undefined ? null : round(((sim1 - sim0) * 1e6) / done, 0),
+    simCpuUsPerLogin:
+      sim0 === undefined || sim1 === undefined ? null : round(((sim1 - sim0) * 1e6) / done, 0),
   };
 }
 
@@ -147,7 +151,10 @@ async function main(): Promise<void> {
       secret,
       unionBound: true,
       oauthDomains: ['127.0.0.1', 'localhost'],
-      users: Array.from({ length: PEOPLE }, (_, i) => ({ nickname: `用户${i}`, subscribe: i % 3 === 0 ? 0 : 1 })),
+      users: Array.from({ length: PEOPLE }, (_, i) => ({
+        nickname: `用户${i}`,
+        subscribe: i % 3 === 0 ? 0 : 1,
+      })),
     });
     const listed = await get(new URL(`${sim}/__sim/accounts/${appid}/users`));
     const people = (JSON.parse(listed.text) as { users: { openid: string }[] }).users.map((u) => u.openid);
@@ -226,7 +233,10 @@ async function main(): Promise<void> {
       for (let hop = 0; !url.href.startsWith(REDIRECT_URI); hop++) {
         if (hop > 10) throw new Error('too many hops');
         const toSim = url.origin === sim;
-        const res = await get(new URL(url.href.replace(/#.*$/, '')), toSim ? { 'x-sim-user': openid } : jar.header());
+        const res = await get(
+          new URL(url.href.replace(/#.*$/, '')),
+          toSim ? { 'x-sim-user': openid } : jar.header(),
+        );
         if (!toSim) jar.take(res.setCookie);
         expectStatus(`hop ${url.pathname}`, res.status, [302, 303], res.text);
         url = res.location!;
@@ -249,10 +259,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARMUP; i++) await ticketLogin(people[i]!);
 
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
-      const ticket = await measure((i) => ticketLogin(people[i % people.length]!), `ticket round ${round_}`);
-      rows.push({ flow: 'ticket', round: round_, ...ticket });
-      const viaOidc = await measure((i) => oidcLogin(people[i % people.length]!), `oidc round ${round_}`);
-      rows.push({ flow: 'oidc', round: round_, ...viaOidc });
+      if (flags.only !== 'oidc') {
+        const ticket = await measure(
+          (i) => ticketLogin(people[i % people.length]!),
+          `ticket round ${round_}`,
+        );
+        rows.push({ flow: 'ticket', round: round_, ...ticket });
+      }
+      if (flags.only !== 'ticket') {
+        const viaOidc = await measure((i) => oidcLogin(people[i % people.length]!), `oidc round ${round_}`);
+        rows.push({ flow: 'oidc', round: round_, ...viaOidc });
+      }
     }
   } finally {
     await hub?.close();
@@ -290,7 +307,13 @@ async function main(): Promise<void> {
     settings: { seconds: SECONDS, logins: LOGINS, rounds: ROUNDS, concurrency: CONCURRENCY, people: PEOPLE },
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     rows,
-    summary: { ticketLoginsPerSecond: ticket.rps, oidcLoginsPerSecond: viaOidc.rps, ratio, target: TARGET, met: ratio >= TARGET },
+    summary: {
+      ticketLoginsPerSecond: ticket.rps,
+      oidcLoginsPerSecond: viaOidc.rps,
+      ratio,
+      target: TARGET,
+      met: ratio >= TARGET,
+    },
   });
   process.stdout.write(`wrote ${out}\n`);
 }
