@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type ErrorCode, isWxhubError, WxhubError } from '../../errors/index.js';
 import { sendProblem } from '../../oauth/pages.js';
 import { parseCookies, serializeCookie } from '../../web/http/cookies.js';
-import { FOLLOW_LOGIN_PREFIX, type FollowLogin } from './follow-login.js';
+import { FOLLOW_ID_PATTERN, FOLLOW_LOGIN_PREFIX, type FollowLogin } from './follow-login.js';
 import { expiredPage, FOLLOW_CSP, otherBrowserPage, waitingPage } from './follow-pages.js';
 import { followPageSchema, followStatusSchema } from './follow-schemas.js';
 
@@ -63,6 +63,10 @@ export const followLoginRoutes: FastifyPluginAsync<FollowRoutesOptions> = async 
     app.get(`${FOLLOW_LOGIN_PREFIX}/:id`, { schema: followPageSchema }, async (request, reply) => {
       const { id } = request.params;
       const { claim } = request.query;
+      // Never echo a malformed id into a Location (`%2F%2Fevil.example` decodes to `//evil.example`).
+      if (!FOLLOW_ID_PATTERN.test(id)) {
+        return sendPage(reply, 410, expiredPage(undefined), 'WXHUB_ERR_FOLLOW_LOGIN_EXPIRED');
+      }
       if (claim !== undefined) {
         const record = await follow.claim(id, claim);
         if (record) {

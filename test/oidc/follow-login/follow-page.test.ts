@@ -164,6 +164,17 @@ describe('follow-to-log-in pages', () => {
     const junk = await get('/login/follow/%3Cscript%3E');
     expect(junk.statusCode).toBe(410);
     expect(junk.body).not.toContain('<script>');
+    // A path that decodes to `//host` is never echoed into a Location (no open redirect).
+    const claim = `?claim=${'A'.repeat(43)}`;
+    for (const path of [
+      '%2F%2Fevil.example.com',
+      '%2F%5Cevil.example.com',
+      'https%3A%2F%2Fevil.example.com',
+    ]) {
+      const res = await get(`/login/follow/${path}${claim}`);
+      expect(res.statusCode, path).toBe(410);
+      expect(res.headers.location, path).toBeUndefined();
+    }
     const bad = await get(`/login/follow/${'A'.repeat(32)}?claim=nope`);
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['x-wxhub-error']).toBe('WXHUB_ERR_INVALID_ARGUMENT');
