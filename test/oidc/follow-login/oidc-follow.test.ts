@@ -148,4 +148,16 @@ describe('OpenID Connect: follow to log in through a pushed scan', () => {
     expect(again.final.pathname).toMatch(/^\/login\/follow\/[A-Za-z0-9]{32}$/);
     expect(again.final.pathname).not.toBe(shown.final.pathname);
   });
+
+  it('WeChat refusing qrcode/create (45009): a bilingual page, no redirect, nothing half-started', async () => {
+    await f.sim.fault({ path: '/cgi-bin/qrcode/create', rate: 1, errcode: 45009, count: 1 });
+    const request = await f.authorizationRequest(rp, 'openid');
+    const walked = await f.browse(request.url.href, { userAgent: DESKTOP_UA });
+    const status = walked.page?.status ?? 0;
+    expect(status, walked.hops.join('\n')).toBeGreaterThanOrEqual(500);
+    const html = await walked.page!.text();
+    expect(html).toMatch(/[\u4e00-\u9fff]/);
+    expect(html).not.toContain('access_token');
+    expect(walked.hops.some((h) => h.startsWith(REDIRECT_URI))).toBe(false);
+  });
 });
