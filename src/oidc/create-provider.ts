@@ -86,7 +86,13 @@ export function createProvider(options: ProviderOptions): Provider {
     }),
     clients: options.clients.map(clientMetadata),
     jwks: providerJwks(options.keys),
-    cookies: { keys: secrets.cookieKeys },
+    // Signed, HttpOnly, Lax: every hop to the provider is a top-level navigation, no iframe needs
+    // the session (so the default SameSite=None of its session cookie buys nothing).
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
     findAccount: findAccount(database),
     claims: { openid: [...SCOPE_CLAIMS.openid], profile: [...SCOPE_CLAIMS.profile] },
     scopes: ['openid', 'profile', 'offline_access'],

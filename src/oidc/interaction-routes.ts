@@ -162,7 +162,7 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
           continueUrl: `${base}/${uid}/follow`,
           clientIp: request.ip,
         });
-        await store.setDocument(followKey(uid), JSON.stringify(started), ttlMs);
+        await store.setDocument(followKey(uid), JSON.stringify({ ...started, appid: route.appid }), ttlMs);
         return reply.redirect(started.pageUrl, 302);
       }
       case 'open-in-wechat':
@@ -218,7 +218,7 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
     const found = await details(request, reply, uid);
     if (!found || !oidc.followLogin) return lost(request, reply, 'no login in progress here');
     const raw = await store.getDocument(followKey(uid));
-    const started = raw === null ? null : (JSON.parse(raw) as { id: string; pageUrl: string });
+    const started = raw === null ? null : (JSON.parse(raw) as { id: string; pageUrl: string; appid: string });
     if (!started) return lost(request, reply, 'no follow-to-log-in in progress here');
     const scanned = await oidc.followLogin.result(started.id);
     // The page sends the browser here only once the scan arrived, or from its "log in again"
@@ -227,6 +227,8 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
       await store.deleteDocument(followKey(uid));
       return reply.header('cache-control', 'no-store').redirect(`${base}/${uid}`, 302);
     }
+    // Only a scan of the QR code this login showed (its account) logs this login in.
+    if (scanned.appid !== started.appid) return lost(request, reply, 'the scan was for another account');
     await store.deleteDocument(followKey(uid));
     const userId = await bindFollowLogin(login, scanned, request.log);
     return finish(request, reply, await grant(found, userId));

@@ -38,6 +38,20 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     expect(page).not.toContain('evil.example.com');
   });
 
+  it('keeps a login in progress in signed, HttpOnly, SameSite=Lax cookies', async () => {
+    const request = await f.authorizationRequest(rp, 'openid');
+    const res = await fetch(request.url, { redirect: 'manual', headers: { 'user-agent': WECHAT_UA } });
+    const cookies = res.headers.getSetCookie();
+    const names = cookies.map((c) => c.split('=', 1)[0]);
+    expect(names).toEqual(
+      expect.arrayContaining(['_interaction', '_interaction.sig', '_interaction_resume']),
+    );
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/httponly/i);
+      expect(cookie).toMatch(/samesite=lax/i);
+    }
+  });
+
   it('requires PKCE of a public client (no client_secret)', async () => {
     const url = oidcClient.buildAuthorizationUrl(spa, {
       redirect_uri: REDIRECT_URI,
