@@ -20,7 +20,9 @@ const SELF = basename(fileURLToPath(import.meta.url));
 
 function run(file: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+    // tsx's ES module hooks only: its CommonJS hook breaks `require('generator-function')` (koa,
+    // under oidc-provider), which bench/oidc.ts loads. Every benchmark is an ES module.
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', file], { stdio: 'inherit' });
     child.once('error', () => resolve(null));
     child.once('exit', (code) => resolve(code));
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECTIONS } from '../http/http-client.js';
+import { callbackSchema, gatewaySchema, subscriberSchema } from './gateway-schema.js';
 
 /** A secret is given inline or as `env:NAME`, read from the environment at load time. */
 const secret = z.string().min(1, 'must not be empty');
@@ -78,6 +79,8 @@ const account = z.strictObject({
       defaultScope: z.enum(['snsapi_base', 'snsapi_userinfo']).default('snsapi_base'),
     })
     .default({ returnTo: [], defaultScope: 'snsapi_base' }),
+  /** The push URL `/callback/:appid` (服务器配置): see docs/gateway.md. */
+  callback: callbackSchema.optional(),
 });
 
 /** An absolute http(s) URL without a fragment (OpenID Connect redirect URIs are matched exactly). */
@@ -136,6 +139,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       apiBase: baseUrl.default('https://api.weixin.qq.com'),
       openBase: baseUrl.default('https://open.weixin.qq.com'),
+      /** mp.weixin.qq.com: where browsers load a parametric QR code's image (`showqrcode`). */
+      mpBase: baseUrl.default('https://mp.weixin.qq.com'),
       timeoutMs: z.number().int().min(100).max(60_000).default(5000),
       /** Keep-alive sockets per WeChat host, for token fetches and API calls; the proxy has as many. */
       connections: z.number().int().min(1).max(1024).default(DEFAULT_CONNECTIONS),
@@ -143,6 +148,7 @@ export const configSchema = z.strictObject({
     .default({
       apiBase: 'https://api.weixin.qq.com',
       openBase: 'https://open.weixin.qq.com',
+      mpBase: 'https://mp.weixin.qq.com',
       timeoutMs: 5000,
       connections: DEFAULT_CONNECTIONS,
     }),
@@ -152,6 +158,10 @@ export const configSchema = z.strictObject({
    * e.g. `env:WXHUB_SECRET_KEY`. Absent: the environment variable WXHUB_SECRET_KEY, if set.
    */
   secretsKey: encryptionKey.optional(),
+  /** Consumers of the callback gateway's pushes: webhooks and broker sinks (docs/gateway.md). */
+  subscribers: z.array(subscriberSchema).default([]),
+  /** How the callback gateway keeps and delivers events (docs/gateway.md). */
+  gateway: gatewaySchema,
   /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
   rateLimit: z
     .strictObject({

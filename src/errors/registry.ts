@@ -64,6 +64,14 @@ export const ERRORS = {
     message: 'Push body is not acceptable XML (malformed, too large, or with a DOCTYPE or entities)',
   },
   WXHUB_ERR_CALLBACK_NOT_CONFIGURED: { status: 404, message: 'This account has no callback configured' },
+  WXHUB_ERR_FOLLOW_LOGIN_EXPIRED: {
+    status: 410,
+    message: 'This follow-to-log-in QR code expired, was used or is unknown: log in again',
+  },
+  WXHUB_ERR_FOLLOW_LOGIN_BROWSER: {
+    status: 403,
+    message: 'This follow-to-log-in page belongs to the browser that started the login',
+  },
   WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

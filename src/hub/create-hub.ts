@@ -12,10 +12,13 @@ import { openHubAccounts } from '../accounts/hub-accounts.js';
 import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { LiveFollowers } from '../followers/live-followers.js';
 import { peopleRoutes } from '../followers/people-routes.js';
+import { callbackRoutes } from '../gateway/receive/callback-routes.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
+import { FollowLogin, followLoginRoutes } from '../oidc/follow-login/index.js';
 import type { FollowLoginPort } from '../oidc/login-routing.js';
 import { oidcRoutes } from '../oidc/oidc-routes.js';
 import { createOidcService } from '../oidc/oidc-service.js';
@@ -28,6 +31,7 @@ import { prettyDestination } from '../util/logger.js';
 import { hubDashboard } from '../web/dashboard/hub-dashboard.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
+import { type HubGatewayTuning, openHubGateway } from './gateway/hub-gateway.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
 import { installRequestHooks, RequestLog } from './http/request-hooks.js';
@@ -45,6 +49,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { v1CredentialRoutes } from './routes/v1-credentials.js';
+import { v1EventRoutes } from './routes/v1-events.js';
 
 export interface CreateHubOptions {
   /** The configuration: a parsed `Config` or the raw object of wxhub.config.json. */
@@ -71,7 +76,9 @@ export interface CreateHubOptions {
   readonly tokens?: Partial<
     Omit<TokenManagerOptions, 'store' | 'accounts' | 'endpoints' | 'http' | 'clock' | 'logger'>
   >;
-  /** Follow-to-log-in for the OpenID Connect provider's desktop logins without a website app. */
+  /** Callback gateway tuning (delivery backoff, webhook dispatcher) over what the config says. */
+  readonly gateway?: HubGatewayTuning;
+  /** Follow-to-log-in for the OpenID Connect provider's desktop logins (default: the hub's own `services.followLogin`). */
   readonly followLogin?: FollowLoginPort;
 }
 
@@ -172,6 +179,36 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       publicUrl: config.publicUrl,
       onUpstream: (event) => manager.reportUpstream(event),
     });
+    const followLogin = new FollowLogin({
+      store,
+      clock,
+      client: (appid) => login.client(appid),
+      mpBase: config.wechat.mpBase,
+      publicUrl: config.publicUrl,
+      limiter,
+      rateLimit: config.oauth.loginRateLimit,
+      receivesPushes: (appid) => login.account(appid)?.callback !== undefined,
+      logger: logger.child({ component: 'follow-login' }),
+    });
+    const gateway = openHubGateway({
+      ...options.gateway,
+      config,
+      store,
+      clock,
+      logger: logger.child({ component: 'gateway' }),
+      login,
+    });
+    // Pushed after the store's close, so it runs before it: workers stop, then the store goes.
+    cleanup.push(() => gateway.close());
+    // subscribe / unsubscribe / SCAN change the follower state at once (the people API, the login).
+    const followers = new LiveFollowers(database, clock, logger.child({ component: 'followers' }));
+    gateway.events.on(async (event) => {
+      await followers.apply(event);
+    });
+    // A QR scan's subscribe/SCAN push completes its follow-to-log-in (written to the shared store).
+    gateway.events.on(async (event) => {
+      await followLogin.observe(event);
+    });
     // The OpenID Connect provider, when the hub has a publicUrl (its issuer): docs/oidc.md.
     const oidc = await createOidcService({
       config,
@@ -180,7 +217,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       clock,
       logger: logger.child({ component: 'oidc' }),
       login,
-      followLogin: options.followLogin,
+      followLogin: options.followLogin ?? followLogin,
     });
     if (oidc) cleanup.push(async () => oidc.close());
     const services: HubServices = {
@@ -195,11 +232,14 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       keys,
       gate: hubKeyGate({ keys, manager, limiter, metrics }),
       login,
+      followLogin,
       ...(oidc ? { oidc } : {}),
       standIns: new StandInTokens(ring, clock),
       limiter,
       metrics,
       readyTimeoutMs: options.readyTimeoutMs ?? 1000,
+      gateway,
+      events: gateway.events,
     };
 
     const routes: string[] = [];
@@ -210,6 +250,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     await app.ready();
     if (options.proactiveRefresh !== false) manager.start();
     accounts.registry.start();
+    await gateway.start();
     if (accounts.registry.list().length === 0)
       logger.warn({}, 'no accounts configured: the hub has nothing to serve');
     return { app, manager, database, store, services, routes, close: () => app.close() };
@@ -257,11 +298,19 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(v1CredentialRoutes);
   app.register(peopleRoutes);
   app.register(accountRoutes);
+  app.register(v1EventRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
+  app.register(followLoginRoutes, {
+    follow: services.followLogin,
+    accountName: (appid) => services.login.account(appid)?.name,
+    publicUrl: services.config.publicUrl,
+  });
   if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
+  // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
+  app.register(callbackRoutes, services.gateway.gateway.routes());
   return app;
 }
 

@@ -4,12 +4,15 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
 import type { OAuthContext } from '../oauth/oauth-context.js';
+import type { FollowLogin } from '../oidc/follow-login/index.js';
 import type { OidcService } from '../oidc/oidc-service.js';
 import type { KeyGate } from '../server/key-gate.js';
 import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
 import type { Clock } from '../util/clock.js';
 import type { StandInTokens } from './drop-in/stand-in-tokens.js';
+import type { HubGateway } from './gateway/hub-gateway.js';
+import type { PushListeners } from './gateway/push-listeners.js';
 import type { ClientKeys } from './keys/client-keys.js';
 import type { HubMetrics } from './metrics/hub-metrics.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -30,6 +33,8 @@ export interface HubServices {
   readonly gate: KeyGate;
   /** The web login's context: its store, database, accounts and WeChat clients. */
   readonly login: OAuthContext;
+  /** Follow to log in: QR codes whose scan (a pushed subscribe or SCAN event) logs a browser in. */
+  readonly followLogin: FollowLogin;
   /** The OpenID Connect provider (`{publicUrl}/oidc`); absent when the hub has no publicUrl. */
   readonly oidc?: OidcService;
   readonly standIns: StandInTokens;
@@ -41,6 +46,13 @@ export interface HubServices {
   readonly clock: Clock;
   /** Bounds each readiness probe of the store and database, ms. */
   readonly readyTimeoutMs: number;
+  /** The callback gateway: `/callback/:appid`, its event log, delivery workers and subscribers. */
+  readonly gateway: HubGateway;
+  /**
+   * Where parts that follow pushes hook in: `events.on((event) => ...)` is told of each new push
+   * once it is logged; a listener's failure never touches WeChat's answer.
+   */
+  readonly events: PushListeners;
 }
 
 declare module 'fastify' {

@@ -128,7 +128,7 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
     const route = chooseLoginRoute(
       request.headers['user-agent'],
       { appid: metadata.appid, ...(metadata.website_appid ? { websiteAppid: metadata.website_appid } : {}) },
-      oidc.followLogin !== undefined,
+      oidc.followLogin !== undefined && (oidc.followLogin.available?.(metadata.appid) ?? true),
     );
     const ttlMs = Math.max(
       1000,
@@ -158,7 +158,10 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
         return reply.redirect(location, 302);
       }
       case 'follow': {
-        const started = await oidc.followLogin!.start(route.appid, { continueUrl: `${base}/${uid}/follow` });
+        const started = await oidc.followLogin!.start(route.appid, {
+          continueUrl: `${base}/${uid}/follow`,
+          clientIp: request.ip,
+        });
         await store.setDocument(followKey(uid), JSON.stringify({ ...started, appid: route.appid }), ttlMs);
         return reply.redirect(started.pageUrl, 302);
       }
@@ -218,8 +221,12 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
     const started = raw === null ? null : (JSON.parse(raw) as { id: string; pageUrl: string; appid: string });
     if (!started) return lost(request, reply, 'no follow-to-log-in in progress here');
     const scanned = await oidc.followLogin.result(started.id);
-    // Not scanned yet: back to the QR code page (it comes here again once the scan's event arrives).
-    if (!scanned) return reply.header('cache-control', 'no-store').redirect(started.pageUrl, 302);
+    // The page sends the browser here only once the scan arrived, or from its "log in again"
+    // button after the code expired: without a scan, route the interaction again (a new code).
+    if (!scanned) {
+      await store.deleteDocument(followKey(uid));
+      return reply.header('cache-control', 'no-store').redirect(`${base}/${uid}`, 302);
+    }
     // Only a scan of the QR code this login showed (its account) logs this login in.
     if (scanned.appid !== started.appid) return lost(request, reply, 'the scan was for another account');
     await store.deleteDocument(followKey(uid));

@@ -6,7 +6,12 @@ import type { ClientAccounts } from './oidc-clients.js';
  */
 export interface FollowLoginPort {
   /** Starts a follow login on `appid`; its page sends the browser to `continueUrl` once scanned. */
-  start(appid: string, options: { continueUrl: string }): Promise<{ id: string; pageUrl: string }>;
+  start(
+    appid: string,
+    options: { continueUrl: string; clientIp?: string },
+  ): Promise<{ id: string; pageUrl: string }>;
+  /** Whether a follow login on `appid` can complete (the hub receives its pushes); absent: yes. */
+  available?(appid: string): boolean;
   /** The scanner, once the scan's event arrived; null before (or when unknown or expired). */
   result(id: string): Promise<{ appid: string; openid: string } | null>;
 }

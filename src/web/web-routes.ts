@@ -4,6 +4,9 @@ import type { ActivityLog } from './activity/activity-log.js';
 import type { AdminLinks } from './admin/admin-pages.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { FollowerSyncControl, FollowersSource } from './admin/followers-source.js';
+import { OIDC_SITE_PATH } from './demo-oidc-site/demo-oidc-pages.js';
+import { demoOidcSiteRoutes } from './demo-oidc-site/demo-oidc-routes.js';
+import type { OidcRelyingParty } from './demo-oidc-site/oidc-relying-party.js';
 import type { DemoAccount } from './demo-site/demo-pages.js';
 import { demoSiteRoutes } from './demo-site/demo-site-routes.js';
 import type { TicketRedeemer } from './demo-site/ticket-redeemer.js';
@@ -27,6 +30,8 @@ export interface WebOptions {
     readonly accounts: readonly DemoAccount[];
     readonly redeem: TicketRedeemer;
     readonly sessionTtlMs?: number;
+    /** The OpenID Connect demo site at `/oidc-demo`: a relying party of the hub's provider. */
+    readonly oidc?: { readonly rp: OidcRelyingParty; readonly origin: string };
   };
   readonly adminSessionTtlMs?: number;
   readonly simulatorUrl?: string;
@@ -34,7 +39,7 @@ export interface WebOptions {
 
 /** The paths the pages answer (the rest of an origin they share belongs to the hub). */
 const PAGE_PATHS =
-  /^\/(?:$|\?|profile(?:$|[/?])|logout(?:$|[/?])|admin(?:$|[/?])|assets\/|favicon\.ico(?:$|\?))/;
+  /^\/(?:$|\?|profile(?:$|[/?])|logout(?:$|[/?])|oidc-demo(?:$|[/?])|admin(?:$|[/?])|assets\/|favicon\.ico(?:$|\?))/;
 
 /** True when a request URL belongs to the pages rather than the hub's API. */
 export function isWebPath(url: string): boolean {
@@ -84,8 +89,18 @@ export async function webRoutes(app: FastifyInstance, options: WebOptions): Prom
       signer: options.signer,
       clock: options.services.clock,
       sessionTtlMs: options.demo.sessionTtlMs,
-      links: { simulatorUrl: options.simulatorUrl },
+      links: {
+        simulatorUrl: options.simulatorUrl,
+        ...(options.demo.oidc ? { oidcSite: OIDC_SITE_PATH } : {}),
+      },
     });
+    if (options.demo.oidc) {
+      await app.register(demoOidcSiteRoutes, {
+        ...options.demo.oidc,
+        signer: options.signer,
+        clock: options.services.clock,
+      });
+    }
   }
   await app.register(adminRoutes, {
     services: options.services,

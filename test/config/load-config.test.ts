@@ -12,7 +12,11 @@ describe('parseConfig', () => {
       listen: { host: '127.0.0.1', port: 8080 },
       store: 'sqlite:.wxhub/wxhub.db',
       database: 'sqlite:.wxhub/wxhub.db',
-      wechat: { apiBase: 'https://api.weixin.qq.com', openBase: 'https://open.weixin.qq.com' },
+      wechat: {
+        apiBase: 'https://api.weixin.qq.com',
+        openBase: 'https://open.weixin.qq.com',
+        mpBase: 'https://mp.weixin.qq.com',
+      },
       accounts: [],
     });
     expect(Object.isFrozen(config.listen)).toBe(true);
@@ -42,6 +46,7 @@ describe('parseConfig', () => {
       dailyBudget: 2000,
     });
     expect(config.wechat.apiBase).toBe('https://api.weixin.qq.com');
+    expect(config.wechat.mpBase).toBe('https://mp.weixin.qq.com');
   });
 
   it('reports every problem at once, each with its path, and never the secret', () => {

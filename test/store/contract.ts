@@ -360,6 +360,16 @@ export function describeStoreContract(
         expect(await a.getDocument(key)).toBeNull();
       });
 
+      it('shares the single-use keyspace: getDocument reads a putOnce value without taking it', async () => {
+        // Follow-to-log-in relies on it: put once, read on every poll, taken once at the end.
+        const key = k('doc-once');
+        expect(await a.putOnce(key, 'record', 5000)).toBe(true);
+        expect(await b.getDocument(key)).toBe('record');
+        expect(await a.getDocument(key)).toBe('record');
+        expect(await b.takeOnce(key)).toBe('record');
+        expect(await a.getDocument(key)).toBeNull();
+      });
+
       it('refuses bad arguments with WXHUB_ERR_INVALID_ARGUMENT', async () => {
         const bad = [
           () => a.setDocument('', 'x', 1000),

@@ -1,6 +1,9 @@
 import type { PushEvent } from '../receive/push-event.js';
 import type { DeadLetter, EventLog, LoggedEvent, Position, PositionInput } from './event-log.js';
-import { START_POSITION } from './log-rows.js';
+import { checkCursor, START_POSITION } from './log-rows.js';
+
+/** A memory log's cursor: the decimal sequence number. */
+const CURSOR = /^[0-9]{1,15}$/;
 
 interface Entry extends LoggedEvent {
   readonly seq: number;
@@ -97,7 +100,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   #read(match: (entry: Entry) => boolean, after: string | null, limit: number): LoggedEvent[] {
-    const from = after === null ? 0 : Number(after);
+    const from = Number(checkCursor(after, CURSOR) ?? 0);
     const out: LoggedEvent[] = [];
     for (const entry of this.#entries) {
       if (out.length >= limit) break;

@@ -13,9 +13,12 @@ export interface DemoAccount {
 export interface SiteLinks {
   /** The simulator's base URL, when the demo runs one (shown in the footer). */
   readonly simulatorUrl?: string;
+  /** The OpenID Connect demo site's path, when the demo runs it (a card on the home page). */
+  readonly oidcSite?: string;
 }
 
-const WECHAT_ICON = raw(
+/** WeChat's two bubbles, for "Log in with WeChat" buttons. */
+export const WECHAT_ICON = raw(
   '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><ellipse cx="9.5" cy="9.5" rx="7.5" ry="6.2" fill="#fff"/><ellipse cx="15.5" cy="14.8" rx="6.3" ry="5.2" fill="#fff" stroke="#07c160" stroke-width="1.2"/><circle cx="7" cy="8.4" r="1" fill="#07c160"/><circle cx="12" cy="8.4" r="1" fill="#07c160"/><circle cx="13.4" cy="14" r=".8" fill="#07c160"/><circle cx="17.6" cy="14" r=".8" fill="#07c160"/></svg>',
 );
 
@@ -74,6 +77,15 @@ export function homePage(input: {
     'A business site that signs people in with WeChat web authorization through wxhub.',
   )}</p>
 <div class="cards">${cards}</div>
+${
+  input.links.oidcSite
+    ? html`<section class="card" id="oidc-site">
+<h2>${bi('OpenID Connect 演示站', 'The OpenID Connect demo site')}</h2>
+<p>${bi('另一个网站，用标准的 OpenID Connect 客户端（openid-client）通过 wxhub 登录，不需要任何微信专用代码。', 'Another site that logs people in through wxhub with a standard OpenID Connect client (openid-client), without any WeChat-specific code.')}</p>
+<p><a class="btn primary" href="${input.links.oidcSite}">${bi('打开 OpenID Connect 演示站', 'Open the OpenID Connect demo site')}</a></p>
+</section>`
+    : ''
+}
 <section class="card" id="how">
 <h2>${bi('登录是怎样完成的', 'How the login works')}</h2>
 <ol class="steps">

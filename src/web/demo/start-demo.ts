@@ -16,11 +16,13 @@ import { TOKEN_INVALID_ERRCODES } from '../../wechat/errcodes.js';
 import { PATHS } from '../../wechat/paths.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { databaseFollowers } from '../admin/followers-source.js';
+import { OIDC_SITE_PATH } from '../demo-oidc-site/demo-oidc-pages.js';
+import { OidcRelyingParty } from '../demo-oidc-site/oidc-relying-party.js';
 import { httpTicketRedeemer } from '../demo-site/ticket-redeemer.js';
 import { sessionSecret } from '../http/session-secret.js';
 import { ValueSigner } from '../http/signed-value.js';
 import { isWebPath, webFrameworkErrors, webRoutes } from '../web-routes.js';
-import { DEMO_DATABASE, demoConfig, demoFixture } from './demo-config.js';
+import { DEMO_CALLBACK, DEMO_DATABASE, DEMO_OIDC_CLIENT, demoConfig, demoFixture } from './demo-config.js';
 import { type DemoKeys, demoKeys } from './demo-keys.js';
 
 export interface StartDemoOptions {
@@ -88,6 +90,27 @@ async function reviveTokens(hub: Hub, http: HttpClient, simulatorUrl: string): P
 }
 
 /**
+ * Makes the hub each demo account's server URL in the simulator (WeChat's URL check runs against
+ * the demo's own port), so the simulator pushes messages and events, QR scans included, to it.
+ */
+async function registerPushUrls(
+  http: HttpClient,
+  simulatorUrl: string,
+  url: string,
+  logger: FastifyBaseLogger,
+): Promise<void> {
+  for (const { appid } of DEMO_ACCOUNTS) {
+    const res = await http
+      .json('POST', `${simulatorUrl}/__sim/accounts/${appid}/server`, {
+        json: { url: `${url}/callback/${appid}`, ...DEMO_CALLBACK },
+      })
+      .catch((err: unknown) => ({ status: 0, body: { message: String(err) } }));
+    if (res.status !== 200)
+      logger.warn({ appid, status: res.status }, 'demo: the simulator refused the push URL');
+  }
+}
+
+/**
  * `wxhub demo` in process: the WeChat simulator (demo fixture) on `port + 1`, and on `port` one
  * HTTP server for the hub and the pages. The hub is built by `createHub` unchanged; the pages are
  * a second Fastify app, and the server hands each request to one of the two by path (`/`,
@@ -147,8 +170,16 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       GENERATED_KEY_SETTING,
       randomBytes(32).toString('base64url'),
     );
+    const url = `http://${shownHost(host)}:${actualPort}`;
     const hub = await createHub({
-      config: demoConfig({ simulatorUrl: sim.url, host, port: actualPort, database, encryptionKey }),
+      config: demoConfig({
+        simulatorUrl: sim.url,
+        host,
+        port: actualPort,
+        database,
+        encryptionKey,
+        publicUrl: url,
+      }),
       database: db,
       cwd,
       logger: logger.child({ component: 'hub' }),
@@ -162,7 +193,6 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       DEMO_ACCOUNTS.map((a) => a.appid),
     );
     const signer = new ValueSigner(await sessionSecret(hub.services));
-    const url = `http://${shownHost(host)}:${actualPort}`;
     const http = new HttpClient({ timeoutMs: 5000 });
     cleanup.push(() => http.close());
     const followers = databaseFollowers(hub.database);
@@ -182,12 +212,21 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       demo: {
         accounts: DEMO_ACCOUNTS.map((a) => ({ appid: a.appid, name: a.name })),
         redeem: httpTicketRedeemer({ http, hubUrl: url, key: keys.oauthKey }),
+        oidc: {
+          rp: new OidcRelyingParty({
+            issuer: `${url}/oidc`,
+            clientId: DEMO_OIDC_CLIENT,
+            redirectUri: `${url}${OIDC_SITE_PATH}/callback`,
+          }),
+          origin: url,
+        },
       },
     });
     await web.ready();
     cleanup.push(() => web.close());
 
     handler = (req, res) => (isWebPath(req.url ?? '/') ? web : hub.app).routing(req, res);
+    await registerPushUrls(http, sim.url, url, logger);
 
     const warmedUp = (async () => {
       try {

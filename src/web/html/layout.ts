@@ -26,6 +26,8 @@ export interface PageOptions {
   /** A reading-width column (forms, the profile). */
   readonly narrow?: boolean;
   readonly footer?: SafeHtml;
+  /** More of `<head>` (a meta refresh, a hashed script). */
+  readonly head?: SafeHtml;
 }
 
 /** The page shell: a top bar, a main column and a footer. */
@@ -38,7 +40,7 @@ export function page(options: PageOptions): string {
 <meta name="referrer" content="same-origin">
 <title>${options.title}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
-</head>
+${options.head ?? ''}</head>
 <body>
 <header class="top"><div class="bar">
 <a class="brand" href="${options.brandHref}"><span class="dot"></span>${options.brand}</a>

@@ -83,6 +83,7 @@ form.inline{display:inline}
 label.field{display:block;margin:12px 0 6px;font-weight:500}
 input[type=password],input[type=text]{width:100%;font:inherit;padding:10px 12px;border:1px solid #d0d0d0;border-radius:8px}
 .steps{margin:0;padding-left:20px;color:#444}
+.qr{text-align:center}.qr img{width:240px;height:240px;max-width:100%;background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px}
 .steps li{margin:4px 0}
 footer{max-width:1080px;margin:0 auto;padding:0 16px 30px;color:var(--muted);font-size:12px}
 @media (max-width:600px){h1{font-size:20px}.card{padding:14px}dl.facts{grid-template-columns:1fr}dl.facts dt{padding-top:6px}.hide-sm{display:none}

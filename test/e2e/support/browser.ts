@@ -51,7 +51,7 @@ export function warnIfSkipped(file: string): void {
 /** A headless chromium with its own profile in `profileDir`, Chinese locale, Beijing time. */
 export async function launch(
   profileDir: string,
-  options: { viewport: { width: number; height: number }; mobile?: boolean },
+  options: { viewport: { width: number; height: number }; mobile?: boolean; userAgent?: string },
 ): Promise<BrowserContext> {
   if (!HAVE_CHROMIUM) {
     throw new Error(
@@ -66,6 +66,7 @@ export async function launch(
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     ...(options.mobile ? { isMobile: true, hasTouch: true } : {}),
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   });
 }
 
@@ -81,6 +82,8 @@ export interface DemoInBrowser {
 export async function demoInBrowser(options: {
   viewport: { width: number; height: number };
   mobile?: boolean;
+  /** E.g. WeChat's in-app browser (`MicroMessenger/…`). Default: chromium's own. */
+  userAgent?: string;
 }): Promise<DemoInBrowser> {
   const cwd = mkdtempSync(join(tmpdir(), 'wxhub-e2e-'));
   const profileDir = mkdtempSync(join(tmpdir(), 'wxhub-chromium-'));

@@ -2,8 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../fixtures/wxhub-cli.ts', import.meta.url));
+// tsx's ES module hooks only: its CommonJS hook loads a package's `module-sync` entry without the
+// `module.exports` export name, so `require('generator-function')` (koa, under oidc-provider)
+// gets a namespace instead of the function. The sources are all ES modules; plain node (the
+// published bin) resolves the package correctly.
 const TSX = pathToFileURL(
-  fileURLToPath(new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url)),
+  fileURLToPath(new URL('../../../node_modules/tsx/dist/esm/index.mjs', import.meta.url)),
 ).href;
 
 export interface CliResult {
