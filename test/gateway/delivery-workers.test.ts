@@ -5,6 +5,7 @@ import { partitionOf } from '../../src/gateway/log/event-log.js';
 import { MemoryEventLog } from '../../src/gateway/log/memory-event-log.js';
 import type { PushEvent } from '../../src/gateway/receive/push-event.js';
 import { MemoryStore } from '../../src/store/index.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { sampleEvent } from './event-log-contract.js';
 
 const PARTITIONS = 4;
@@ -190,5 +191,49 @@ describe('DeliveryWorkers', () => {
     const tail = await dead.log.readPartition(partitionOf('oD', PARTITIONS), position.cursor, 10);
     expect(tail).toEqual([]);
     await survivor.stop();
+  });
+
+  it('renews its lease a third of the TTL into a drain, not before every event, and never lets it lapse', async () => {
+    const clock = new ManualClock(Date.now());
+    const store = new MemoryStore({ clock });
+    const log = new MemoryEventLog(() => clock.now());
+    const partition = partitionOf('oR', PARTITIONS);
+    const lease = `deliver:crm:${partition}`;
+    let leaseCalls = 0;
+    const acquire = store.acquireLease.bind(store);
+    store.acquireLease = (name, owner, ttlMs) => {
+      if (owner !== 'rival') leaseCalls++;
+      return acquire(name, owner, ttlMs);
+    };
+    const got: string[] = [];
+    const rivalTook: boolean[] = [];
+    const consumer: Consumer = {
+      name: 'crm',
+      filter: {},
+      async deliver(event) {
+        got.push(event.id);
+        rivalTook.push(await store.acquireLease(lease, 'rival', 900));
+        clock.advance(150); // a sixth of the TTL per delivery
+      },
+    };
+    const events = Array.from({ length: 12 }, () => sampleEvent({ openid: 'oR' }));
+    for (const event of events) await log.append(event, partition);
+    const workers = new DeliveryWorkers({
+      log,
+      store,
+      consumers: [consumer],
+      partitions: PARTITIONS,
+      clock,
+      leaseTtlMs: 900,
+    });
+    await workers.start();
+    workers.wake(partition);
+    await until(() => got.length === 12);
+    await workers.stop();
+    expect(got).toEqual(events.map((e) => e.id));
+    expect(rivalTook.every((took) => !took)).toBe(true);
+    // One take, then a renewal every other event: well under one store write per event.
+    expect(leaseCalls).toBeLessThanOrEqual(8);
+    expect(leaseCalls).toBeGreaterThanOrEqual(5);
   });
 });

@@ -141,15 +141,20 @@ export class DeliveryWorkers {
     const lease = `deliver:${consumer.name}:${partition}`;
     try {
       // Idle partitions (the common case on a wake-up) cost two reads and no lease write.
-      const position = await this.#log.getPosition(consumer.name, partition);
-      if (position.notBefore > this.#clock.now()) {
-        this.#sleeping.set(slot, position.notBefore);
+      const seen = await this.#log.getPosition(consumer.name, partition);
+      if (seen.notBefore > this.#clock.now()) {
+        this.#sleeping.set(slot, seen.notBefore);
         return;
       }
-      if ((await this.#log.readPartition(partition, position.cursor, 1)).length === 0) return;
+      const batch = await this.#log.readPartition(partition, seen.cursor, BATCH);
+      if (batch.length === 0) return;
+      const asked = this.#clock.now();
       if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
       try {
-        await this.#drain(consumer, partition, slot, lease);
+        // Another hub may have moved the position before the lease was ours: then read again.
+        const position = await this.#log.getPosition(consumer.name, partition);
+        const first = position.version === seen.version ? batch : null;
+        await this.#drain(consumer, partition, slot, { lease, renewed: asked, position, first });
       } finally {
         await this.#store.releaseLease(lease, this.#owner).catch(() => undefined);
       }
@@ -159,19 +164,37 @@ export class DeliveryWorkers {
     }
   }
 
-  async #drain(consumer: Consumer, partition: number, slot: string, lease: string): Promise<void> {
-    let position = await this.#log.getPosition(consumer.name, partition);
+  /**
+   * Delivers from `start.position` while the lease holds. `renewed`: when the lease was asked
+   * for (before the store answered); `first`: the partition's next events if already read.
+   */
+  async #drain(
+    consumer: Consumer,
+    partition: number,
+    slot: string,
+    start: { lease: string; renewed: number; position: Position; first: LoggedEvent[] | null },
+  ): Promise<void> {
+    let { renewed, position } = start;
+    let pending = start.first;
     while (!this.#stopped) {
       if (position.notBefore > this.#clock.now()) {
         this.#sleeping.set(slot, position.notBefore);
         return;
       }
-      const batch = await this.#log.readPartition(partition, position.cursor, BATCH);
+      const batch = pending ?? (await this.#log.readPartition(partition, position.cursor, BATCH));
+      pending = null;
       if (batch.length === 0) return;
       for (const logged of batch) {
         if (this.#stopped) return;
-        // Renewing the lease is also the check that nobody else took the partition meanwhile.
-        if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
+        // Renewed once a third of its TTL has gone, not before every event (a store write each):
+        // an attempt then starts with at least two thirds of the TTL left. Renewing is also the
+        // check that nobody else took the partition meanwhile; the position's compare-and-set
+        // below is the other.
+        if (this.#clock.now() - renewed >= this.#leaseTtlMs / 3) {
+          const asked = this.#clock.now();
+          if (!(await this.#store.acquireLease(start.lease, this.#owner, this.#leaseTtlMs))) return;
+          renewed = asked;
+        }
         const next = await this.#attempt(consumer, logged, position);
         if (!(await this.#log.setPosition(consumer.name, partition, position.version, next))) return;
         position = { ...next, version: position.version + 1 };
@@ -180,6 +203,8 @@ export class DeliveryWorkers {
           return;
         }
       }
+      // A short batch was the partition's end when read; events logged since woke the slot again.
+      if (batch.length < BATCH) return;
     }
   }
 
