@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WxhubError } from '../errors/index.js';
 import { type ConfigProblem, formatPath, isUnder, schemaProblems } from './describe-problems.js';
+import { gatewayReferenceProblems } from './gateway-references.js';
 import { plaintextSecretWarnings } from './plaintext-secrets.js';
 import { type Config, configSchema } from './schema.js';
 
@@ -19,7 +20,11 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   const found = parsed.success ? [] : schemaProblems(configSchema, parsed.error.issues);
   const unknown = found.flatMap((p) => (p.unknown ? [p.unknown] : []));
   const known = (p: ConfigProblem) => !unknown.some((field) => isUnder(p.path, field));
-  const reported = [...envProblems.filter(known), ...duplicateAppids(resolved)];
+  const reported = [
+    ...envProblems.filter(known),
+    ...duplicateAppids(resolved),
+    ...gatewayReferenceProblems(resolved),
+  ];
   // A missing env: variable was reported already; don't report its empty value twice.
   const seen = new Set(reported.map((p) => formatPath(p.path)));
   const problems = [

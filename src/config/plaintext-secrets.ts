@@ -5,6 +5,7 @@ const SECRET_FIELDS: readonly (readonly string[])[] = [
   ['accounts', '*', 'secret'],
   ['accounts', '*', 'callback', 'token'],
   ['accounts', '*', 'callback', 'encodingAESKey'],
+  ['subscribers', '*', 'secret'],
   ['dropIn', 'signingKey'],
   ['dropIn', 'previousSigningKeys', '*'],
   ['oauth', 'encryptionKey'],
@@ -12,6 +13,7 @@ const SECRET_FIELDS: readonly (readonly string[])[] = [
 
 /** Connection strings, which hold a secret when they carry a password (`redis://:pw@host`). */
 const URL_FIELDS = ['store', 'database'];
+const SUBSCRIBER_URL_FIELDS = ['url', 'amqp', 'nats'];
 
 /**
  * Warnings for secrets written into the configuration file itself rather than read from the
@@ -22,10 +24,21 @@ export function plaintextSecretWarnings(input: unknown): string[] {
   const found: ConfigPath[] = [];
   for (const pattern of SECRET_FIELDS) collect(input, pattern, [], found);
   const secrets = found.map((path) => `${formatPath(path)}: the secret is written in the configuration file`);
-  const passwords = URL_FIELDS.filter((field) => {
-    const url = (input as Record<string, unknown> | null)?.[field];
-    return typeof url === 'string' && !url.startsWith('env:') && /\/\/[^/@]*:[^/@]+@/.test(url);
-  }).map((field) => `${field}: a password is written in the configuration file`);
+  const root = input as Record<string, unknown> | null;
+  const subscribers = Array.isArray(root?.subscribers) ? (root.subscribers as unknown[]) : [];
+  const urls: [ConfigPath, unknown][] = [
+    ...URL_FIELDS.map((field): [ConfigPath, unknown] => [[field], root?.[field]]),
+    // A broker's or a webhook's URL may carry user info (`amqp://user:pw@host`).
+    ...subscribers.flatMap((subscriber, i) =>
+      SUBSCRIBER_URL_FIELDS.map((field): [ConfigPath, unknown] => [
+        ['subscribers', i, field],
+        (subscriber as Record<string, unknown> | null)?.[field],
+      ]),
+    ),
+  ];
+  const passwords = urls
+    .filter(([, url]) => typeof url === 'string' && !url.startsWith('env:') && /\/\/[^/@]*:[^/@]+@/.test(url))
+    .map(([path]) => `${formatPath(path)}: a password is written in the configuration file`);
   return [...secrets, ...passwords].map(
     (problem) => `${problem}; write "env:NAME" there instead and set NAME in the environment`,
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECTIONS } from '../http/http-client.js';
+import { callbackSchema, gatewaySchema, subscriberSchema } from './gateway-schema.js';
 
 /** A secret is given inline or as `env:NAME`, read from the environment at load time. */
 const secret = z.string().min(1, 'must not be empty');
@@ -73,6 +74,8 @@ const account = z.strictObject({
       defaultScope: z.enum(['snsapi_base', 'snsapi_userinfo']).default('snsapi_base'),
     })
     .default({ returnTo: [], defaultScope: 'snsapi_base' }),
+  /** The push URL `/callback/:appid` (服务器配置): see docs/gateway.md. */
+  callback: callbackSchema.optional(),
 });
 
 /**
@@ -115,6 +118,10 @@ export const configSchema = z.strictObject({
       connections: DEFAULT_CONNECTIONS,
     }),
   accounts: z.array(account).default([]),
+  /** Consumers of the callback gateway's pushes: webhooks and broker sinks (docs/gateway.md). */
+  subscribers: z.array(subscriberSchema).default([]),
+  /** How the callback gateway keeps and delivers events (docs/gateway.md). */
+  gateway: gatewaySchema,
   /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
   rateLimit: z
     .strictObject({

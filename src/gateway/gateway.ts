@@ -6,7 +6,11 @@ import type { Clock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { AmqpSink } from './deliver/amqp-sink.js';
 import type { Consumer, ConsumerFilter } from './deliver/consumer.js';
-import { type DeliveryOutcome, DeliveryWorkers } from './deliver/delivery-workers.js';
+import {
+  type DeliveryOutcome,
+  DeliveryWorkers,
+  type DeliveryWorkersOptions,
+} from './deliver/delivery-workers.js';
 import { NatsSink } from './deliver/nats-sink.js';
 import { WebhookConsumer } from './deliver/webhook-consumer.js';
 import type { EventLog } from './log/event-log.js';
@@ -33,6 +37,8 @@ export interface GatewayOptions {
   readonly onDelivery?: (outcome: DeliveryOutcome) => void;
   /** For tests: where webhooks go instead of a pool of the gateway's own. */
   readonly dispatcher?: Dispatcher;
+  /** Delivery tuning: the retry strategy (backoff, then dead letter) and the poll interval. */
+  readonly delivery?: Pick<DeliveryWorkersOptions, 'retryStrategy' | 'pollMs'>;
 }
 
 /**
@@ -71,6 +77,7 @@ export class Gateway {
       leaseTtlMs: options.settings.leaseTtlMs,
       clock: options.clock,
       logger,
+      ...options.delivery,
       ...(options.onDelivery ? { onOutcome: options.onDelivery } : {}),
     });
     this.receiver = new PushReceiver({

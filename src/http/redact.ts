@@ -8,6 +8,11 @@ const SECRET_PARAMS = new Set([
   'code',
   'ticket',
   'key',
+  // WeChat's push URL (/callback/:appid): signatures replayable within the skew window, and the
+  // URL check's echo.
+  'signature',
+  'msg_signature',
+  'echostr',
 ]);
 
 /**

@@ -10,6 +10,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { callbackRoutes } from '../gateway/receive/callback-routes.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
 import { oauthRoutes } from '../oauth/oauth-routes.js';
@@ -22,6 +23,7 @@ import { prettyDestination } from '../util/logger.js';
 import { hubDashboard } from '../web/dashboard/hub-dashboard.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
+import { type HubGatewayTuning, openHubGateway } from './gateway/hub-gateway.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
 import { installRequestHooks, RequestLog } from './http/request-hooks.js';
@@ -63,6 +65,8 @@ export interface CreateHubOptions {
   readonly tokens?: Partial<
     Omit<TokenManagerOptions, 'store' | 'accounts' | 'endpoints' | 'http' | 'clock' | 'logger'>
   >;
+  /** Callback gateway tuning (delivery backoff, webhook dispatcher) over what the config says. */
+  readonly gateway?: HubGatewayTuning;
 }
 
 /** A hub built by `createHub`: a Fastify app (not listening) and the services behind it. */
@@ -162,6 +166,16 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       publicUrl: config.publicUrl,
       onUpstream: (event) => manager.reportUpstream(event),
     });
+    const gateway = openHubGateway({
+      ...options.gateway,
+      config,
+      store,
+      clock,
+      logger: logger.child({ component: 'gateway' }),
+      login,
+    });
+    // Pushed after the store's close, so it runs before it: workers stop, then the store goes.
+    cleanup.push(() => gateway.close());
     const services: HubServices = {
       config,
       manager,
@@ -177,6 +191,8 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       limiter,
       metrics,
       readyTimeoutMs: options.readyTimeoutMs ?? 1000,
+      gateway,
+      events: gateway.events,
     };
 
     const routes: string[] = [];
@@ -186,6 +202,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     built = app;
     await app.ready();
     if (options.proactiveRefresh !== false) manager.start();
+    await gateway.start();
     if (config.accounts.length === 0) logger.warn({}, 'no accounts configured: the hub has nothing to serve');
     return { app, manager, database, store, services, routes, close: () => app.close() };
   } catch (err) {
@@ -234,6 +251,8 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
   app.register(hubDashboard);
+  // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
+  app.register(callbackRoutes, services.gateway.gateway.routes());
   return app;
 }
 

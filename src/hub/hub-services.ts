@@ -8,6 +8,8 @@ import type { Store } from '../store/store.js';
 import type { TokenManager } from '../tokens/index.js';
 import type { Clock } from '../util/clock.js';
 import type { StandInTokens } from './drop-in/stand-in-tokens.js';
+import type { HubGateway } from './gateway/hub-gateway.js';
+import type { PushListeners } from './gateway/push-listeners.js';
 import type { ClientKeys } from './keys/client-keys.js';
 import type { HubMetrics } from './metrics/hub-metrics.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -35,6 +37,13 @@ export interface HubServices {
   readonly clock: Clock;
   /** Bounds each readiness probe of the store and database, ms. */
   readonly readyTimeoutMs: number;
+  /** The callback gateway: `/callback/:appid`, its event log, delivery workers and subscribers. */
+  readonly gateway: HubGateway;
+  /**
+   * Where parts that follow pushes hook in: `events.on((event) => ...)` is told of each new push
+   * once it is logged; a listener's failure never touches WeChat's answer.
+   */
+  readonly events: PushListeners;
 }
 
 declare module 'fastify' {

@@ -27,6 +27,7 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
       { name: 'v1', description: 'The hub API (`Authorization: Bearer CLIENT_KEY`)' },
       { name: 'drop-in', description: 'WeChat-compatible paths: change the host, nothing else' },
       { name: 'login', description: 'Web login for business apps (browser redirects, no key)' },
+      { name: 'callback', description: "WeChat's push URL per account (signed by WeChat, no key)" },
       { name: 'operations', description: 'Health, readiness, metrics' },
     ],
     security: [{ clientKey: [] }],
@@ -51,7 +52,9 @@ export const HTML_PAGES = /^\/(admin(\/|$)|assets\/|favicon\.ico$)/;
 /** A route's operation: from its zod schema, or from wechat-operations.ts. */
 function documentRoute(input: Parameters<Transform>[0]): ReturnType<Transform> {
   if (HTML_PAGES.test(input.url)) return { schema: { ...input.schema, hide: true }, url: input.url };
-  const described = WECHAT_SHAPED_ROUTES.get(input.url);
+  const described =
+    WECHAT_SHAPED_ROUTES.get(`${String(input.route.method)} ${input.url}`) ??
+    WECHAT_SHAPED_ROUTES.get(input.url);
   if (described) return jsonSchemaTransform({ ...input, schema: described.schema, url: described.url });
   return jsonSchemaTransform(input);
 }

@@ -80,16 +80,86 @@ const metrics = {
   response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
 };
 
+const callbackParams = z.object({
+  appid: z
+    .string()
+    .meta({ description: 'The account whose push URL this is.', examples: ['wx1234567890abcdef'] }),
+});
+// Checked by the receiver, not by schema: a push without them is refused as unsigned (401).
+const signed = {
+  signature: z
+    .string()
+    .optional()
+    .meta({ description: 'sha1 of the sorted Token, timestamp and nonce (hex). Required.' }),
+  timestamp: z
+    .string()
+    .optional()
+    .meta({ description: 'Unix seconds, within `gateway.maxSkewSeconds` of the hub clock. Required.' }),
+  nonce: z.string().optional().meta({ description: 'Required.' }),
+};
+const callbackRefusals = {
+  400: anything(
+    '`WXHUB_ERR_CALLBACK_XML`, `WXHUB_ERR_INVALID_ARGUMENT`: a malformed push (the code as plain text)',
+  ),
+  401: anything('`WXHUB_ERR_CALLBACK_SIGNATURE`: a forged, stale or downgraded push; nothing is stored'),
+  404: anything('`WXHUB_ERR_CALLBACK_NOT_CONFIGURED`: the account has no `callback` block'),
+};
+
+const callbackCheck = {
+  operationId: 'callbackUrlCheck',
+  tags: ['callback'],
+  summary: "WeChat's URL check of the push URL (服务器配置)",
+  description:
+    "WeChat calls this when the server configuration is saved in its console: the answer is `echostr` as plain text when the signature is made with the account's `callback.token`.",
+  security: [],
+  params: callbackParams,
+  querystring: z.object({ ...signed, echostr: z.string().optional().meta({ description: 'Required.' }) }),
+  response: {
+    200: { description: 'The echostr', content: { 'text/plain': { schema: z.string() } } },
+    ...callbackRefusals,
+  },
+};
+
+const callbackPush = {
+  operationId: 'callbackPush',
+  tags: ['callback'],
+  summary: 'A message or event pushed by WeChat (XML, plaintext, compatible or safe mode)',
+  description:
+    "Verified (signature, and `msg_signature` when encrypted), decrypted, deduplicated (MsgId; FromUserName + CreateTime for events), written to the event log, then answered: `success`, or the reply subscriber's reply as WeChat's reply XML (encrypted when the push was). A retry of an accepted push gets the same answer and is delivered once. A store failure answers 503 so WeChat tries again. Bodies are capped at 64 KiB; DOCTYPE and entities are refused.",
+  security: [],
+  params: callbackParams,
+  querystring: z.object({
+    ...signed,
+    openid: z.string().optional(),
+    encrypt_type: z.string().optional().meta({ description: '`aes` in compatible and safe mode.' }),
+    msg_signature: z
+      .string()
+      .optional()
+      .meta({ description: 'sha1 of the sorted Token, timestamp, nonce and Encrypt.' }),
+  }),
+  response: {
+    200: {
+      description: '`success`, or the reply XML',
+      content: { 'text/plain': { schema: z.string() }, 'application/xml': { schema: z.string() } },
+    },
+    ...callbackRefusals,
+    413: anything('Body over 64 KiB'),
+    503: anything('The event log could not be written: WeChat retries'),
+  },
+};
+
 /** A route documented here: the schema it would declare, and the path the document shows. */
 export interface DocumentedRoute {
   readonly url: string;
   readonly schema: Record<string, unknown>;
 }
 
-/** The routes documented here rather than by a schema of their own, by route URL. */
+/** The routes documented here rather than by a schema of their own, by route URL (or `METHOD URL`). */
 export const WECHAT_SHAPED_ROUTES: ReadonlyMap<string, DocumentedRoute> = new Map([
   ['/cgi-bin/token', { url: '/cgi-bin/token', schema: dropInToken }],
   ['/cgi-bin/*', { url: '/cgi-bin/{path}', schema: proxy('/cgi-bin') }],
   ['/sns/*', { url: '/sns/{path}', schema: proxy('/sns') }],
   ['/metrics', { url: '/metrics', schema: metrics }],
+  ['GET /callback/:appid', { url: '/callback/{appid}', schema: callbackCheck }],
+  ['POST /callback/:appid', { url: '/callback/{appid}', schema: callbackPush }],
 ]);
