@@ -15,28 +15,21 @@
  *   sender → the webhook's arrival at a subscriber, every delivery of the three subscribers);
  * - closed loop at `--concurrency` (up to `--requests` pushes or `--max-seconds`): pushes/s and
  *   ack p50/p99; gateway / bare is the ratio. The gateway's backlog is then drained and timed.
- * The gateway is the Gateway of src/gateway behind its `callbackRoutes` in Fastify, on a SQLite
- * store (event log, positions and leases in one file), with the default settings (16 partitions).
+ * The gateway is `wxhub serve` (bench/lib/hub-server.ts: its CLI, a SQLite store holding the event
+ * log, positions and leases, default logging and settings, 16 partitions), the accounts'
+ * `callback` blocks and the three `subscribers` in its configuration file, as an operator runs it.
  * Prints a table and writes bench/results/gateway.json. Targets: ack p99 < 100 ms at 1,000
  * pushes/s; gateway / bare ≥ 0.5.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import Fastify from 'fastify';
-import { gatewaySchema } from '../src/config/gateway-schema.js';
 import { newWebhookSecret } from '../src/gateway/deliver/webhook-signature.js';
-import { Gateway } from '../src/gateway/gateway.js';
-import { openEventLog } from '../src/gateway/log/open-event-log.js';
-import { callbackRoutes } from '../src/gateway/receive/callback-routes.js';
-import { openStore } from '../src/store/open-store.js';
-import { systemClock } from '../src/util/clock.js';
+import { startHubServer } from './lib/hub-server.js';
 import {
   announceAndWait,
   type ChildServer,
@@ -54,6 +47,7 @@ import {
 import { runOpenLoop } from './lib/open-loop.js';
 import { runMain } from './lib/run-main.js';
 import { type PushAccount, type SignedPush, signedPushes } from './lib/signed-pushes.js';
+import { startSimChild } from './lib/sim-control.js';
 import {
   type ReceiverLog,
   receiverSecretsFromEnv,
@@ -64,6 +58,7 @@ import {
 
 const SELF = fileURLToPath(import.meta.url);
 const TOKEN = 'gatewayBenchToken01';
+const SECRET = 'gatewaybenchsecret00000000000001';
 /** WeChat's own example key: 43 characters of [A-Za-z0-9]. */
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const ACCOUNTS: Record<'plain' | 'safe', PushAccount> = {
@@ -104,39 +99,6 @@ async function serveBare(): Promise<void> {
   );
 }
 
-/** Child mode: the gateway behind `/callback/:appid`, SQLite store, webhook subscribers from the env. */
-async function serveGateway(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'wxhub-bench-gateway-'));
-  const store = openStore(`sqlite:${join(dir, 'hub.db')}`);
-  const log = openEventLog(store);
-  const urls = (process.env.BENCH_SUBSCRIBER_URLS ?? '').split(',');
-  const secrets = receiverSecretsFromEnv();
-  const gateway = new Gateway({
-    accounts: Object.values(ACCOUNTS).map(({ appid, mode }) => ({
-      appid,
-      callback: { token: TOKEN, encodingAESKey: AES_KEY, mode },
-    })),
-    subscribers: urls.map((url, i) => ({ name: `sub${i + 1}`, url, secret: secrets[i]!, filter: {} })),
-    settings: gatewaySchema.parse({}),
-    store,
-    log,
-    clock: systemClock,
-    sendCustomMessage: async () => undefined,
-  });
-  const app = Fastify({ logger: false });
-  await app.register(callbackRoutes, gateway.routes());
-  await gateway.start();
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  announceAndWait(`http://127.0.0.1:${port}`, async () => {
-    await app.close();
-    await gateway.close();
-    await log.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 interface Target {
   readonly name: 'gateway' | 'bare node:http';
   readonly server: ChildServer;
@@ -164,7 +126,6 @@ async function main(): Promise<void> {
     },
   });
   if (values.serve === 'bare') return serveBare();
-  if (values.serve === 'gateway') return serveGateway();
   if (values.serve === 'receivers') return serveWebhookReceivers(receiverSecretsFromEnv());
 
   const rate = Number(values.rate);
@@ -182,8 +143,34 @@ async function main(): Promise<void> {
     const secrets = Array.from({ length: SUBSCRIBERS }, () => newWebhookSecret());
     const receivers = await startWebhookReceivers(SELF, secrets);
     servers.push(receivers.server);
-    const gateway = await startChildServer([SELF, '--serve', 'gateway'], {
-      env: { BENCH_SUBSCRIBER_URLS: receivers.urls.join(','), BENCH_WEBHOOK_SECRETS: secrets.join(',') },
+    const { server: simServer, control } = await startSimChild();
+    servers.push(simServer);
+    for (const { appid } of Object.values(ACCOUNTS)) await control.createAccount({ appid, secret: SECRET });
+    const [first, ...more] = Object.values(ACCOUNTS);
+    const gateway = await startHubServer({
+      simUrl: simServer.url,
+      appid: first!.appid,
+      secret: SECRET,
+      scopes: ['events'],
+      moreAccounts: more.map(({ appid }) => ({ appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic' })),
+      config: {
+        subscribers: receivers.urls.map((url, i) => ({
+          name: `sub${i + 1}`,
+          url,
+          secret: `env:BENCH_SUB_SECRET_${i}`,
+        })),
+      },
+      env: {
+        BENCH_CALLBACK_TOKEN: TOKEN,
+        BENCH_AES_KEY: AES_KEY,
+        ...Object.fromEntries(secrets.map((secret, i) => [`BENCH_SUB_SECRET_${i}`, secret])),
+      },
+      callbacks: Object.fromEntries(
+        Object.values(ACCOUNTS).map(({ appid, mode }) => [
+          appid,
+          { token: 'env:BENCH_CALLBACK_TOKEN', encodingAESKey: 'env:BENCH_AES_KEY', mode },
+        ]),
+      ),
     });
     servers.push(gateway);
     const bare = await startChildServer([SELF, '--serve', 'bare']);
