@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { APPID_HINT, type Config, loadConfig, parseConfig, WECHAT_APPID } from '../config/index.js';
+import { APPID_HINT, type Config, WECHAT_APPID } from '../config/index.js';
 import { type ClientKeyRecord, type Database, openDatabase, SCOPES, type Scope } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { rotateSigningKey } from '../hub/drop-in/signing-key-ring.js';
 import { ClientKeys } from '../hub/keys/client-keys.js';
 import { systemClock } from '../util/clock.js';
-import { configFile } from './serve-command.js';
+import { collect, loadCommandConfig } from './command-config.js';
 
 interface ConfigFlag {
   config?: string;
@@ -150,26 +150,13 @@ async function withDatabase(
   flags: ConfigFlag,
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
-  const file = configFile(flags.config);
-  const unset = '\u0000unset';
-  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || unset });
-  const config = file ? loadConfig(file, lenient) : parseConfig({}, process.env, 'defaults');
-  if (config.database.includes(unset)) {
-    throw new WxhubError(
-      'WXHUB_ERR_INVALID_CONFIG',
-      `${file}: database: its environment variable is not set`,
-    );
-  }
-  const database = openDatabase(config.database);
+  const { config, resolved } = loadCommandConfig(flags.config);
+  const database = openDatabase(resolved('database'));
   try {
     await run(database, config);
   } finally {
     await database.close();
   }
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function parseScopes(values: string[]): Scope[] {
