@@ -3,7 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { newWebhookSecret } from '../../../src/gateway/deliver/webhook-signature.js';
 import type { PushEvent } from '../../../src/gateway/receive/push-event.js';
+import type { Clock } from '../../../src/util/clock.js';
 import { spawnCli } from '../../hub/support/run-cli.js';
+
+/** Standard Webhooks verification; on a virtual clock, the library signs and the window is the clock's. */
+function verify(verifier: Webhook, body: string, headers: Record<string, string>, clock?: Clock): PushEvent {
+  if (!clock) return verifier.verify(body, headers) as PushEvent;
+  const timestamp = Number(headers['webhook-timestamp']);
+  if (Math.abs(clock.now() / 1000 - timestamp) > 300) throw new Error('timestamp outside the window');
+  const expected = verifier.sign(headers['webhook-id']!, new Date(timestamp * 1000), body);
+  if (!headers['webhook-signature']!.split(' ').includes(expected)) throw new Error('bad signature');
+  return JSON.parse(body) as PushEvent;
+}
 
 /** One delivery as the subscriber saw it, and whether it answered 2xx. */
 export interface Delivery {
@@ -15,10 +26,12 @@ export interface Delivery {
 
 /**
  * A webhook subscriber that verifies each delivery with `standardwebhooks` and either answers
- * 204 at once (`open`) or holds the request without answering (`hold`), so deliveries are in
- * flight when the hub is killed. Every delivery is recorded, with whether a 2xx went back.
+ * 204 at once (`open`), holds the request without answering (`hold`), so deliveries are in
+ * flight when the hub is killed, or answers 503 (`down`). Every delivery is recorded, with
+ * whether a 2xx went back. `clock`: the hub's, when it runs on virtual time (the timestamp
+ * window is then checked against it; the signature still by the library).
  */
-export async function startGateSubscriber() {
+export async function startGateSubscriber(clock?: Clock) {
   const secret = newWebhookSecret();
   const verifier = new Webhook(secret);
   const deliveries: Delivery[] = [];
@@ -31,7 +44,12 @@ export async function startGateSubscriber() {
     });
     req.on('end', () => {
       if (state.mode === 'down') return res.writeHead(503).end();
-      const event = verifier.verify(body, req.headers as Record<string, string>) as PushEvent;
+      let event: PushEvent;
+      try {
+        event = verify(verifier, body, req.headers as Record<string, string>, clock);
+      } catch {
+        return res.writeHead(400).end('bad signature');
+      }
       const delivery: Delivery = {
         id: String(req.headers['webhook-id']),
         msgId: String(event.fields.MsgId),
