@@ -55,6 +55,15 @@ export const ERRORS = {
     message: 'Push body is not acceptable XML (malformed, too large, or with a DOCTYPE or entities)',
   },
   WXHUB_ERR_CALLBACK_NOT_CONFIGURED: { status: 404, message: 'This account has no callback configured' },
+  WXHUB_ERR_UNKNOWN_SUBSCRIBER: {
+    status: 404,
+    message: 'No subscriber of the callback gateway has this name',
+  },
+  WXHUB_ERR_SUBSCRIBER_EXISTS: { status: 409, message: 'A subscriber with this name exists already' },
+  WXHUB_ERR_SUBSCRIBER_READ_ONLY: {
+    status: 409,
+    message: 'This subscriber comes from the configuration file: change it there',
+  },
   WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -40,7 +40,9 @@ import { dropInTokenRoutes } from './routes/drop-in-token.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { v1AdminGatewayRoutes } from './routes/v1-admin-gateway.js';
 import { v1CredentialRoutes } from './routes/v1-credentials.js';
+import { v1EventRoutes } from './routes/v1-events.js';
 
 export interface CreateHubOptions {
   /** The configuration: a parsed `Config` or the raw object of wxhub.config.json. */
@@ -170,6 +172,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       ...options.gateway,
       config,
       store,
+      database,
       clock,
       logger: logger.child({ component: 'gateway' }),
       login,
@@ -247,6 +250,8 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(metricsRoutes);
   app.register(openapiRoutes);
   app.register(v1CredentialRoutes);
+  app.register(v1EventRoutes);
+  app.register(v1AdminGatewayRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WxhubError } from '../../errors/index.js';
 import type { Store } from '../../store/store.js';
 import { exponentialBackoff, type RetryStrategy } from '../../tokens/retry.js';
 import { type Clock, systemClock } from '../../util/clock.js';
@@ -55,7 +56,8 @@ const SCAN_COALESCE_MS = 20;
 export class DeliveryWorkers {
   readonly #log: EventLog;
   readonly #store: Store;
-  readonly #consumers: readonly Consumer[];
+  /** By name; changes at runtime (`add`, `remove`): subscribers registered through the API. */
+  readonly #consumers = new Map<string, Consumer>();
   readonly #partitions: number;
   readonly #leaseTtlMs: number;
   readonly #retry: RetryStrategy;
@@ -78,7 +80,7 @@ export class DeliveryWorkers {
   constructor(options: DeliveryWorkersOptions) {
     this.#log = options.log;
     this.#store = options.store;
-    this.#consumers = options.consumers;
+    for (const consumer of options.consumers) this.add(consumer);
     this.#partitions = options.partitions;
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#retry = options.retryStrategy ?? exponentialBackoff({ retries: 15, baseMs: 1000, capMs: 600_000 });
@@ -99,10 +101,41 @@ export class DeliveryWorkers {
     this.#scheduleScan();
   }
 
+  /** The consumers delivered to, in the order they were added. */
+  get consumers(): Consumer[] {
+    return [...this.#consumers.values()];
+  }
+
+  /** Starts delivering to `consumer` too, from its stored positions (a new name: the oldest event kept). */
+  add(consumer: Consumer): void {
+    if (this.#consumers.has(consumer.name)) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        `a consumer named ${consumer.name} is delivered to already`,
+      );
+    }
+    this.#consumers.set(consumer.name, consumer);
+    this.#scheduleScan();
+  }
+
+  /**
+   * Stops delivering to the consumer named `name` and waits for its deliveries in flight; its
+   * positions and dead letters stay in the log. Resolves the consumer removed (to close it), or
+   * undefined.
+   */
+  async remove(name: string): Promise<Consumer | undefined> {
+    const consumer = this.#consumers.get(name);
+    if (!consumer) return undefined;
+    this.#consumers.delete(name);
+    const runs = [...this.#running].filter(([slot]) => slot.startsWith(`${name}\n`)).map(([, run]) => run);
+    await Promise.allSettled(runs);
+    return consumer;
+  }
+
   /** Looks for work in `partition` now (this process appended to it, or an operator replayed). */
   wake(partition: number): void {
     if (this.#stopped) return;
-    for (const consumer of this.#consumers) this.#startSlot(consumer, partition);
+    for (const consumer of this.#consumers.values()) this.#startSlot(consumer, partition);
   }
 
   #scheduleScan(): void {
@@ -123,7 +156,8 @@ export class DeliveryWorkers {
     }
     const run = this.#work(consumer, partition, slot).finally(() => {
       this.#running.delete(slot);
-      if (this.#again.delete(slot) && !this.#stopped) this.#startSlot(consumer, partition);
+      if (this.#again.delete(slot) && !this.#stopped && this.#active(consumer))
+        this.#startSlot(consumer, partition);
     });
     this.#running.set(slot, run);
   }
@@ -176,7 +210,7 @@ export class DeliveryWorkers {
   ): Promise<void> {
     let { renewed, position } = start;
     let pending = start.first;
-    while (!this.#stopped) {
+    while (!this.#stopped && this.#active(consumer)) {
       if (position.notBefore > this.#clock.now()) {
         this.#sleeping.set(slot, position.notBefore);
         return;
@@ -185,7 +219,7 @@ export class DeliveryWorkers {
       pending = null;
       if (batch.length === 0) return;
       for (const logged of batch) {
-        if (this.#stopped) return;
+        if (this.#stopped || !this.#active(consumer)) return;
         // Renewed once a third of its TTL has gone, not before every event (a store write each):
         // an attempt then starts with at least two thirds of the TTL left. Renewing is also the
         // check that nobody else took the partition meanwhile; the position's compare-and-set
@@ -206,6 +240,11 @@ export class DeliveryWorkers {
       // A short batch was the partition's end when read; events logged since woke the slot again.
       if (batch.length < BATCH) return;
     }
+  }
+
+  /** Still delivered to: not removed (nor replaced by a consumer of the same name) meanwhile. */
+  #active(consumer: Consumer): boolean {
+    return this.#consumers.get(consumer.name) === consumer;
   }
 
   /** One event for one consumer: the position to write afterwards. */

@@ -1,6 +1,9 @@
 import type { PushEvent } from '../receive/push-event.js';
 import type { DeadLetter, EventLog, LoggedEvent, Position, PositionInput } from './event-log.js';
-import { START_POSITION } from './log-rows.js';
+import { checkCursor, START_POSITION } from './log-rows.js';
+
+/** A memory log's cursor: the decimal sequence number. */
+const CURSOR = /^[0-9]{1,15}$/;
 
 interface Entry extends LoggedEvent {
   readonly seq: number;
@@ -41,6 +44,10 @@ export class MemoryEventLog implements EventLog {
 
   async readAppid(appid: string, after: string | null, limit: number): Promise<LoggedEvent[]> {
     return this.#read((e) => e.event.appid === appid, after, limit);
+  }
+
+  async latestCursor(partition: number): Promise<string | null> {
+    return this.#entries.findLast((e) => e.partition === partition)?.cursor ?? null;
   }
 
   async getPosition(consumer: string, partition: number): Promise<Position> {
@@ -97,7 +104,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   #read(match: (entry: Entry) => boolean, after: string | null, limit: number): LoggedEvent[] {
-    const from = after === null ? 0 : Number(after);
+    const from = Number(checkCursor(after, CURSOR) ?? 0);
     const out: LoggedEvent[] = [];
     for (const entry of this.#entries) {
       if (out.length >= limit) break;

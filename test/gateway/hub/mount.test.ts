@@ -1,22 +1,8 @@
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../../src/gateway/receive/push-event.js';
 import { createHub, type Hub } from '../../../src/hub/index.js';
 import { captureLogs } from '../../support/log-capture.js';
-
-const SHOP = 'wx1111111111111111';
-const BARE = 'wx2222222222222222';
-const TOKEN = 'MountTok3n';
-
-const sha1 = (...parts: string[]) => createHash('sha1').update(parts.sort().join('')).digest('hex');
-
-function signed(nonce = '42') {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return { timestamp, nonce, signature: sha1(TOKEN, timestamp, nonce) };
-}
-
-const text = (msgId: string) =>
-  `<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[oUser]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>${msgId}</MsgId></xml>`;
+import { BARE, SHOP, signed, TOKEN, text } from './inject-push.js';
 
 let hub: Hub | undefined;
 afterEach(async () => {
