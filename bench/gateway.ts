@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/gateway.ts [--rate 1000] [--seconds 5] [--concurrency 50]
  *                                     [--requests 20000] [--max-seconds 5] [--rounds 1]
- *                                     [--modes plain,safe] [--drain-seconds 120]
+ *                                     [--modes plain,safe] [--drain-seconds 120] [--subscribers 3]
  *
  * Per mode and target:
  * - at a fixed rate (`--rate` pushes/s for `--seconds`, open loop, latency from when each push
@@ -65,7 +65,6 @@ const ACCOUNTS: Record<'plain' | 'safe', PushAccount> = {
   plain: { appid: 'wx0b0be00c0000a001', token: TOKEN, encodingAESKey: AES_KEY, mode: 'plain' },
   safe: { appid: 'wx0b0be00c0000a002', token: TOKEN, encodingAESKey: AES_KEY, mode: 'safe' },
 };
-const SUBSCRIBERS = 3;
 /** Users the pushes come from: spread over the gateway's 16 partitions. */
 const USERS = 500;
 
@@ -123,6 +122,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
       modes: { type: 'string', default: 'plain,safe' },
       'drain-seconds': { type: 'string', default: '120' },
+      subscribers: { type: 'string', default: '3' },
     },
   });
   if (values.serve === 'bare') return serveBare();
@@ -135,14 +135,16 @@ async function main(): Promise<void> {
   const maxMs = Number(values['max-seconds']) * 1000;
   const rounds = Number(values.rounds);
   const drainMs = Number(values['drain-seconds']) * 1000;
+  const subscribers = Number(values.subscribers);
   const modes = values.modes!.split(',') as ('plain' | 'safe')[];
   for (const mode of modes) if (!ACCOUNTS[mode]) throw new Error(`--modes: plain or safe, not ${mode}`);
 
   const servers: ChildServer[] = [];
   try {
-    const secrets = Array.from({ length: SUBSCRIBERS }, () => newWebhookSecret());
-    const receivers = await startWebhookReceivers(SELF, secrets);
-    servers.push(receivers.server);
+    const secrets = Array.from({ length: subscribers }, () => newWebhookSecret());
+    // With --subscribers 0 the gateway only receives: what the fan-out costs, by difference.
+    const receivers = subscribers > 0 ? await startWebhookReceivers(SELF, secrets) : undefined;
+    if (receivers) servers.push(receivers.server);
     const { server: simServer, control } = await startSimChild();
     servers.push(simServer);
     for (const { appid } of Object.values(ACCOUNTS)) await control.createAccount({ appid, secret: SECRET });
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
       scopes: ['events'],
       moreAccounts: more.map(({ appid }) => ({ appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic' })),
       config: {
-        subscribers: receivers.urls.map((url, i) => ({
+        subscribers: (receivers?.urls ?? []).map((url, i) => ({
           name: `sub${i + 1}`,
           url,
           secret: `env:BENCH_SUB_SECRET_${i}`,
@@ -190,14 +192,14 @@ async function main(): Promise<void> {
 
     const loadBefore = loadavg().map((v) => round(v, 2));
     process.stdout.write(
-      `POST /callback/:appid, ${SUBSCRIBERS} webhook subscribers, SQLite store; fixed ${rate}/s for ${fixedCount} pushes, then closed loop at ${concurrency} (≤ ${maxRequests} pushes, ≤ ${maxMs / 1000} s); modes ${modes.join(', ')}; ${rounds} round(s)\n`,
+      `POST /callback/:appid, ${subscribers} webhook subscribers, SQLite store; fixed ${rate}/s for ${fixedCount} pushes, then closed loop at ${concurrency} (≤ ${maxRequests} pushes, ≤ ${maxMs / 1000} s); modes ${modes.join(', ')}; ${rounds} round(s)\n`,
     );
     const runs: Record<string, Record<string, Measured[]>> = {};
     for (const mode of modes) {
       runs[mode] = { gateway: [], 'bare node:http': [] };
       for (let roundNo = 1; roundNo <= rounds; roundNo++) {
         for (const target of roundNo % 2 ? targets : [...targets].reverse()) {
-          const isGateway = target.name === 'gateway';
+          const delivers = target.name === 'gateway' ? receivers : undefined;
           // Warm-up: JIT, connections, the SQLite file's first pages.
           const warm = fresh(mode, 2000);
           const warmRun = await runLoad({
@@ -209,8 +211,8 @@ async function main(): Promise<void> {
             ok: isSuccess,
           });
           if (warmRun.errors) throw new Error(`${mode} ${target.name}: ${warmRun.errors} failed pushes`);
-          if (isGateway) await drained(receivers, drainMs, warmRun.requests);
-          await receivers.reset();
+          if (delivers) await drained(delivers, drainMs, warmRun.requests);
+          await receivers?.reset();
 
           const pushes = fresh(mode, fixedCount);
           const fixedRun = await runOpenLoop({
@@ -223,12 +225,12 @@ async function main(): Promise<void> {
           const fixed: Measured['fixed'] = { ...summarize(fixedRun), rate };
           if (fixedRun.errors) throw new Error(`${mode} ${target.name}: ${fixedRun.errors} failed pushes`);
           let duplicates: number | undefined;
-          if (isGateway) {
-            await drained(receivers, drainMs, fixedCount);
-            const lag = lags(await receivers.logs(), pushes, fixedRun.answeredAt);
+          if (delivers) {
+            await drained(delivers, drainMs, fixedCount);
+            const lag = lags(await delivers.logs(), pushes, fixedRun.answeredAt);
             Object.assign(fixed, lag.summary);
             duplicates = lag.duplicates;
-            await receivers.reset();
+            await delivers.reset();
           }
 
           const maxPushes = fresh(mode, maxRequests);
@@ -246,12 +248,12 @@ async function main(): Promise<void> {
           const drainStarted = performance.now();
           const max: Measured['max'] = { ...maxRun };
           if (maxRun.errors) throw new Error(`${mode} ${target.name}: ${maxRun.errors} failed pushes`);
-          if (isGateway) {
-            await drained(receivers, drainMs, maxRun.requests);
+          if (delivers) {
+            await drained(delivers, drainMs, maxRun.requests);
             max.drainSeconds = round((performance.now() - drainStarted) / 1000, 2);
-            const logs = await receivers.logs();
+            const logs = await delivers.logs();
             duplicates = (duplicates ?? 0) + countDuplicates(logs);
-            await receivers.reset();
+            await delivers.reset();
           }
           const cpuAfter = processCpuSeconds(target.server.child.pid);
           if (cpuBefore !== undefined && cpuAfter !== undefined)
@@ -305,7 +307,7 @@ async function main(): Promise<void> {
         maxMs,
         rounds,
         modes,
-        subscribers: SUBSCRIBERS,
+        subscribers,
         users: USERS,
       },
       targets: { ackP99Ms: 100, ratio: 0.5 },
