@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
 import { registerDemo } from './demo-command.js';
+import { registerEvents } from './events-command.js';
 import { registerKeys } from './keys-command.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerServe(program);
   registerKeys(program);
+  registerEvents(program);
   registerDemo(program);
   return program;
 }
