@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
 import { registerDemo } from './demo-command.js';
+import { registerEvents } from './events-command.js';
 import { registerEventsTail } from './events-tail.js';
 import { registerKeys } from './keys-command.js';
 import { registerServe } from './serve-command.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerServe(program);
   registerKeys(program);
-  registerEventsTail(program.command('events').description("Watch the callback gateway's events"));
+  registerEventsTail(registerEvents(program));
   registerDemo(program);
   return program;
 }
