@@ -25,7 +25,7 @@ const PER_USER = 4;
 /**
  * The stores the hubs share: a SQLite file always; Redis and PostgreSQL too when given (always
  * under CI), in their default key prefix and schema (a `wxhub serve` configuration names
- * neither), where the test adds only its own account's events and the `crm` positions.
+ * neither), where the test adds only its own account's events and its subscriber's positions.
  */
 const redisUrl = serviceUrl('redis');
 const postgresUrl = serviceUrl('postgres');
@@ -76,7 +76,15 @@ describe.each(STORES)(
               callback: { token: 'env:KILL_TOKEN', encodingAESKey: 'env:KILL_AES_KEY', mode: 'safe' },
             },
           ],
-          subscribers: [{ name: 'crm', url: crm.url, secret: 'env:KILL_CRM_SECRET' }],
+          // A name and filter of this run's own: the Redis and PostgreSQL stores are shared.
+          subscribers: [
+            {
+              name: `crm_${account.appid}`,
+              url: crm.url,
+              secret: 'env:KILL_CRM_SECRET',
+              appids: [account.appid],
+            },
+          ],
           // The shortest visibility timeout, so the takeover comes within seconds.
           gateway: { leaseTtlMs: 1000 },
         }),
