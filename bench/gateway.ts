@@ -227,7 +227,8 @@ async function main(): Promise<void> {
           let duplicates: number | undefined;
           if (delivers) {
             await drained(delivers, drainMs, fixedCount);
-            const lag = lags(await delivers.logs(), pushes, fixedRun.answeredAt);
+            const fixedLogs = checkedLogs(await delivers.logs());
+            const lag = lags(fixedLogs, pushes, fixedRun.answeredAt);
             Object.assign(fixed, lag.summary);
             duplicates = lag.duplicates;
             await delivers.reset();
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
           if (delivers) {
             await drained(delivers, drainMs, maxRun.requests);
             max.drainSeconds = round((performance.now() - drainStarted) / 1000, 2);
-            const logs = await delivers.logs();
+            const logs = checkedLogs(await delivers.logs());
             duplicates = (duplicates ?? 0) + countDuplicates(logs);
             await delivers.reset();
           }
@@ -331,6 +332,13 @@ async function drained(receivers: WebhookReceivers, limitMs: number, expected: n
       throw new Error(`deliveries did not drain in ${limitMs / 1000} s: ${counts.join(', ')} of ${expected}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The receivers' logs, refusing a run in which any delivery's signature did not verify. */
+function checkedLogs(logs: ReceiverLog[]): ReceiverLog[] {
+  const bad = logs.reduce((n, log) => n + log.badSignatures, 0);
+  if (bad > 0) throw new Error(`${bad} webhook deliveries failed the Standard Webhooks signature check`);
+  return logs;
 }
 
 /** Deliveries of an already-delivered webhook-id, over all receivers. */

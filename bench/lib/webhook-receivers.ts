@@ -10,7 +10,7 @@ export interface ReceiverLog {
   /** Per delivery in arrival order: [webhook-id, MsgId, epoch ms of arrival]. */
   readonly deliveries: [string, string, number][];
   /** Deliveries whose signature did not verify (answered 401). */
-  readonly badSignatures: number;
+  badSignatures: number;
 }
 
 /**
@@ -61,7 +61,7 @@ function handle(
     if (req.url === '/__reset') {
       for (const l of logs) {
         l.deliveries.length = 0;
-        (l as { badSignatures: number }).badSignatures = 0;
+        l.badSignatures = 0;
       }
       res.writeHead(204).end();
       return;
@@ -75,7 +75,7 @@ function handle(
       .split(' ')
       .map((s) => Buffer.from(s));
     if (!given.some((g) => g.length === expected.length && timingSafeEqual(g, Buffer.from(expected)))) {
-      (log as { badSignatures: number }).badSignatures++;
+      log.badSignatures++;
       res.writeHead(401).end();
       return;
     }
