@@ -51,6 +51,8 @@ export class Gateway {
   readonly receiver: PushReceiver;
   readonly workers: DeliveryWorkers;
   readonly log: EventLog;
+  /** Ordered partitions events are split into by openid. */
+  readonly partitions: number;
   readonly #replies: readonly ReplySubscriber[];
   readonly #options: GatewayOptions;
   /** Names of the configured subscribers: fixed for the gateway's life. */
@@ -74,6 +76,7 @@ export class Gateway {
     this.#options = options;
     this.configured = new Set(byName.keys());
     this.log = options.log;
+    this.partitions = options.settings.partitions;
     this.workers = new DeliveryWorkers({
       log: options.log,
       store: options.store,

@@ -176,7 +176,9 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       clock,
       logger: logger.child({ component: 'gateway' }),
       login,
+      onDelivery: (outcome) => metrics.gateway.delivery(outcome),
     });
+    metrics.gateway.watch(gateway.gateway);
     // Pushed after the store's close, so it runs before it: workers stop, then the store goes.
     cleanup.push(() => gateway.close());
     const services: HubServices = {
@@ -257,7 +259,14 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
   app.register(hubDashboard);
   // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
-  app.register(callbackRoutes, services.gateway.gateway.routes());
+  const { gateway, metrics } = services;
+  app.register(
+    callbackRoutes,
+    gateway.gateway.routes({
+      onReceived: (received, ackMs) => metrics.gateway.received(received, ackMs),
+      onRefused: (_appid, code) => metrics.gateway.refused(code),
+    }),
+  );
   return app;
 }
 

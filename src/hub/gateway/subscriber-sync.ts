@@ -48,9 +48,17 @@ export class SubscriberSync {
     this.#logger = logger;
   }
 
-  /** Applies the stored subscribers now, then every `intervalMs`. */
+  /**
+   * Applies the stored subscribers now, then every `intervalMs`. A database that is away at start
+   * does not stop the hub: the configured subscribers run, and the next sync catches up.
+   */
   async start(intervalMs = SUBSCRIBER_SYNC_MS): Promise<void> {
-    await this.sync();
+    await this.sync().catch((err: unknown) => {
+      this.#logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'runtime subscribers not read yet; retrying',
+      );
+    });
     this.#timer = setInterval(() => void this.sync().catch(() => undefined), intervalMs);
     this.#timer.unref();
   }

@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushEvent } from '../../../src/gateway/receive/push-event.js';
-import {
-  type GatewayHub,
-  startGatewayHub,
-  startSubscriber,
-  type TestSubscriber,
-  until,
-  webhook,
-} from './gateway-hub.js';
+import { startGatewayHub, startSubscriber, type TestSubscriber, until, webhook } from './gateway-hub.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -92,7 +85,7 @@ describe('the reply subscriber through the hub', () => {
 
   it('dead-letters a late reply WeChat refuses outside the 48 h window (45015)', async () => {
     const crm = await crmSubscriber();
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
