@@ -125,8 +125,9 @@ export async function runGatewayChaos(options: GatewayChaosOptions): Promise<Gat
           { name: 'crm', url: crm.url, secret: 'env:CHAOS_CRM_SECRET' },
           { name: 'bot', url: bot.url, secret: 'env:CHAOS_BOT_SECRET' },
         ],
-        // A visibility timeout short enough for the run, long enough for a 100 ms delivery.
-        gateway: { leaseTtlMs: 2000 },
+        // A visibility timeout short enough for the run, and long enough that a hub slowed down
+        // by a busy machine keeps its partitions (stalled past it, it would deliver a duplicate).
+        gateway: { leaseTtlMs: 5000 },
       };
       const hub = new HubSlot(
         name,

@@ -60,6 +60,8 @@ export class DeliveryWorkers {
   readonly #consumers = new Map<string, Consumer>();
   readonly #partitions: number;
   readonly #leaseTtlMs: number;
+  /** How long after taking or renewing its lease a drain renews it before the next event, ms. */
+  readonly #renewAfterMs: number;
   readonly #retry: RetryStrategy;
   readonly #pollMs: number;
   readonly #clock: Clock;
@@ -83,6 +85,7 @@ export class DeliveryWorkers {
     for (const consumer of options.consumers) this.add(consumer);
     this.#partitions = options.partitions;
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.#renewAfterMs = Math.min(this.#leaseTtlMs / 10, 1000);
     this.#retry = options.retryStrategy ?? exponentialBackoff({ retries: 15, baseMs: 1000, capMs: 600_000 });
     this.#pollMs = options.pollMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
@@ -220,11 +223,12 @@ export class DeliveryWorkers {
       if (batch.length === 0) return;
       for (const logged of batch) {
         if (this.#stopped || !this.#active(consumer)) return;
-        // Renewed once a third of its TTL has gone, not before every event (a store write each):
-        // an attempt then starts with at least two thirds of the TTL left. Renewing is also the
-        // check that nobody else took the partition meanwhile; the position's compare-and-set
-        // below is the other.
-        if (this.#clock.now() - renewed >= this.#leaseTtlMs / 3) {
+        // Renewed when a tenth of its TTL (at most a second) has gone, not before every event (a
+        // store write each): an attempt starts with nine tenths of the TTL left, so only a hub
+        // stalled nearly a whole TTL can deliver after another took over (a duplicate, same
+        // webhook-id). Renewing is also the check that nobody else took the partition meanwhile;
+        // the position's compare-and-set below is the other.
+        if (this.#clock.now() - renewed >= this.#renewAfterMs) {
           const asked = this.#clock.now();
           if (!(await this.#store.acquireLease(start.lease, this.#owner, this.#leaseTtlMs))) return;
           renewed = asked;
