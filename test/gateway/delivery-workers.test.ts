@@ -237,3 +237,40 @@ describe('DeliveryWorkers', () => {
     expect(leaseCalls).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('DeliveryWorkers when the log cannot be watched, and with consumers added at runtime', () => {
+  it('starts anyway, delivers by polling, and watches once the store answers', async () => {
+    const crm = recorder('crm');
+    const { log, workers } = setup([crm.consumer]);
+    let refusals = 1;
+    const watch = log.watch.bind(log);
+    log.watch = async (listener) => {
+      if (refusals-- > 0) throw new Error('store unavailable');
+      return watch(listener);
+    };
+    await workers.start();
+    // Appended without a wake-up naming the partition: only the poll finds it.
+    await log.append(sampleEvent({ openid: 'oPoll' }), partitionOf('oPoll', PARTITIONS));
+    await until(() => crm.got.length === 1);
+    await workers.stop();
+  });
+
+  it('delivers to a consumer added after start, and stops delivering to one removed', async () => {
+    const crm = recorder('crm');
+    const late = recorder('late');
+    const { workers, push } = setup([crm.consumer]);
+    await workers.start();
+    workers.add(late.consumer);
+    expect(() => workers.add(late.consumer)).toThrow(/delivered to already/);
+    await push(sampleEvent({ openid: 'oA' }));
+    await until(() => late.got.length === 1 && crm.got.length === 1);
+    expect(await workers.remove('late')).toBe(late.consumer);
+    expect(await workers.remove('late')).toBeUndefined();
+    await push(sampleEvent({ openid: 'oA' }));
+    await until(() => crm.got.length === 2);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(late.got).toHaveLength(1);
+    expect(workers.consumers.map((c) => c.name)).toEqual(['crm']);
+    await workers.stop();
+  });
+});

@@ -42,6 +42,8 @@ export interface DeliveryWorkersOptions {
 
 /** Events read from a partition per store round trip. */
 const BATCH = 50;
+/** How long after a failed watch of the log it is tried again, ms. */
+const WATCH_RETRY_MS = 5000;
 /** Wake-ups that name no partition within this window share one scan of all partitions, ms. */
 const SCAN_COALESCE_MS = 20;
 
@@ -77,6 +79,7 @@ export class DeliveryWorkers {
   #timer: NodeJS.Timeout | undefined;
   #scan: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
+  #rewatch: NodeJS.Timeout | undefined;
   #stopped = true;
 
   constructor(options: DeliveryWorkersOptions) {
@@ -94,14 +97,33 @@ export class DeliveryWorkers {
     this.#onOutcome = options.onOutcome ?? (() => undefined);
   }
 
+  /**
+   * Starts polling and watching the log. A store that cannot be watched yet (Redis or
+   * PostgreSQL away while the hub starts) does not stop the start: the poll delivers meanwhile
+   * and the watch is tried again.
+   */
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
-    // Another hub's append names no partition: one scan of all, coalesced.
-    this.#unwatch = await this.#log.watch(() => this.#scheduleScan());
     this.#timer = setInterval(() => this.#scheduleScan(), this.#pollMs);
     this.#timer.unref();
     this.#scheduleScan();
+    // Not awaited: a store slow to answer (a Redis that is restarting) would hold the hub's start.
+    void this.#watch();
+  }
+
+  async #watch(): Promise<void> {
+    try {
+      // Another hub's append names no partition: one scan of all, coalesced.
+      const unwatch = await this.#log.watch(() => this.#scheduleScan());
+      if (this.#stopped) unwatch();
+      else this.#unwatch = unwatch;
+    } catch (err) {
+      this.#logger.warn({ err: String(err) }, 'event log watch unavailable; polling, and trying again');
+      if (this.#stopped) return;
+      this.#rewatch = setTimeout(() => void this.#watch(), WATCH_RETRY_MS);
+      this.#rewatch.unref();
+    }
   }
 
   /** The consumers delivered to, in the order they were added. */
@@ -170,7 +192,9 @@ export class DeliveryWorkers {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#scan) clearTimeout(this.#scan);
+    clearTimeout(this.#rewatch);
     this.#unwatch?.();
+    this.#unwatch = undefined;
     await Promise.allSettled(this.#running.values());
   }
 

@@ -8,7 +8,8 @@ import { runCli } from '../../hub/support/run-cli.js';
 import { startSubscriber, type TestSubscriber, until } from './gateway-hub.js';
 import { injectHub, push, SHOP, TOKEN, text } from './inject-push.js';
 
-describe('wxhub events dead-letters | replay', () => {
+// Each command is a process that builds a hub: under a loaded machine several of them take long.
+describe('wxhub events dead-letters | replay', { timeout: 180_000 }, () => {
   let dir: string;
   let configPath: string;
   let crm: TestSubscriber;
