@@ -5,6 +5,11 @@
  *
  *   npm run chaos -- [--minutes 3] [--rate 40] [--hubs 2] [--database postgres://…] [--rounds N]
  *                    [--wechat-timeout-ms 5000] [--no-kill-at-refresh]
+ *                    [--scenario all|tokens|gateway] [--gateway-seconds 60] [--gateway-rate 30]
+ *
+ * `--scenario gateway` runs the callback gateway's scenario alone (bench/chaos/gateway-scenario.ts:
+ * WeChat pushing through two hubs on one SQLite store, subscriber outages, hub SIGKILLs; writes
+ * bench/results/chaos-gateway.json); `tokens` the token suite alone; `all` (the default) both.
  *
  * Loopback only; needs a `redis-server` binary (the run restarts its own). Prints the tables and
  * PASS/FAIL per target, writes bench/results/chaos.json, exits 1 when a target or the planned
@@ -13,6 +18,7 @@
 import { parseArgs } from 'node:util';
 import { writeResults } from '../lib/results.js';
 import { runMain } from '../lib/run-main.js';
+import { formatGatewayReport, GATEWAY_DEFAULTS, runGatewayChaos } from './gateway-scenario.js';
 import { DEFAULT_OPTIONS, runChaos } from './harness.js';
 import { formatReport, passed } from './report.js';
 
@@ -30,13 +36,17 @@ async function main(): Promise<void> {
       database: { type: 'string' },
       'wechat-timeout-ms': { type: 'string', default: String(DEFAULT_OPTIONS.wechatTimeoutMs) },
       'no-kill-at-refresh': { type: 'boolean', default: false },
+      scenario: { type: 'string', default: 'all' },
+      'gateway-seconds': { type: 'string', default: String(GATEWAY_DEFAULTS.seconds) },
+      'gateway-rate': { type: 'string', default: String(GATEWAY_DEFAULTS.rate) },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
       'npm run chaos -- [--minutes 3] [--rounds N] [--rate 40] [--hubs 2] [--database postgres://…]\n' +
-        '                 [--wechat-timeout-ms 5000] [--no-kill-at-refresh]\n',
+        '                 [--wechat-timeout-ms 5000] [--no-kill-at-refresh]\n' +
+        '                 [--scenario all|tokens|gateway] [--gateway-seconds 60] [--gateway-rate 30]\n',
     );
     return;
   }
@@ -46,24 +56,44 @@ async function main(): Promise<void> {
       throw new Error(`--${name} must be a number ≥ ${min}, not "${value}"`);
     return n;
   };
-  const minutes = number('minutes', values.minutes, 1);
-  const rounds =
-    values.rounds !== undefined
-      ? Math.floor(number('rounds', values.rounds, 1))
-      : Math.max(1, Math.round((minutes * 60 - FIXED_SECONDS) / ROUND_SECONDS));
-  const report = await runChaos({
-    rounds,
-    rate: number('rate', values.rate, 1),
-    hubs: Math.floor(number('hubs', values.hubs, 2)),
-    database: values.database,
-    wechatTimeoutMs: Math.floor(number('wechat-timeout-ms', values['wechat-timeout-ms'], 100)),
-    killAtRefresh: !values['no-kill-at-refresh'],
-    log: (line) => process.stdout.write(`${line}\n`),
-  });
-  process.stdout.write(`\n${formatReport(report)}\n`);
-  const file = await writeResults('chaos', { ...report, passed: passed(report) });
-  process.stdout.write(`\nwrote ${file}\n`);
-  if (!passed(report)) process.exitCode = 1;
+  const scenario = values.scenario;
+  if (scenario !== 'all' && scenario !== 'tokens' && scenario !== 'gateway')
+    throw new Error(`--scenario must be all, tokens or gateway, not "${scenario}"`);
+  let ok = true;
+  if (scenario !== 'gateway') {
+    const minutes = number('minutes', values.minutes, 1);
+    const rounds =
+      values.rounds !== undefined
+        ? Math.floor(number('rounds', values.rounds, 1))
+        : Math.max(1, Math.round((minutes * 60 - FIXED_SECONDS) / ROUND_SECONDS));
+    const report = await runChaos({
+      rounds,
+      rate: number('rate', values.rate, 1),
+      hubs: Math.floor(number('hubs', values.hubs, 2)),
+      database: values.database,
+      wechatTimeoutMs: Math.floor(number('wechat-timeout-ms', values['wechat-timeout-ms'], 100)),
+      killAtRefresh: !values['no-kill-at-refresh'],
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`\n${formatReport(report)}\n`);
+    const file = await writeResults('chaos', { ...report, passed: passed(report) });
+    process.stdout.write(`\nwrote ${file}\n`);
+    ok &&= passed(report);
+  }
+  if (scenario !== 'tokens') {
+    process.stdout.write('\nThe callback gateway under subscriber and hub kills\n');
+    const report = await runGatewayChaos({
+      ...GATEWAY_DEFAULTS,
+      seconds: number('gateway-seconds', values['gateway-seconds'], 10),
+      rate: number('gateway-rate', values['gateway-rate'], 1),
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`\n${formatGatewayReport(report)}\n`);
+    const file = await writeResults('chaos-gateway', { ...report });
+    process.stdout.write(`\nwrote ${file}\n`);
+    ok &&= report.passed;
+  }
+  if (!ok) process.exitCode = 1;
 }
 
 runMain('chaos', main);

@@ -20,6 +20,14 @@ export interface HubServerOptions {
   readonly logLevel?: string;
   /** Scopes of the client key made for the run. */
   readonly scopes: Scope[];
+  /** More accounts' entries, after the one of `appid`. */
+  readonly moreAccounts?: readonly Record<string, unknown>[];
+  /** `callback` blocks by appid, added to those accounts' entries. */
+  readonly callbacks?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Top-level configuration over the defaults above (e.g. `subscribers`, `gateway`). */
+  readonly config?: Record<string, unknown>;
+  /** Environment of the hub, for the configuration's `env:` references. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface HubServer extends ChildServer {
@@ -42,8 +50,15 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       store: 'sqlite:hub.db',
       database: 'sqlite:hub.db',
       wechat: { apiBase: options.simUrl, openBase: options.simUrl },
-      accounts: [{ appid: options.appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic' }],
+      accounts: [
+        { appid: options.appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic' },
+        ...(options.moreAccounts ?? []),
+      ].map((account) => {
+        const callback = options.callbacks?.[String(account.appid)];
+        return callback ? { ...account, callback } : account;
+      }),
       logging: { level: options.logLevel ?? 'info' },
+      ...options.config,
     }),
   );
   const database = openDatabase('sqlite:hub.db', { cwd: dir });
@@ -60,7 +75,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     [...nodeArgs(), '--import', TSX, HUB_CLI, 'serve', '--config', configFile, '--port', '0'],
     {
       cwd: dir,
-      env: { ...process.env, BENCH_WX_SECRET: options.secret },
+      env: { ...process.env, ...options.env, BENCH_WX_SECRET: options.secret },
       stdio: ['ignore', 'pipe', process.env.BENCH_HUB_STDERR ? 'inherit' : 'ignore'],
     },
   );

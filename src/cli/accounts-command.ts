@@ -4,7 +4,8 @@ import type { Config } from '../config/index.js';
 import type { AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { systemClock } from '../util/clock.js';
-import { printTable, UNSET_ENV, withDatabase } from './keys-command.js';
+import { UNSET_ENV } from './command-config.js';
+import { printTable, withDatabase } from './keys-command.js';
 
 interface ConfigFlag {
   config?: string;

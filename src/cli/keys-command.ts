@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { APPID_HINT, type Config, loadConfig, parseConfig, WECHAT_APPID } from '../config/index.js';
+import { APPID_HINT, type Config, WECHAT_APPID } from '../config/index.js';
 import { type ClientKeyRecord, type Database, openDatabase, SCOPES, type Scope } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { rotateSigningKey } from '../hub/drop-in/signing-key-ring.js';
 import { ClientKeys } from '../hub/keys/client-keys.js';
 import { systemClock } from '../util/clock.js';
-import { configFile } from './serve-command.js';
+import { collect, loadCommandConfig } from './command-config.js';
 
 export interface ConfigFlag {
   config?: string;
@@ -144,13 +144,6 @@ export function registerKeys(program: Command): void {
 }
 
 /**
- * What an unset `env:NAME` reads as in `withDatabase`: shaped to pass the schema's key fields
- * (43 base64url characters, like a 32-byte key), so a secret the command does not need never
- * stops it. A command that needs one checks for it (see `wxhub accounts` and `secretsKey`).
- */
-export const UNSET_ENV = 'wxhubUnsetEnvironmentVariable00000000000000';
-
-/**
  * Opens the database the configuration names (shared by `wxhub keys` and `wxhub accounts`). Secrets are not needed here, so an `env:NAME`
  * that is unset does not stop key management (the database URL itself must resolve).
  */
@@ -158,25 +151,13 @@ export async function withDatabase(
   flags: ConfigFlag,
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
-  const file = configFile(flags.config);
-  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || UNSET_ENV });
-  const config = file ? loadConfig(file, lenient) : parseConfig({}, process.env, 'defaults');
-  if (config.database.includes(UNSET_ENV)) {
-    throw new WxhubError(
-      'WXHUB_ERR_INVALID_CONFIG',
-      `${file}: database: its environment variable is not set`,
-    );
-  }
-  const database = openDatabase(config.database);
+  const { config, resolved } = loadCommandConfig(flags.config);
+  const database = openDatabase(resolved('database'));
   try {
     await run(database, config);
   } finally {
     await database.close();
   }
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function parseScopes(values: string[]): Scope[] {

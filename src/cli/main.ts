@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
 import { registerAccounts } from './accounts-command.js';
 import { registerDemo } from './demo-command.js';
+import { registerEvents } from './events-command.js';
+import { registerEventsTail } from './events-tail.js';
 import { registerKeys } from './keys-command.js';
 import { registerOidc } from './oidc-command.js';
 import { registerServe } from './serve-command.js';
@@ -23,6 +25,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerAccounts(program);
   registerOidc(program);
+  registerEventsTail(registerEvents(program));
   registerDemo(program);
   return program;
 }

@@ -72,6 +72,15 @@ export const ERRORS = {
     status: 403,
     message: 'This follow-to-log-in page belongs to the browser that started the login',
   },
+  WXHUB_ERR_UNKNOWN_SUBSCRIBER: {
+    status: 404,
+    message: 'No subscriber of the callback gateway has this name',
+  },
+  WXHUB_ERR_SUBSCRIBER_EXISTS: { status: 409, message: 'A subscriber with this name exists already' },
+  WXHUB_ERR_SUBSCRIBER_READ_ONLY: {
+    status: 409,
+    message: 'This subscriber comes from the configuration file: change it there',
+  },
   WXHUB_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

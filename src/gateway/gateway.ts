@@ -12,6 +12,7 @@ import {
   type DeliveryWorkersOptions,
 } from './deliver/delivery-workers.js';
 import { NatsSink } from './deliver/nats-sink.js';
+import { type ReplayOptions, type ReplayResult, replayDeadLetters } from './deliver/replay.js';
 import { WebhookConsumer } from './deliver/webhook-consumer.js';
 import type { EventLog } from './log/event-log.js';
 import { CallbackCodec } from './receive/callback-codec.js';
@@ -50,8 +51,12 @@ export class Gateway {
   readonly receiver: PushReceiver;
   readonly workers: DeliveryWorkers;
   readonly log: EventLog;
-  readonly consumers: readonly Consumer[];
+  /** Ordered partitions events are split into by openid. */
+  readonly partitions: number;
   readonly #replies: readonly ReplySubscriber[];
+  readonly #options: GatewayOptions;
+  /** Names of the configured subscribers: fixed for the gateway's life. */
+  readonly configured: ReadonlySet<string>;
 
   constructor(options: GatewayOptions) {
     const logger = options.logger ?? silentLogger;
@@ -66,13 +71,16 @@ export class Gateway {
     const replies = replySubscribers(options, byName, logger);
     // A reply subscriber takes its accounts' pushes synchronously, so its queue leaves them out.
     const answeredBy = new Map([...replies].map(([appid, reply]) => [appid, reply.name]));
-    this.consumers = options.subscribers.map((s) => consumerFor(s, options, excluding(s.name, answeredBy)));
+    const consumers = options.subscribers.map((s) => consumerFor(s, options, excluding(s.name, answeredBy)));
     this.#replies = [...new Set(replies.values())];
+    this.#options = options;
+    this.configured = new Set(byName.keys());
     this.log = options.log;
+    this.partitions = options.settings.partitions;
     this.workers = new DeliveryWorkers({
       log: options.log,
       store: options.store,
-      consumers: this.consumers,
+      consumers,
       partitions: options.settings.partitions,
       leaseTtlMs: options.settings.leaseTtlMs,
       clock: options.clock,
@@ -97,6 +105,65 @@ export class Gateway {
   /** The options of the `/callback/:appid` routes. */
   routes(extra: Omit<CallbackRoutesOptions, 'receiver'> = {}): CallbackRoutesOptions {
     return { receiver: this.receiver, ...extra };
+  }
+
+  /** Every consumer delivered to: the configured subscribers, then those added at runtime. */
+  get consumers(): Consumer[] {
+    return this.workers.consumers;
+  }
+
+  consumer(name: string): Consumer | undefined {
+    return this.workers.consumers.find((c) => c.name === name);
+  }
+
+  /** Starts delivering to a subscriber registered at runtime (every hub of the fleet does), from its stored positions. */
+  async addSubscriber(config: SubscriberConfig): Promise<void> {
+    if (this.configured.has(config.name) || this.consumer(config.name)) {
+      throw new WxhubError('WXHUB_ERR_SUBSCRIBER_EXISTS', config.name);
+    }
+    this.workers.add(consumerFor(config, this.#options, []));
+  }
+
+  /**
+   * Moves the positions of the consumer named `name` to the newest event of each partition, so
+   * a subscriber registered at runtime gets the events logged from now on rather than the
+   * retained backlog (and a name used before starts over). Called once, by the hub that
+   * registers it, before any hub delivers to it.
+   */
+  async startFromNow(name: string): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.#options.settings.partitions }, (_, partition) =>
+        this.#startFromNow(name, partition),
+      ),
+    );
+  }
+
+  /** Stops delivering to a runtime subscriber (deliveries in flight finish) and closes it. */
+  async removeSubscriber(name: string): Promise<boolean> {
+    if (this.configured.has(name)) throw new WxhubError('WXHUB_ERR_SUBSCRIBER_READ_ONLY', name);
+    const consumer = await this.workers.remove(name);
+    await consumer?.close?.();
+    return consumer !== undefined;
+  }
+
+  /** Delivers the named consumer's dead letters again (src/gateway/deliver/replay.ts). */
+  replay(name: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    const consumer = this.consumer(name);
+    if (!consumer) throw new WxhubError('WXHUB_ERR_UNKNOWN_SUBSCRIBER', name);
+    return replayDeadLetters(this.log, consumer, options);
+  }
+
+  async #startFromNow(name: string, partition: number): Promise<void> {
+    for (let tries = 0; tries < 5; tries++) {
+      const position = await this.log.getPosition(name, partition);
+      const cursor = await this.log.latestCursor(partition);
+      const next = { cursor, attempts: 0, notBefore: 0, lastError: null };
+      if (await this.log.setPosition(name, partition, position.version, next)) return;
+    }
+    throw new WxhubError(
+      'WXHUB_ERR_STORE_UNAVAILABLE',
+      `could not set the start of ${name} in partition ${partition}`,
+    );
   }
 
   start(): Promise<void> {

@@ -48,6 +48,7 @@ import { dropInTokenRoutes } from './routes/drop-in-token.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { v1AdminGatewayRoutes } from './routes/v1-admin-gateway.js';
 import { v1CredentialRoutes } from './routes/v1-credentials.js';
 import { v1EventRoutes } from './routes/v1-events.js';
 
@@ -194,10 +195,13 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       ...options.gateway,
       config,
       store,
+      database,
       clock,
       logger: logger.child({ component: 'gateway' }),
       login,
+      onDelivery: (outcome) => metrics.gateway.delivery(outcome),
     });
+    metrics.gateway.watch(gateway.gateway);
     // Pushed after the store's close, so it runs before it: workers stop, then the store goes.
     cleanup.push(() => gateway.close());
     // subscribe / unsubscribe / SCAN change the follower state at once (the people API, the login).
@@ -299,6 +303,7 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(peopleRoutes);
   app.register(accountRoutes);
   app.register(v1EventRoutes);
+  app.register(v1AdminGatewayRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });
@@ -310,7 +315,14 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
   // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
-  app.register(callbackRoutes, services.gateway.gateway.routes());
+  const { gateway, metrics } = services;
+  app.register(
+    callbackRoutes,
+    gateway.gateway.routes({
+      onReceived: (received, ackMs) => metrics.gateway.received(received, ackMs),
+      onRefused: (_appid, code) => metrics.gateway.refused(code),
+    }),
+  );
   return app;
 }
 

@@ -5,6 +5,7 @@ import { partitionOf } from '../../src/gateway/log/event-log.js';
 import { MemoryEventLog } from '../../src/gateway/log/memory-event-log.js';
 import type { PushEvent } from '../../src/gateway/receive/push-event.js';
 import { MemoryStore } from '../../src/store/index.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { sampleEvent } from './event-log-contract.js';
 
 const PARTITIONS = 4;
@@ -190,5 +191,86 @@ describe('DeliveryWorkers', () => {
     const tail = await dead.log.readPartition(partitionOf('oD', PARTITIONS), position.cursor, 10);
     expect(tail).toEqual([]);
     await survivor.stop();
+  });
+
+  it('renews its lease a tenth of the TTL into a drain, not before every event, and never lets it lapse', async () => {
+    const clock = new ManualClock(Date.now());
+    const store = new MemoryStore({ clock });
+    const log = new MemoryEventLog(() => clock.now());
+    const partition = partitionOf('oR', PARTITIONS);
+    const lease = `deliver:crm:${partition}`;
+    let leaseCalls = 0;
+    const acquire = store.acquireLease.bind(store);
+    store.acquireLease = (name, owner, ttlMs) => {
+      if (owner !== 'rival') leaseCalls++;
+      return acquire(name, owner, ttlMs);
+    };
+    const got: string[] = [];
+    const rivalTook: boolean[] = [];
+    const consumer: Consumer = {
+      name: 'crm',
+      filter: {},
+      async deliver(event) {
+        got.push(event.id);
+        rivalTook.push(await store.acquireLease(lease, 'rival', 900));
+        clock.advance(30); // a thirtieth of the TTL per delivery
+      },
+    };
+    const events = Array.from({ length: 12 }, () => sampleEvent({ openid: 'oR' }));
+    for (const event of events) await log.append(event, partition);
+    const workers = new DeliveryWorkers({
+      log,
+      store,
+      consumers: [consumer],
+      partitions: PARTITIONS,
+      clock,
+      leaseTtlMs: 900,
+    });
+    await workers.start();
+    workers.wake(partition);
+    await until(() => got.length === 12);
+    await workers.stop();
+    expect(got).toEqual(events.map((e) => e.id));
+    expect(rivalTook.every((took) => !took)).toBe(true);
+    // One take, then a renewal every third event: well under one store write per event.
+    expect(leaseCalls).toBeLessThanOrEqual(6);
+    expect(leaseCalls).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('DeliveryWorkers when the log cannot be watched, and with consumers added at runtime', () => {
+  it('starts anyway, delivers by polling, and watches once the store answers', async () => {
+    const crm = recorder('crm');
+    const { log, workers } = setup([crm.consumer]);
+    let refusals = 1;
+    const watch = log.watch.bind(log);
+    log.watch = async (listener) => {
+      if (refusals-- > 0) throw new Error('store unavailable');
+      return watch(listener);
+    };
+    await workers.start();
+    // Appended without a wake-up naming the partition: only the poll finds it.
+    await log.append(sampleEvent({ openid: 'oPoll' }), partitionOf('oPoll', PARTITIONS));
+    await until(() => crm.got.length === 1);
+    await workers.stop();
+  });
+
+  it('delivers to a consumer added after start, and stops delivering to one removed', async () => {
+    const crm = recorder('crm');
+    const late = recorder('late');
+    const { workers, push } = setup([crm.consumer]);
+    await workers.start();
+    workers.add(late.consumer);
+    expect(() => workers.add(late.consumer)).toThrow(/delivered to already/);
+    await push(sampleEvent({ openid: 'oA' }));
+    await until(() => late.got.length === 1 && crm.got.length === 1);
+    expect(await workers.remove('late')).toBe(late.consumer);
+    expect(await workers.remove('late')).toBeUndefined();
+    await push(sampleEvent({ openid: 'oA' }));
+    await until(() => crm.got.length === 2);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(late.got).toHaveLength(1);
+    expect(workers.consumers.map((c) => c.name)).toEqual(['crm']);
+    await workers.stop();
   });
 });

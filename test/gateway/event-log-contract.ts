@@ -80,6 +80,25 @@ export function describeEventLogContract(
       expect(await log.readAppid('wx0000000000000000', null, 10)).toEqual([]);
     });
 
+    it("knows a partition's newest cursor: reading after it finds only later appends", async () => {
+      const partition = 7;
+      const before = await log.latestCursor(partition);
+      await log.append(sampleEvent(), partition);
+      const last = sampleEvent();
+      await log.append(last, partition);
+      await log.append(sampleEvent(), partition + 1);
+      const latest = await log.latestCursor(partition);
+      expect(latest).not.toBeNull();
+      expect(latest).not.toBe(before);
+      expect(await log.readPartition(partition, latest, 10)).toEqual([]);
+      const read = await log.readPartition(partition, before, 10);
+      expect(read.at(-1)?.cursor).toBe(latest);
+      expect(read.at(-1)?.event.id).toBe(last.id);
+      const later = sampleEvent();
+      await log.append(later, partition);
+      expect((await log.readPartition(partition, latest, 10)).map((e) => e.event.id)).toEqual([later.id]);
+    });
+
     it('keeps consumer positions with compare-and-set', async () => {
       const consumer = `crm-${counter++}`;
       const start = await log.getPosition(consumer, 2);

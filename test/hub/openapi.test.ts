@@ -196,6 +196,13 @@ describe('OpenAPI document', () => {
         ],
         oauth: { encryptionKey: randomBytes(32).toString('base64') },
         secretsKey: randomBytes(32).toString('base64'),
+        subscribers: [
+          {
+            name: 'crm',
+            url: 'https://crm.example.com/wechat',
+            secret: `whsec_${randomBytes(32).toString('base64')}`,
+          },
+        ],
       },
       logger: pino({ level: 'silent' }),
       proactiveRefresh: false,
@@ -358,6 +365,23 @@ describe('OpenAPI document', () => {
         headers: { 'content-type': 'text/xml' },
       }),
     },
+    'GET /v1/admin/subscribers': { accepted: 200 },
+    'POST /v1/admin/subscribers': { accepted: 201, live: async () => ({ body: { name: `doc${msgId++}` } }) },
+    'DELETE /v1/admin/subscribers/{name}': {
+      accepted: 204,
+      live: async () => {
+        const name = `gone${msgId++}`;
+        await hub.services.gateway.subscribers.add({
+          name,
+          url: 'https://gone.example.com/',
+          secret: `whsec_${randomBytes(32).toString('base64')}`,
+          filter: {},
+        });
+        return { path: { name } };
+      },
+    },
+    'GET /v1/admin/dead-letters': { accepted: 200 },
+    'POST /v1/admin/dead-letters/replay': { accepted: 200 },
     'POST /v1/oauth/tickets/redeem': {
       accepted: 200,
       live: async () => ({ body: { ticket: await ticket() } }),
@@ -387,6 +411,7 @@ describe('OpenAPI document', () => {
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
         "DELETE /v1/admin/accounts/{appid}",
+        "DELETE /v1/admin/subscribers/{name}",
         "GET /v1/accounts/{appid}/access-token",
         "GET /v1/accounts/{appid}/events",
         "GET /v1/accounts/{appid}/followers",
@@ -394,11 +419,15 @@ describe('OpenAPI document', () => {
         "GET /v1/accounts/{appid}/users/{openid}",
         "GET /v1/admin/accounts",
         "GET /v1/admin/accounts/{appid}/followers/sync",
+        "GET /v1/admin/dead-letters",
+        "GET /v1/admin/subscribers",
         "POST /v1/accounts/{appid}/access-token/refresh",
         "POST /v1/accounts/{appid}/jsapi-signature",
         "POST /v1/admin/accounts",
         "POST /v1/admin/accounts/{appid}/enable",
         "POST /v1/admin/accounts/{appid}/followers/sync",
+        "POST /v1/admin/dead-letters/replay",
+        "POST /v1/admin/subscribers",
         "POST /v1/oauth/tickets/redeem",
         "PUT /v1/admin/accounts/{appid}/secret",
       ]

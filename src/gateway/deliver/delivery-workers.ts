@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WxhubError } from '../../errors/index.js';
 import type { Store } from '../../store/store.js';
 import { exponentialBackoff, type RetryStrategy } from '../../tokens/retry.js';
 import { type Clock, systemClock } from '../../util/clock.js';
@@ -41,6 +42,8 @@ export interface DeliveryWorkersOptions {
 
 /** Events read from a partition per store round trip. */
 const BATCH = 50;
+/** How long after a failed watch of the log it is tried again, ms. */
+const WATCH_RETRY_MS = 5000;
 /** Wake-ups that name no partition within this window share one scan of all partitions, ms. */
 const SCAN_COALESCE_MS = 20;
 
@@ -55,9 +58,12 @@ const SCAN_COALESCE_MS = 20;
 export class DeliveryWorkers {
   readonly #log: EventLog;
   readonly #store: Store;
-  readonly #consumers: readonly Consumer[];
+  /** By name; changes at runtime (`add`, `remove`): subscribers registered through the API. */
+  readonly #consumers = new Map<string, Consumer>();
   readonly #partitions: number;
   readonly #leaseTtlMs: number;
+  /** How long after taking or renewing its lease a drain renews it before the next event, ms. */
+  readonly #renewAfterMs: number;
   readonly #retry: RetryStrategy;
   readonly #pollMs: number;
   readonly #clock: Clock;
@@ -73,14 +79,16 @@ export class DeliveryWorkers {
   #timer: NodeJS.Timeout | undefined;
   #scan: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
+  #rewatch: NodeJS.Timeout | undefined;
   #stopped = true;
 
   constructor(options: DeliveryWorkersOptions) {
     this.#log = options.log;
     this.#store = options.store;
-    this.#consumers = options.consumers;
+    for (const consumer of options.consumers) this.add(consumer);
     this.#partitions = options.partitions;
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.#renewAfterMs = Math.min(this.#leaseTtlMs / 10, 1000);
     this.#retry = options.retryStrategy ?? exponentialBackoff({ retries: 15, baseMs: 1000, capMs: 600_000 });
     this.#pollMs = options.pollMs ?? 1000;
     this.#clock = options.clock ?? systemClock;
@@ -89,20 +97,70 @@ export class DeliveryWorkers {
     this.#onOutcome = options.onOutcome ?? (() => undefined);
   }
 
+  /**
+   * Starts polling and watching the log. A store that cannot be watched yet (Redis or
+   * PostgreSQL away while the hub starts) does not stop the start: the poll delivers meanwhile
+   * and the watch is tried again.
+   */
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
-    // Another hub's append names no partition: one scan of all, coalesced.
-    this.#unwatch = await this.#log.watch(() => this.#scheduleScan());
     this.#timer = setInterval(() => this.#scheduleScan(), this.#pollMs);
     this.#timer.unref();
     this.#scheduleScan();
+    // Not awaited: a store slow to answer (a Redis that is restarting) would hold the hub's start.
+    void this.#watch();
+  }
+
+  async #watch(): Promise<void> {
+    try {
+      // Another hub's append names no partition: one scan of all, coalesced.
+      const unwatch = await this.#log.watch(() => this.#scheduleScan());
+      if (this.#stopped) unwatch();
+      else this.#unwatch = unwatch;
+    } catch (err) {
+      this.#logger.warn({ err: String(err) }, 'event log watch unavailable; polling, and trying again');
+      if (this.#stopped) return;
+      this.#rewatch = setTimeout(() => void this.#watch(), WATCH_RETRY_MS);
+      this.#rewatch.unref();
+    }
+  }
+
+  /** The consumers delivered to, in the order they were added. */
+  get consumers(): Consumer[] {
+    return [...this.#consumers.values()];
+  }
+
+  /** Starts delivering to `consumer` too, from its stored positions (a new name: the oldest event kept). */
+  add(consumer: Consumer): void {
+    if (this.#consumers.has(consumer.name)) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        `a consumer named ${consumer.name} is delivered to already`,
+      );
+    }
+    this.#consumers.set(consumer.name, consumer);
+    this.#scheduleScan();
+  }
+
+  /**
+   * Stops delivering to the consumer named `name` and waits for its deliveries in flight; its
+   * positions and dead letters stay in the log. Resolves the consumer removed (to close it), or
+   * undefined.
+   */
+  async remove(name: string): Promise<Consumer | undefined> {
+    const consumer = this.#consumers.get(name);
+    if (!consumer) return undefined;
+    this.#consumers.delete(name);
+    const runs = [...this.#running].filter(([slot]) => slot.startsWith(`${name}\n`)).map(([, run]) => run);
+    await Promise.allSettled(runs);
+    return consumer;
   }
 
   /** Looks for work in `partition` now (this process appended to it, or an operator replayed). */
   wake(partition: number): void {
     if (this.#stopped) return;
-    for (const consumer of this.#consumers) this.#startSlot(consumer, partition);
+    for (const consumer of this.#consumers.values()) this.#startSlot(consumer, partition);
   }
 
   #scheduleScan(): void {
@@ -123,7 +181,8 @@ export class DeliveryWorkers {
     }
     const run = this.#work(consumer, partition, slot).finally(() => {
       this.#running.delete(slot);
-      if (this.#again.delete(slot) && !this.#stopped) this.#startSlot(consumer, partition);
+      if (this.#again.delete(slot) && !this.#stopped && this.#active(consumer))
+        this.#startSlot(consumer, partition);
     });
     this.#running.set(slot, run);
   }
@@ -133,7 +192,9 @@ export class DeliveryWorkers {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#scan) clearTimeout(this.#scan);
+    clearTimeout(this.#rewatch);
     this.#unwatch?.();
+    this.#unwatch = undefined;
     await Promise.allSettled(this.#running.values());
   }
 
@@ -141,15 +202,20 @@ export class DeliveryWorkers {
     const lease = `deliver:${consumer.name}:${partition}`;
     try {
       // Idle partitions (the common case on a wake-up) cost two reads and no lease write.
-      const position = await this.#log.getPosition(consumer.name, partition);
-      if (position.notBefore > this.#clock.now()) {
-        this.#sleeping.set(slot, position.notBefore);
+      const seen = await this.#log.getPosition(consumer.name, partition);
+      if (seen.notBefore > this.#clock.now()) {
+        this.#sleeping.set(slot, seen.notBefore);
         return;
       }
-      if ((await this.#log.readPartition(partition, position.cursor, 1)).length === 0) return;
+      const batch = await this.#log.readPartition(partition, seen.cursor, BATCH);
+      if (batch.length === 0) return;
+      const asked = this.#clock.now();
       if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
       try {
-        await this.#drain(consumer, partition, slot, lease);
+        // Another hub may have moved the position before the lease was ours: then read again.
+        const position = await this.#log.getPosition(consumer.name, partition);
+        const first = position.version === seen.version ? batch : null;
+        await this.#drain(consumer, partition, slot, { lease, renewed: asked, position, first });
       } finally {
         await this.#store.releaseLease(lease, this.#owner).catch(() => undefined);
       }
@@ -159,19 +225,38 @@ export class DeliveryWorkers {
     }
   }
 
-  async #drain(consumer: Consumer, partition: number, slot: string, lease: string): Promise<void> {
-    let position = await this.#log.getPosition(consumer.name, partition);
-    while (!this.#stopped) {
+  /**
+   * Delivers from `start.position` while the lease holds. `renewed`: when the lease was asked
+   * for (before the store answered); `first`: the partition's next events if already read.
+   */
+  async #drain(
+    consumer: Consumer,
+    partition: number,
+    slot: string,
+    start: { lease: string; renewed: number; position: Position; first: LoggedEvent[] | null },
+  ): Promise<void> {
+    let { renewed, position } = start;
+    let pending = start.first;
+    while (!this.#stopped && this.#active(consumer)) {
       if (position.notBefore > this.#clock.now()) {
         this.#sleeping.set(slot, position.notBefore);
         return;
       }
-      const batch = await this.#log.readPartition(partition, position.cursor, BATCH);
+      const batch = pending ?? (await this.#log.readPartition(partition, position.cursor, BATCH));
+      pending = null;
       if (batch.length === 0) return;
       for (const logged of batch) {
-        if (this.#stopped) return;
-        // Renewing the lease is also the check that nobody else took the partition meanwhile.
-        if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
+        if (this.#stopped || !this.#active(consumer)) return;
+        // Renewed when a tenth of its TTL (at most a second) has gone, not before every event (a
+        // store write each): an attempt starts with nine tenths of the TTL left, so only a hub
+        // stalled nearly a whole TTL can deliver after another took over (a duplicate, same
+        // webhook-id). Renewing is also the check that nobody else took the partition meanwhile;
+        // the position's compare-and-set below is the other.
+        if (this.#clock.now() - renewed >= this.#renewAfterMs) {
+          const asked = this.#clock.now();
+          if (!(await this.#store.acquireLease(start.lease, this.#owner, this.#leaseTtlMs))) return;
+          renewed = asked;
+        }
         const next = await this.#attempt(consumer, logged, position);
         if (!(await this.#log.setPosition(consumer.name, partition, position.version, next))) return;
         position = { ...next, version: position.version + 1 };
@@ -180,7 +265,14 @@ export class DeliveryWorkers {
           return;
         }
       }
+      // A short batch was the partition's end when read; events logged since woke the slot again.
+      if (batch.length < BATCH) return;
     }
+  }
+
+  /** Still delivered to: not removed (nor replaced by a consumer of the same name) meanwhile. */
+  #active(consumer: Consumer): boolean {
+    return this.#consumers.get(consumer.name) === consumer;
   }
 
   /** One event for one consumer: the position to write afterwards. */

@@ -55,6 +55,11 @@ export interface EventLog {
   readPartition(partition: number, after: string | null, limit: number): Promise<LoggedEvent[]>;
   /** Up to `limit` events of `appid` after `after`, oldest first: the pull API's read. */
   readAppid(appid: string, after: string | null, limit: number): Promise<LoggedEvent[]>;
+  /**
+   * The cursor of the newest event of `partition`, or null when it holds none: where a consumer
+   * added at runtime starts, so it gets events from now on rather than the whole log.
+   */
+  latestCursor(partition: number): Promise<string | null>;
   /** A consumer's position in a partition; a never-written one has version 0 and cursor null. */
   getPosition(consumer: string, partition: number): Promise<Position>;
   /** Writes `next` only if the stored version is `expectedVersion`; false when someone else wrote. */

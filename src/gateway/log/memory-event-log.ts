@@ -46,6 +46,10 @@ export class MemoryEventLog implements EventLog {
     return this.#read((e) => e.event.appid === appid, after, limit);
   }
 
+  async latestCursor(partition: number): Promise<string | null> {
+    return this.#entries.findLast((e) => e.partition === partition)?.cursor ?? null;
+  }
+
   async getPosition(consumer: string, partition: number): Promise<Position> {
     return this.#positions.get(`${consumer}\n${partition}`) ?? START_POSITION;
   }

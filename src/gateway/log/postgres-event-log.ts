@@ -86,6 +86,16 @@ export class PostgresEventLog implements EventLog {
     return this.#read(this.#q.readAppid, appid, after, limit);
   }
 
+  /**
+   * The newest row in cursor order, settled or not: an append still in flight in an older
+   * transaction may land before it and be skipped by a consumer starting here, which is what
+   * "from now on" means for an event that raced the consumer's creation.
+   */
+  async latestCursor(partition: number): Promise<string | null> {
+    const { rows } = await this.#query<{ tx: string; seq: string }>(this.#q.latestCursor, [partition]);
+    return rows[0] ? `${rows[0].tx}.${rows[0].seq}` : null;
+  }
+
   async getPosition(consumer: string, partition: number): Promise<Position> {
     const { rows } = await this.#query<PositionRow>(this.#q.getPosition, [consumer, partition]);
     return toPosition(rows[0]);
@@ -258,6 +268,9 @@ function statements(s: string) {
     setAnswer: `UPDATE ${s}.gateway_events SET answer = $2 WHERE id = $1`,
     readPartition: read('partition'),
     readAppid: read('appid'),
+    latestCursor: `
+      SELECT tx::text AS tx, seq::text AS seq FROM ${s}.gateway_events
+      WHERE partition = $1 ORDER BY tx DESC, seq DESC LIMIT 1`,
     getPosition: `
       SELECT cursor, attempts, not_before, last_error, version
       FROM ${s}.gateway_positions WHERE consumer = $1 AND partition = $2`,

@@ -127,6 +127,13 @@ export class RedisEventLog implements EventLog {
     return out;
   }
 
+  async latestCursor(partition: number): Promise<string | null> {
+    const entries = await this.#store.command((r) =>
+      r.xrevrange(this.#partitionKey(partition), '+', '-', 'COUNT', 1),
+    );
+    return entries[0]?.[0] ?? null;
+  }
+
   async getPosition(consumer: string, partition: number): Promise<Position> {
     const hash = await this.#store.command((r) => r.hgetall(this.#positionKey(consumer, partition)));
     if (!hash.version) return START_POSITION;

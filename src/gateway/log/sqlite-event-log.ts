@@ -88,6 +88,11 @@ export class SqliteEventLog implements EventLog {
     return rows.map((r) => logged(String(r.seq), r.partition, r.event));
   }
 
+  async latestCursor(partition: number): Promise<string | null> {
+    const seq = await this.#run((s) => s.latestSeq.get(partition) as number | null);
+    return seq === null || seq === undefined ? null : String(seq);
+  }
+
   async getPosition(consumer: string, partition: number): Promise<Position> {
     return toPosition(
       await this.#run((s) => s.getPosition.get(consumer, partition) as PositionRow | undefined),
@@ -216,6 +221,7 @@ function prepare(db: Database.Database) {
       'SELECT seq, partition, event FROM gateway_events WHERE appid = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
     maxSeq: db.prepare('SELECT max(seq) FROM gateway_events').pluck(),
+    latestSeq: db.prepare('SELECT max(seq) FROM gateway_events WHERE partition = ?').pluck(),
     getPosition: db.prepare(
       `SELECT ${positionColumns}, version FROM gateway_positions WHERE consumer = ? AND partition = ?`,
     ),

@@ -1,14 +1,17 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../../config/index.js';
+import type { Database } from '../../db/index.js';
 import type { DeliveryOutcome, DeliveryWorkersOptions } from '../../gateway/deliver/delivery-workers.js';
 import { Gateway } from '../../gateway/gateway.js';
 import type { EventLog } from '../../gateway/log/event-log.js';
 import { openEventLog } from '../../gateway/log/open-event-log.js';
+import { RuntimeSubscribers } from '../../gateway/subscribers/runtime-subscribers.js';
 import type { OAuthContext } from '../../oauth/oauth-context.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { PushListeners } from './push-listeners.js';
+import { SUBSCRIBER_SYNC_MS, SubscriberSync } from './subscriber-sync.js';
 
 /** Tuning of the hub's gateway that the configuration does not carry (tests, benchmarks). */
 export interface HubGatewayTuning {
@@ -18,15 +21,24 @@ export interface HubGatewayTuning {
   readonly dispatcher?: Dispatcher;
   /** How often events older than `gateway.retentionDays` are dropped, ms. Default: an hour. */
   readonly trimIntervalMs?: number;
+  /** How often runtime subscribers are re-read from the database, ms. Default 2000. */
+  readonly subscriberSyncMs?: number;
+  /** Run the delivery workers (default true); `wxhub events` opens the gateway without them. */
+  readonly deliver?: boolean;
 }
 
 export interface HubGatewayOptions extends HubGatewayTuning {
   readonly config: Config;
   readonly store: Store;
+  /** Where runtime subscribers are kept (its settings). */
+  readonly database: Pick<Database, 'settings'>;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The web login's WeChat clients, on the hub's token engine: late replies go out through them. */
-  readonly login: Pick<OAuthContext, 'client'>;
+  /**
+   * The web login's WeChat clients, on the hub's token engine (late replies go out through
+   * them), and its cipher (runtime subscribers' secrets are sealed with it).
+   */
+  readonly login: Pick<OAuthContext, 'client' | 'cipher'>;
   readonly onDelivery?: (outcome: DeliveryOutcome) => void;
 }
 
@@ -36,6 +48,8 @@ export interface HubGateway {
   readonly log: EventLog;
   /** The hook point for parts that follow pushes (`events.on(listener)`). */
   readonly events: PushListeners;
+  /** Subscribers from the config and those registered at runtime (`/v1/admin/subscribers`). */
+  readonly subscribers: SubscriberSync;
   /** Starts the delivery workers and the retention trim. */
   start(): Promise<void>;
   /** Stops delivering, waits for late replies, closes sinks and the log's own watchers; the store stays open. */
@@ -80,6 +94,12 @@ export function openHubGateway(options: HubGatewayOptions): HubGateway {
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     },
   });
+  const subscribers = new SubscriberSync(
+    gateway,
+    new RuntimeSubscribers(options.database.settings, options.login.cipher, clock),
+    config.subscribers,
+    options.logger,
+  );
   let trimTimer: NodeJS.Timeout | undefined;
   const trim = () =>
     void log.trim(clock.now() - retentionMs).catch((err: unknown) => {
@@ -89,13 +109,17 @@ export function openHubGateway(options: HubGatewayOptions): HubGateway {
     gateway,
     log,
     events,
+    subscribers,
     async start() {
+      await subscribers.start(options.subscriberSyncMs ?? SUBSCRIBER_SYNC_MS);
+      if (options.deliver === false) return;
       await gateway.start();
       trimTimer = setInterval(trim, options.trimIntervalMs ?? TRIM_INTERVAL_MS);
       trimTimer.unref();
     },
     async close() {
       clearInterval(trimTimer);
+      await subscribers.stop();
       await gateway.close();
       await log.close();
     },

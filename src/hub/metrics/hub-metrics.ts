@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RefreshEvent, TokenManager, UpstreamEvent } from '../../tokens/index.js';
 import type { Clock } from '../../util/clock.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import { upstreamPathLabel } from './path-label.js';
 import { RequestHistogram } from './request-histogram.js';
 
@@ -14,6 +15,8 @@ const QUOTA_READ_TIMEOUT_MS = 1000;
  */
 export class HubMetrics {
   readonly registry = new Registry();
+  /** The callback gateway's metrics and the dashboard's live numbers. */
+  readonly gateway: GatewayMetrics;
   readonly #requests: RequestHistogram;
   readonly #upstream: Counter<'appid' | 'path' | 'errcode'>;
   readonly #refreshes: Counter<'appid' | 'kind' | 'reason' | 'outcome'>;
@@ -26,6 +29,7 @@ export class HubMetrics {
   constructor(manager: TokenManager, clock: Clock) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'wxhub_' });
+    this.gateway = new GatewayMetrics(this.registry, clock);
     this.#requests = new RequestHistogram(
       'wxhub_http_request_duration_seconds',
       'Hub HTTP requests by route pattern, method and status',

@@ -101,7 +101,7 @@ const callbackRefusals = {
   400: anything(
     '`WXHUB_ERR_CALLBACK_XML`, `WXHUB_ERR_INVALID_ARGUMENT`: a malformed push (the code as plain text)',
   ),
-  401: anything('`WXHUB_ERR_CALLBACK_SIGNATURE`: a forged, stale or downgraded push; nothing is stored'),
+  403: anything('`WXHUB_ERR_CALLBACK_SIGNATURE`: a forged, stale or downgraded push; nothing is stored'),
   404: anything('`WXHUB_ERR_CALLBACK_NOT_CONFIGURED`: the account has no `callback` block'),
 };
 

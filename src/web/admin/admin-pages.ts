@@ -10,23 +10,28 @@ import type { AccountReport } from './account-report.js';
 import type { AdminSession } from './admin-session.js';
 import type { FollowerPage, FollowerRow } from './followers-source.js';
 
-const BRAND = bi('wxhub 运营后台', 'Operator dashboard');
+export const BRAND = bi('wxhub 运营后台', 'Operator dashboard');
 
 export interface AdminLinks {
   /** The demo site runs on this origin (a link back to it). */
   readonly demoSite?: boolean;
   readonly simulatorUrl?: string;
+  /** The hub has the callback gateway page. */
+  readonly gateway?: boolean;
 }
 
-function footer(links: AdminLinks): SafeHtml {
+/** The dashboard's footer. */
+export function footer(links: AdminLinks): SafeHtml {
   return html`<p>${bi('时间为北京时间（微信按北京时间计日配额）。', 'Times are Beijing time (WeChat counts daily quotas by the Beijing day).')}
 ${bi('活动数据为本进程最近的记录；全局指标见', 'Activity is this process’s recent record; fleet-wide numbers are at')} <a href="/metrics">/metrics</a>.
 ${links.simulatorUrl ? html` · <a href="${links.simulatorUrl}/__sim/stats">${bi('模拟器统计', 'Simulator stats')}</a>` : ''}</p>`;
 }
 
-function nav(session: AdminSession | null, links: AdminLinks): SafeHtml {
+/** The dashboard's navigation. */
+export function nav(session: AdminSession | null, links: AdminLinks): SafeHtml {
   if (!session) return links.demoSite ? html`<a href="/">${bi('演示站', 'Demo site')}</a>` : html``;
   return html`<a href="/admin">${bi('概览', 'Overview')}</a>
+${links.gateway ? html`<a href="/admin/gateway">${bi('消息推送', 'Gateway')}</a>` : ''}
 ${links.demoSite ? html`<a href="/">${bi('演示站', 'Demo site')}</a>` : ''}
 <span class="muted">${bi('密钥', 'key')}: ${session.keyName}</span>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${session.csrf}"><button class="btn small" type="submit" id="admin-logout">${bi('退出', 'Log out')}</button></form>`;
@@ -66,7 +71,13 @@ ${bi('在 hub 所在的机器上创建', 'Create one where the hub runs')}: <spa
   });
 }
 
-function stat(label: SafeHtml, value: SafeHtml | string, sub?: SafeHtml | string, name?: string): SafeHtml {
+/** One figure of a stats row. */
+export function stat(
+  label: SafeHtml,
+  value: SafeHtml | string,
+  sub?: SafeHtml | string,
+  name?: string,
+): SafeHtml {
   return html`<div class="stat"${name ? html` data-stat="${name}"` : ''}><div class="label">${label}</div><div class="value">${value}</div>${
     sub ? html`<div class="sub">${sub}</div>` : ''
   }</div>`;

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FollowerSyncStatus } from '../../followers/follower-sync.js';
+import type { DeadLetter } from '../../gateway/log/event-log.js';
+import type { ListedSubscriber } from '../../hub/gateway/subscriber-sync.js';
 import type { HubServices } from '../../hub/hub-services.js';
+import type { GatewaySnapshot } from '../../hub/metrics/gateway-metrics.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { seeOther, sendPage, wantsHtml } from '../http/request-info.js';
 import { accountList, accountReport } from './account-report.js';
@@ -14,6 +17,16 @@ import {
 } from './admin-pages.js';
 import { ADMIN_COOKIE, type AdminSession, AdminSessions, type SignerSource } from './admin-session.js';
 import type { FollowerPage, FollowerSyncControl, FollowersSource } from './followers-source.js';
+import { type GatewayView, gatewayPage, LETTERS_SHOWN } from './gateway-page.js';
+
+/** What the dashboard reads of the callback gateway, and its replay. */
+export interface GatewayDashboard {
+  snapshot(): GatewaySnapshot;
+  subscribers(): Promise<ListedSubscriber[]>;
+  backlog(): Promise<Record<string, number>>;
+  deadLetters(consumer: string, limit: number): Promise<DeadLetter[]>;
+  replay(consumer: string): Promise<{ replayed: number; failed: number }>;
+}
 
 export interface AdminOptions {
   readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'> &
@@ -29,6 +42,8 @@ export interface AdminOptions {
    * (src/accounts AccountAdmin.enable). Absent: no button.
    */
   readonly enable?: (appid: string) => Promise<unknown>;
+  /** The callback gateway page (`/admin/gateway`); absent: not shown. */
+  readonly gateway?: GatewayDashboard;
   /** How long a dashboard session lasts, ms. Default 8 h. */
   readonly sessionTtlMs?: number;
   readonly links?: AdminLinks;
@@ -64,7 +79,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     services.clock,
     options.sessionTtlMs ?? 8 * 3600_000,
   );
-  const links = options.links ?? {};
+  const links: AdminLinks = { ...options.links, gateway: options.gateway !== undefined };
   app.decorateRequest('adminSession', null);
 
   app.get<{ Querystring: { problem?: string } }>('/admin/login', async (request, reply) => {
@@ -230,6 +245,61 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         return seeOther(reply, `/admin/accounts/${encodeURIComponent(appid)}`);
       },
     );
+    const gateway = options.gateway;
+    if (gateway) {
+      guarded.get<{ Querystring: Record<string, string | undefined> }>(
+        '/admin/gateway',
+        async (request, reply) => {
+          const subscribers = await gateway.subscribers();
+          const backlog = await gateway.backlog().catch((err: unknown) => {
+            request.log.warn({ err: String(err) }, 'gateway backlog failed');
+            return 'store error';
+          });
+          const deadLetters: Record<string, DeadLetter[]> = {};
+          await Promise.all(
+            subscribers.map(async (s) => {
+              deadLetters[s.name] = await gateway.deadLetters(s.name, LETTERS_SHOWN).catch(() => []);
+            }),
+          );
+          const { replayed, failed, consumer } = request.query;
+          const flash =
+            consumer !== undefined && /^\d{1,6}$/.test(replayed ?? '') && /^\d{1,6}$/.test(failed ?? '')
+              ? `${consumer}: replayed ${replayed}, failed ${failed}`
+              : undefined;
+          const view: GatewayView = {
+            snapshot: gateway.snapshot(),
+            subscribers,
+            backlog,
+            deadLetters,
+            ...(flash ? { flash } : {}),
+          };
+          return sendPage(reply, 200, gatewayPage({ view, session: request.adminSession!, links }));
+        },
+      );
+
+      guarded.post<{ Body: { _csrf?: unknown; consumer?: unknown } | undefined }>(
+        '/admin/gateway/replay',
+        async (request, reply) => {
+          const session = request.adminSession!;
+          if (!sessions.checkCsrf(session, request.body?._csrf)) {
+            return reply
+              .code(403)
+              .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
+          }
+          const consumer = typeof request.body?.consumer === 'string' ? request.body.consumer : '';
+          if (!(await gateway.subscribers()).some((s) => s.name === consumer)) {
+            return sendPage(reply, 404, adminNotFoundPage({ session, links }));
+          }
+          const result = await gateway.replay(consumer);
+          const query = new URLSearchParams({
+            consumer,
+            replayed: String(result.replayed),
+            failed: String(result.failed),
+          });
+          return seeOther(reply, `/admin/gateway?${query}#subscribers`);
+        },
+      );
+    }
 
     guarded.get('/admin/*', async (request, reply) =>
       sendPage(reply, 404, adminNotFoundPage({ session: request.adminSession, links })),

@@ -56,6 +56,13 @@ async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
       followers: databaseFollowers(services.database),
       sync: followerSync,
       enable: (appid: string) => accountAdmin.enable(appid),
+      gateway: {
+        snapshot: () => services.metrics.gateway.snapshot(),
+        subscribers: () => services.gateway.subscribers.list(),
+        backlog: () => services.metrics.gateway.backlog(),
+        deadLetters: (consumer, limit) => services.gateway.log.deadLetters(consumer, limit),
+        replay: (consumer) => services.gateway.gateway.replay(consumer),
+      },
     });
   });
 }

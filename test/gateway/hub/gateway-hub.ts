@@ -163,8 +163,10 @@ export async function startGatewayHub(options: GatewayHubOptions = {}) {
         `/__sim/accounts/${appid}/users/${who}/inbox`,
       ),
     async close() {
-      await hub.close();
+      // WeChat (the simulator) first: a keep-alive socket it opened and never used would hold
+      // the hub's close until the server's headers timeout.
       if (!options.sim) await sim.close();
+      await hub.close();
     },
   };
 }
