@@ -4,7 +4,11 @@
 export * from './client/index.js';
 export type {
   BindResult,
+  FollowerChange,
+  FollowerCursor,
+  FollowerPage,
   FollowerRecord,
+  FollowerState,
   FollowerTable,
   FollowerView,
   IdentityPatch,
@@ -33,7 +37,13 @@ export {
   SqliteDatabase,
 } from './db/index.js';
 export * from './errors/index.js';
-export { type SyncFollowersOptions, type SyncFollowersResult, syncFollowers } from './followers/index.js';
+export {
+  LiveFollowers,
+  type LiveOutcome,
+  type SyncFollowersOptions,
+  type SyncFollowersResult,
+  syncFollowers,
+} from './followers/index.js';
 export { HttpClient, type HttpClientOptions } from './http/index.js';
 export {
   ClientKeys,

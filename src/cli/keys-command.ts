@@ -51,6 +51,7 @@ export function registerKeys(program: Command): void {
       }
       await withDatabase(flags, async (database, config) => {
         const configured = new Set(config.accounts.map((a) => a.appid));
+        for (const account of await database.accounts.list()) configured.add(account.appid);
         const appids = flags.appid ?? [];
         for (const appid of appids) {
           if (!configured.has(appid))
@@ -143,18 +144,24 @@ export function registerKeys(program: Command): void {
 }
 
 /**
- * Opens the database the configuration names. Secrets are not needed here, so an `env:NAME`
+ * What an unset `env:NAME` reads as in `withDatabase`: shaped to pass the schema's key fields
+ * (43 base64url characters, like a 32-byte key), so a secret the command does not need never
+ * stops it. A command that needs one checks for it (see `wxhub accounts` and `secretsKey`).
+ */
+export const UNSET_ENV = 'wxhubUnsetEnvironmentVariable00000000000000';
+
+/**
+ * Opens the database the configuration names (shared by `wxhub keys` and `wxhub accounts`). Secrets are not needed here, so an `env:NAME`
  * that is unset does not stop key management (the database URL itself must resolve).
  */
-async function withDatabase(
+export async function withDatabase(
   flags: ConfigFlag,
   run: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
   const file = configFile(flags.config);
-  const unset = '\u0000unset';
-  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || unset });
+  const lenient = new Proxy(process.env, { get: (env, name: string) => env[name] || UNSET_ENV });
   const config = file ? loadConfig(file, lenient) : parseConfig({}, process.env, 'defaults');
-  if (config.database.includes(unset)) {
+  if (config.database.includes(UNSET_ENV)) {
     throw new WxhubError(
       'WXHUB_ERR_INVALID_CONFIG',
       `${file}: database: its environment variable is not set`,
@@ -217,7 +224,8 @@ function describeRate(record: ClientKeyRecord, config: Config): string {
   return `${limit.perSecond}/s, burst ${limit.burst}${record.rateLimit ? '' : ' (default)'}`;
 }
 
-function printTable(head: string[], rows: string[][]): void {
+/** Prints rows under a header, columns padded to their widest cell. */
+export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `${cells

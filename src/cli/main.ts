@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isWxhubError } from '../errors/index.js';
+import { registerAccounts } from './accounts-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerEvents } from './events-command.js';
 import { registerKeys } from './keys-command.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerKeys(program);
   registerEvents(program);
+  registerAccounts(program);
   registerDemo(program);
   return program;
 }

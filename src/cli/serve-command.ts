@@ -8,6 +8,7 @@ import { createHubLogger } from '../hub/hub-logger.js';
 import { startHub } from '../hub/start-hub.js';
 import { listenError } from '../util/listen-error.js';
 import { prettyDestination } from '../util/logger.js';
+import { reloadOnHangup } from './reload-on-hangup.js';
 import { untilSignal } from './until-signal.js';
 
 /**
@@ -43,7 +44,7 @@ interface ServeFlags {
   host?: string;
 }
 
-/** `wxhub serve`: the hub alone, until SIGINT or SIGTERM. */
+/** `wxhub serve`: the hub alone, until SIGINT or SIGTERM; SIGHUP reloads the configuration's accounts. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -86,15 +87,18 @@ async function serve(flags: ServeFlags): Promise<void> {
     throw listenError(err, host, listenPort, where);
   });
   const stopped = untilSignal();
+  const stopReloading = reloadOnHangup({ file, config, hub, logger });
+  const accounts = hub.services.accounts.list();
   // One write, so a reader that sees the URL has the whole banner.
   out(
     `wxhub hub listening on ${hub.url}`,
     `  store: ${describeUrl(config.store)}   database: ${describeUrl(config.database)}`,
-    config.accounts.length > 0
-      ? `  accounts: ${config.accounts.map((a) => a.appid).join(', ')}`
-      : '  no accounts configured: add them under "accounts" in the configuration file',
+    accounts.length > 0
+      ? `  accounts: ${accounts.map((a) => a.appid).join(', ')}`
+      : '  no accounts configured: add them under "accounts" in the configuration file, or with wxhub accounts add',
   );
   const signal = await stopped;
+  stopReloading();
   out(`wxhub: stopping (${signal})`);
   await hub.close();
 }

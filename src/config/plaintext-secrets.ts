@@ -9,6 +9,7 @@ const SECRET_FIELDS: readonly (readonly string[])[] = [
   ['dropIn', 'signingKey'],
   ['dropIn', 'previousSigningKeys', '*'],
   ['oauth', 'encryptionKey'],
+  ['secretsKey'],
 ];
 
 /** Connection strings, which hold a secret when they carry a password (`redis://:pw@host`). */

@@ -11,7 +11,7 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''));
 
 /** `return_to` allowlist entries: an origin, optionally with a path prefix. */
-const returnTo = z.string().refine((value) => {
+export const returnTo = z.string().refine((value) => {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && !url.search && !url.hash;
@@ -122,6 +122,11 @@ export const configSchema = z.strictObject({
   subscribers: z.array(subscriberSchema).default([]),
   /** How the callback gateway keeps and delivers events (docs/gateway.md). */
   gateway: gatewaySchema,
+  /**
+   * AES-256-GCM key sealing the appsecrets of accounts added at run time (`wxhub accounts add`),
+   * e.g. `env:WXHUB_SECRET_KEY`. Absent: the environment variable WXHUB_SECRET_KEY, if set.
+   */
+  secretsKey: encryptionKey.optional(),
   /** Per client key token bucket; a key's own limit (`wxhub keys create --rate-limit`) wins. */
   rateLimit: z
     .strictObject({

@@ -61,6 +61,51 @@ export interface SettingsTable {
   compareAndSet(name: string, expected: string, value: string): Promise<boolean>;
 }
 
+/** An Official Account (gets an access_token) or an Open Platform website app (login only, no token). */
+export type AccountKind = 'official' | 'website';
+
+/**
+ * An account added at run time (`wxhub accounts add`, `/v1/admin/accounts`), as stored: the
+ * appsecret only sealed (AES-256-GCM, see src/accounts/secret-box.ts), never in clear.
+ */
+export interface AccountRecord {
+  /** `wx` and 16 hex digits, the primary key. */
+  readonly appid: string;
+  readonly kind: AccountKind;
+  readonly name: string | null;
+  /** The sealed appsecret (`v1.<key id>.<data>`). */
+  readonly sealedSecret: string;
+  readonly tokenMode: 'stable' | 'classic';
+  /** False: kept but not served (no token fetched, no login). */
+  readonly enabled: boolean;
+  /** The `oauth.returnTo` allowlist of web login. */
+  readonly returnTo: readonly string[];
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms of the last change. */
+  readonly updatedAt: number;
+  /** 1 when added, one more on every change: how the hubs of a fleet see that a row changed. */
+  readonly version: number;
+}
+
+/** What an update may change; absent fields keep their value. */
+export type AccountPatch = Partial<
+  Pick<AccountRecord, 'sealedSecret' | 'enabled' | 'name' | 'tokenMode' | 'returnTo'>
+>;
+
+/** The runtime account table. */
+export interface AccountTable {
+  /** Inserts a new account (`version` 1); rejects with `WXHUB_ERR_ACCOUNT_EXISTS` when the appid exists. */
+  insert(record: AccountRecord): Promise<void>;
+  get(appid: string): Promise<AccountRecord | null>;
+  /** Every runtime account, oldest first. */
+  list(): Promise<AccountRecord[]>;
+  /** Applies `patch` at `at` and bumps the version; the updated record, or null when unknown. */
+  update(appid: string, patch: AccountPatch, at: number): Promise<AccountRecord | null>;
+  /** Removes an account; false when it was unknown. */
+  delete(appid: string): Promise<boolean>;
+}
+
 export type DatabaseKind = 'memory' | 'sqlite' | 'postgres';
 
 /** The hub's database: `openDatabase('sqlite:PATH' | 'postgres://…' | 'memory:')`. */
@@ -68,6 +113,8 @@ export interface Database {
   readonly kind: DatabaseKind;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  /** Accounts added at run time (config-file accounts are not here). */
+  readonly accounts: AccountTable;
   /** People: one row per person, across appids (the UnionID mechanism joins them). */
   readonly users: UserTable;
   /** WeChat identities (appid + openid) captured at web login, each bound to a user. */

@@ -1,4 +1,8 @@
 export {
+  type AccountKind,
+  type AccountPatch,
+  type AccountRecord,
+  type AccountTable,
   type ClientKeyRecord,
   type ClientKeyTable,
   type Database,
@@ -12,7 +16,11 @@ export { MemoryDatabase } from './memory/memory-database.js';
 export { type OpenDatabaseOptions, openDatabase } from './open-database.js';
 export type {
   BindResult,
+  FollowerChange,
+  FollowerCursor,
+  FollowerPage,
   FollowerRecord,
+  FollowerState,
   FollowerTable,
   FollowerView,
   IdentityPatch,

@@ -1,14 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WxhubError } from '../errors/index.js';
-import type {
-  FollowerRecord,
-  FollowerView,
-  IdentityPatch,
-  IdentityRecord,
-  LoginInput,
-  PageOptions,
-  UserRecord,
-} from './people.js';
+import type { IdentityPatch, IdentityRecord, LoginInput, PageOptions, UserRecord } from './people.js';
 
 /**
  * What every backend does the same way with people: argument checks, the binding decisions
@@ -16,24 +8,28 @@ import type {
  * row shape shared by the SQL backends.
  */
 
-const bad = (what: string) => new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', what);
+/** The typed error of a bad argument at the database boundary (the message names it). */
+export const bad = (what: string) => new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', what);
 
 /** A new user id: 128 random bits, URL-safe. */
 export function newUserId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-function checkId(name: string, value: unknown): asserts value is string {
+/** A key column's value: a string of 1–128 characters. */
+export function checkId(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 128)
     throw bad(`${name} must be a string of 1-128 characters`);
 }
 
-function checkNullableString(name: string, value: unknown, max = 2048): void {
+/** Null, or a string of at most `max` characters. */
+export function checkNullableString(name: string, value: unknown, max = 2048): void {
   if (value !== null && (typeof value !== 'string' || value.length > max))
     throw bad(`${name} must be null or a string of at most ${max} characters`);
 }
 
-function checkTime(name: string, value: unknown, nullable = false): void {
+/** Epoch ms (a safe integer), or null when `nullable`. */
+export function checkTime(name: string, value: unknown, nullable = false): void {
   if (nullable && value === null) return;
   if (!Number.isSafeInteger(value)) throw bad(`${name} must be ${nullable ? 'null or ' : ''}epoch ms`);
 }
@@ -83,15 +79,6 @@ export function checkPatch(patch: IdentityPatch): (keyof IdentityPatch)[] {
     check((patch as Record<string, unknown>)[key]);
   }
   return keys as (keyof IdentityPatch)[];
-}
-
-export function checkFollower(record: FollowerRecord): void {
-  if (!record || typeof record !== 'object') throw bad('follower must be an object');
-  checkAppidOpenid(record.appid, record.openid);
-  checkNullableString('unionid', record.unionid, 128);
-  checkTime('subscribeTime', record.subscribeTime, true);
-  checkNullableString('subscribeScene', record.subscribeScene, 64);
-  checkTime('syncedAt', record.syncedAt);
 }
 
 /** `{limit, offset}` with defaults (50, 0), checked. */
@@ -177,8 +164,9 @@ export const PATCH_COLUMNS: Readonly<Record<keyof IdentityPatch, string>> = {
   refreshTokenExpiresAt: 'refresh_token_expires_at',
 };
 
-type Num = number | string | bigint;
-type NullableNum = Num | null;
+/** A number as a driver may hand it back (PostgreSQL's bigint is a string). */
+export type Num = number | string | bigint;
+export type NullableNum = Num | null;
 
 export interface IdentityRow {
   appid: string;
@@ -203,25 +191,8 @@ export interface UserRow {
   created_at: Num;
 }
 
-export interface FollowerRow {
-  appid: string;
-  openid: string;
-  unionid: string | null;
-  subscribe_time: NullableNum;
-  subscribe_scene: string | null;
-  synced_at: Num;
-}
-
-export interface FollowerViewRow {
-  openid: string;
-  unionid: string | null;
-  subscribe_time: NullableNum;
-  nickname: string | null;
-  headimgurl: string | null;
-  last_login_at: NullableNum;
-}
-
-const num = (v: NullableNum): number | null => (v === null || v === undefined ? null : Number(v));
+/** A nullable number column read back as a number. */
+export const num = (v: NullableNum): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function identityToRow(r: IdentityRecord): IdentityRow {
   return {
@@ -263,43 +234,6 @@ export function identityFromRow(row: IdentityRow): IdentityRecord {
 
 export function userFromRow(row: UserRow): UserRecord {
   return { id: row.id, unionid: row.unionid, createdAt: Number(row.created_at) };
-}
-
-export function followerFromRow(row: FollowerRow): FollowerRecord {
-  return {
-    appid: row.appid,
-    openid: row.openid,
-    unionid: row.unionid,
-    subscribeTime: num(row.subscribe_time),
-    subscribeScene: row.subscribe_scene,
-    syncedAt: Number(row.synced_at),
-  };
-}
-
-export function followerViewFromRow(row: FollowerViewRow): FollowerView {
-  return {
-    openid: row.openid,
-    unionid: row.unionid,
-    subscribeTime: num(row.subscribe_time),
-    nickname: row.nickname,
-    headimgurl: row.headimgurl,
-    lastLoginAt: num(row.last_login_at),
-  };
-}
-
-/** The SQL of the follower list (both dialects): followers left-joined with captured profiles. */
-export function followerListSql(
-  followers: string,
-  identities: string,
-  p: (n: number) => string,
-  collate = '',
-): string {
-  return `SELECT f.openid, COALESCE(f.unionid, i.unionid) AS unionid, f.subscribe_time,
-                 i.nickname, i.headimgurl, i.last_login_at
-          FROM ${followers} f LEFT JOIN ${identities} i ON i.appid = f.appid AND i.openid = f.openid
-          WHERE f.appid = ${p(1)}
-          ORDER BY (f.subscribe_time IS NULL), f.subscribe_time DESC, f.openid${collate}
-          LIMIT ${p(2)} OFFSET ${p(3)}`;
 }
 
 /** Retries a bind whose write lost a race (a unique constraint another writer filled first). */

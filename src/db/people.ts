@@ -103,8 +103,63 @@ export interface FollowerRecord {
   readonly subscribeTime: number | null;
   /** WeChat's `subscribe_scene`, e.g. `ADD_SCENE_QR_CODE`. */
   readonly subscribeScene: string | null;
-  /** The sync that last saw them following. */
+  /** The parameter of the QR code they followed through (`qr_scene_str`, or `qr_scene`); null: none. */
+  readonly qrScene?: string | null;
+  /** The sync that last saw them following (its start mark); 0 on a row only live changes wrote. */
   readonly syncedAt: number;
+}
+
+/**
+ * A follower row as stored: what syncs saw, plus the follow state live changes (pushed
+ * subscribe / unsubscribe / SCAN events, `/cgi-bin/user/info` answers) taught since. A row stays
+ * when they unfollow (`subscribe: 0`), so "does this user follow us" answers 0, not "unknown".
+ */
+export interface FollowerState extends FollowerRecord {
+  /** 1 while following. */
+  readonly subscribe: 0 | 1;
+  readonly qrScene: string | null;
+  /** WeChat's `CreateTime` of the last pushed change applied, epoch ms; null: none was. */
+  readonly eventTime: number | null;
+  /** When the hub applied the last live change (its own clock), epoch ms; null: none was. */
+  readonly eventAt: number | null;
+}
+
+/**
+ * A follow state learnt between syncs, for `followers.apply`: a push (`eventTime` is its
+ * `CreateTime`) or an answer of `/cgi-bin/user/info` (`eventTime` null).
+ */
+export interface FollowerChange {
+  readonly appid: string;
+  readonly openid: string;
+  readonly subscribe: 0 | 1;
+  /**
+   * WeChat's `CreateTime` of the push, epoch ms: a push older than the row's last applied push is
+   * ignored (pushes may arrive out of order across a fleet). Null (an API answer): written only
+   * when the hub knows nothing of the openid yet.
+   */
+  readonly eventTime: number | null;
+  /** The hub's clock now, epoch ms: a sync that started before this will not undo the change. */
+  readonly at: number;
+  /** A new follow: its time (epoch ms), scene and QR scene replace the row's. Absent: kept. */
+  readonly follow?: {
+    readonly time: number | null;
+    readonly scene: string | null;
+    readonly qrScene: string | null;
+  };
+  /** Absent or null: the row's unionid is kept. */
+  readonly unionid?: string | null;
+}
+
+/** Where a follower page starts: after this follower (the order of `followers.page`). */
+export interface FollowerCursor {
+  readonly subscribeTime: number | null;
+  readonly openid: string;
+}
+
+/** One page of `followers.page`: `next` is null on the last page. */
+export interface FollowerPage {
+  readonly rows: FollowerView[];
+  readonly next: FollowerCursor | null;
 }
 
 /**
@@ -146,13 +201,37 @@ export interface IdentityTable {
 }
 
 export interface FollowerTable {
-  /** Inserts or replaces followers (by appid + openid). */
+  /**
+   * Inserts or replaces followers (by appid + openid) as a sync saw them following. A row a live
+   * change touched at or after the record's `syncedAt` (the sync's start) is left as it is: the
+   * push is newer than the snapshot.
+   */
   upsert(records: readonly FollowerRecord[]): Promise<void>;
-  /** Removes the followers of `appid` that the sync at `syncedAt` did not see; resolves how many. */
+  /**
+   * Marks as no longer following (`subscribe: 0`, the row kept) the followers of `appid` that
+   * the sync at `syncedAt` did not see, except those a live change touched at or after
+   * `syncedAt`; resolves how many changed.
+   */
   removeStale(appid: string, syncedAt: number): Promise<number>;
-  /** The latest `syncedAt` of `appid`'s followers, or null when there are none. */
+  /** The latest `syncedAt` of `appid`'s followers, or null when no sync wrote one. */
   lastSyncedAt(appid: string): Promise<number | null>;
-  get(appid: string, openid: string): Promise<FollowerRecord | null>;
-  /** Followers joined with captured profiles, latest follow first (then by openid). */
+  /** The follower, or null when they do not follow (never did, or unfollowed). */
+  get(appid: string, openid: string): Promise<FollowerState | null>;
+  /**
+   * What the hub knows of an openid's follow state: the row, following or not any more (an
+   * unfollow keeps it, `subscribe: 0`); null when the hub never learnt of them.
+   */
+  state(appid: string, openid: string): Promise<FollowerState | null>;
+  /**
+   * Applies a follow state learnt live (see `FollowerChange` for which change wins); resolves
+   * true when it was written.
+   */
+  apply(change: FollowerChange): Promise<boolean>;
+  /** Current followers joined with captured profiles, latest follow first (then by openid). */
   list(appid: string, page?: PageOptions): Promise<Page<FollowerView>>;
+  /**
+   * Current followers in `list`'s order, `limit` (1–1000, default 100) after the cursor: stable
+   * while followers are added (a new follow sorts first, before any cursor), each follower once.
+   */
+  page(appid: string, options?: { after?: FollowerCursor | null; limit?: number }): Promise<FollowerPage>;
 }

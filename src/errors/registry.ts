@@ -14,6 +14,11 @@ export const ERRORS = {
     status: 503,
     message: 'Account refreshing is stopped after a configuration error from WeChat',
   },
+  WXHUB_ERR_ACCOUNT_EXISTS: { status: 409, message: 'An account with this appid exists already' },
+  WXHUB_ERR_SECRETS_KEY: {
+    status: 500,
+    message: 'The secrets key is missing, malformed, or not the key that sealed the stored appsecrets',
+  },
   WXHUB_ERR_QUOTA_EXHAUSTED: { status: 503, message: 'Daily token quota exhausted' },
   WXHUB_ERR_REFRESH_FAILED: { status: 503, message: 'Could not obtain a token from WeChat' },
   WXHUB_ERR_LEASE_TIMEOUT: { status: 503, message: 'Timed out waiting for another process to refresh' },

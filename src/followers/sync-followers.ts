@@ -8,7 +8,7 @@ export interface SyncFollowersResult {
   readonly total: number;
   /** Followers written by this sync. */
   readonly synced: number;
-  /** Followers removed because they no longer follow. */
+  /** Followers marked unfollowed because they no longer follow (their rows are kept). */
   readonly removed: number;
 }
 
@@ -31,8 +31,10 @@ const ROWS_PER_WRITE = 400;
  * Syncs an account's follower list into `database.followers`: walks `/cgi-bin/user/get` (10,000
  * openids a page, 500 calls a day) and, for each page, `/cgi-bin/user/info/batchget` in chunks
  * of 100, with the hub's global token (refreshed and retried once on a token error); upserts
- * those still following, a few hundred rows at a time, then removes the rows this sync did not
- * see. A sync that fails or is aborted half-way removes nothing (the next one finishes the job).
+ * those still following, a few hundred rows at a time, then marks unfollowed the rows this sync
+ * did not see. A sync that fails or is aborted half-way removes nothing (the next one finishes
+ * the job). Live changes (pushed follows and unfollows, see `LiveFollowers`) applied after the
+ * sync began are newer than its snapshot: the sync leaves those rows alone.
  * Nicknames and avatars are not in these answers since 2021: `followers.list` joins the profiles
  * captured at web login. `source` is the hub's services (`hub.services`), whose login context
  * holds the WeChat clients.
@@ -69,6 +71,7 @@ export async function syncFollowers(
           unionid: u.unionid ?? null,
           subscribeTime: typeof u.subscribe_time === 'number' ? u.subscribe_time * 1000 : null,
           subscribeScene: u.subscribe_scene ?? null,
+          qrScene: u.qr_scene_str || (u.qr_scene ? String(u.qr_scene) : null),
           syncedAt,
         }));
       await database.followers.upsert(rows);

@@ -7,9 +7,12 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { Agent, type Dispatcher } from 'undici';
+import { accountRoutes } from '../accounts/account-routes.js';
+import { openHubAccounts } from '../accounts/hub-accounts.js';
 import { LocalTokenProvider } from '../client/local-token-provider.js';
 import { type Config, type ConfigInput, parseConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { peopleRoutes } from '../followers/people-routes.js';
 import { callbackRoutes } from '../gateway/receive/callback-routes.js';
 import { HttpClient } from '../http/index.js';
 import { oauthContext } from '../oauth/oauth-context.js';
@@ -63,6 +66,8 @@ export interface CreateHubOptions {
   readonly readyTimeoutMs?: number;
   /** Base directory for relative `sqlite:` paths. Default: the cwd. */
   readonly cwd?: string;
+  /** How often runtime accounts are re-read from the database, ms. Default 2000. */
+  readonly accountPollMs?: number;
   /** Token engine tuning (retry strategy, margins), over what the config says. */
   readonly tokens?: Partial<
     Omit<TokenManagerOptions, 'store' | 'accounts' | 'endpoints' | 'http' | 'clock' | 'logger'>
@@ -124,6 +129,9 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     const database = options.database ?? openDatabase(config.database, { cwd: options.cwd });
     if (!options.database) cleanup.push(() => database.close());
 
+    // The config file's accounts and those added at run time (src/accounts), kept in step with the
+    // token engine; rejects when stored appsecrets cannot be opened with the configured key.
+    const accounts = await openHubAccounts({ config, database, logger, pollMs: options.accountPollMs });
     const manager = new TokenManager({
       ...options.tokens,
       store,
@@ -131,15 +139,12 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       clock,
       logger: logger.child({ component: 'tokens' }),
       endpoints: { api: config.wechat.apiBase, open: config.wechat.openBase },
-      accounts: config.accounts.map((a) => ({
-        appid: a.appid,
-        secret: a.secret,
-        tokenMode: a.tokenMode,
-        refreshMarginSeconds: a.refreshMarginSeconds,
-        dailyBudget: a.dailyBudget,
-      })),
+      accounts: accounts.tokenSpecs(),
     });
     cleanup.push(() => manager.close());
+    // Closed before the engine (cleanup runs in reverse): no change reaches a closing engine.
+    cleanup.push(() => accounts.close());
+    accounts.follow(manager);
 
     const ring = await SigningKeyRing.open(
       config.dropIn.signingKey
@@ -159,7 +164,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
       store,
       database,
       clock,
-      accounts: config.accounts,
+      accounts: (appid) => accounts.registry.served(appid),
       tokens: new LocalTokenProvider(manager),
       http,
       logger,
@@ -184,6 +189,7 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     const services: HubServices = {
       config,
       manager,
+      accounts: accounts.registry,
       store,
       database,
       http,
@@ -207,8 +213,10 @@ export async function createHub(options: CreateHubOptions): Promise<Hub> {
     built = app;
     await app.ready();
     if (options.proactiveRefresh !== false) manager.start();
+    accounts.registry.start();
     await gateway.start();
-    if (config.accounts.length === 0) logger.warn({}, 'no accounts configured: the hub has nothing to serve');
+    if (accounts.registry.list().length === 0)
+      logger.warn({}, 'no accounts configured: the hub has nothing to serve');
     return { app, manager, database, store, services, routes, close: () => app.close() };
   } catch (err) {
     if (built) await built.close().catch(() => undefined);
@@ -254,6 +262,8 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   app.register(v1CredentialRoutes);
   app.register(v1EventRoutes);
   app.register(v1AdminGatewayRoutes);
+  app.register(peopleRoutes);
+  app.register(accountRoutes);
   app.register(dropInTokenRoutes);
   app.register(dropInProxyRoutes);
   app.register(oauthRoutes, { login: services.login, gate: services.gate, limiter: services.limiter });

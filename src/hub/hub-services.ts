@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { AccountRegistry } from '../accounts/account-registry.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import type { HttpClient } from '../http/index.js';
@@ -21,6 +22,8 @@ import type { RateLimiter } from './rate-limit/rate-limiter.js';
 export interface HubServices {
   readonly config: Config;
   readonly manager: TokenManager;
+  /** The accounts served: the configuration file's and those added at run time (src/accounts). */
+  readonly accounts: AccountRegistry;
   readonly store: Store;
   readonly database: Database;
   readonly keys: ClientKeys;

@@ -21,8 +21,12 @@ export interface OAuthOptions {
   /** Users, identities, and the generated encryption key when the config names none. */
   readonly database: Database;
   readonly clock: Clock;
-  /** The accounts served; each one's `oauth` block is its allowlist and default scope. */
-  readonly accounts: readonly AccountConfig[];
+  /**
+   * The accounts served; each one's `oauth` block is its allowlist and default scope. A list is
+   * fixed; a lookup (the hub's account registry) is asked on every login, so accounts added,
+   * changed or removed at run time apply at once.
+   */
+  readonly accounts: readonly AccountConfig[] | ((appid: string) => AccountConfig | undefined);
   /** The global access_token (for `/cgi-bin/user/info` at login, and follower sync). */
   readonly tokens: TokenProvider;
   /** The HTTP client to WeChat. */
@@ -68,10 +72,12 @@ export interface OAuthSource {
 export async function oauthContext(options: OAuthOptions): Promise<OAuthContext> {
   const { store, database, clock, oauth, publicUrl } = options;
   const cipher = new TokenCipher(await encryptionKey(options));
-  const accounts = new Map(options.accounts.map((a) => [a.appid, a]));
-  const rules = new Map<string, readonly ReturnToRule[]>();
-  const clients = new Map<string, WeChatClient>();
-  const account = (appid: string) => accounts.get(appid);
+  const given = options.accounts;
+  const fixed = typeof given === 'function' ? undefined : new Map(given.map((a) => [a.appid, a]));
+  const account = typeof given === 'function' ? given : (appid: string) => fixed!.get(appid);
+  // Keyed on the account object: a changed account is a new object, so nothing stale is reused.
+  const rules = new WeakMap<AccountConfig, readonly ReturnToRule[]>();
+  const clients = new WeakMap<AccountConfig, WeChatClient>();
   return {
     store,
     database,
@@ -81,17 +87,19 @@ export async function oauthContext(options: OAuthOptions): Promise<OAuthContext>
     cipher,
     account,
     returnTo(appid) {
-      let parsed = rules.get(appid);
+      const found = account(appid);
+      if (!found) return [];
+      let parsed = rules.get(found);
       if (!parsed) {
-        parsed = parseReturnToRules(account(appid)?.oauth.returnTo ?? []);
-        rules.set(appid, parsed);
+        parsed = parseReturnToRules(found.oauth.returnTo);
+        rules.set(found, parsed);
       }
       return parsed;
     },
     client(appid) {
       const found = account(appid);
       if (!found) throw new WxhubError('WXHUB_ERR_UNKNOWN_ACCOUNT', appid.slice(0, 64));
-      let client = clients.get(appid);
+      let client = clients.get(found);
       if (!client) {
         client = new WeChatClient({
           appid,
@@ -102,7 +110,7 @@ export async function oauthContext(options: OAuthOptions): Promise<OAuthContext>
           endpoints: { api: options.wechat.apiBase, open: options.wechat.openBase },
           onUpstream: options.onUpstream,
         });
-        clients.set(appid, client);
+        clients.set(found, client);
       }
       return client;
     },

@@ -72,6 +72,12 @@ export class TokenCipher {
   }
 }
 
+/** The key id a sealed value names (which key sealed it), or undefined when it is not one. */
+export function sealedKeyId(sealed: string): string | undefined {
+  const [version, keyId] = sealed.split('.');
+  return version === VERSION && keyId && /^[0-9a-f]{8}$/.test(keyId) ? keyId : undefined;
+}
+
 /** The associated data of a sealed token: which secret of which identity. */
 export function tokenContext(kind: 'web' | 'refresh', appid: string, openid: string): string {
   return `wxhub:${kind}:${appid}:${openid}`;

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientKeyRecord, Database, LoginInput } from '../../src/db/index.js';
+import type {
+  AccountRecord,
+  ClientKeyRecord,
+  Database,
+  FollowerChange,
+  LoginInput,
+} from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
 
 const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
@@ -12,6 +18,20 @@ const record = (overrides: Partial<ClientKeyRecord> = {}): ClientKeyRecord => ({
   rateLimit: null,
   createdAt: 1_700_000_000_000,
   revokedAt: null,
+  ...overrides,
+});
+
+const accountRecord = (overrides: Partial<AccountRecord> = {}): AccountRecord => ({
+  appid: `wx${randomBytes(8).toString('hex')}`,
+  kind: 'official',
+  name: null,
+  sealedSecret: `v1.0a1b2c3d.${randomBytes(48).toString('base64url')}`,
+  tokenMode: 'stable',
+  enabled: true,
+  returnTo: ['https://shop.example.com'],
+  createdAt: 1_700_000_000_000,
+  updatedAt: 1_700_000_000_000,
+  version: 1,
   ...overrides,
 });
 
@@ -309,6 +329,10 @@ export function describeDatabaseContract(
         expect(await b.followers.get(appid, 'oD')).toEqual({
           ...follower(appid, 'oD', 2_000),
           unionid: 'uD',
+          qrScene: null,
+          subscribe: 1,
+          eventTime: null,
+          eventAt: null,
         });
         expect(await b.followers.get(appid, 'oZ')).toBeNull();
         const page = await b.followers.list(appid);
@@ -352,7 +376,7 @@ export function describeDatabaseContract(
         expect(second.total).toBe(4);
       });
 
-      it('a later sync replaces rows and removes those it did not see', async () => {
+      it('a later sync replaces rows and marks unfollowed (row kept) those it did not see', async () => {
         const appid = `wx${rnd()}`;
         expect(await a.followers.lastSyncedAt(appid)).toBeNull();
         await a.followers.upsert([
@@ -369,6 +393,166 @@ export function describeDatabaseContract(
           ['o1', 7],
           ['o3', 3],
         ]);
+        expect(await b.followers.state(appid, 'o2')).toMatchObject({
+          subscribe: 0,
+          subscribeTime: 2,
+          syncedAt: 10,
+        });
+        // `get` answers followers only: an unfollowed row is "not a follower", as before.
+        expect(await b.followers.get(appid, 'o2')).toBeNull();
+        expect(await b.followers.get(appid, 'o1')).toMatchObject({ subscribe: 1, subscribeTime: 7 });
+        expect((await b.followers.list(appid)).total).toBe(2);
+        // Seen following again by a later sync: back in the list; a null unionid keeps the known one.
+        await a.followers.upsert([{ ...follower(appid, 'o1', 7, 25), unionid: 'u1' }]);
+        await a.followers.upsert([follower(appid, 'o2', 30, 30), follower(appid, 'o1', 7, 30)]);
+        expect(await b.followers.state(appid, 'o2')).toMatchObject({ subscribe: 1, subscribeTime: 30 });
+        expect(await b.followers.state(appid, 'o1')).toMatchObject({ unionid: 'u1' });
+      });
+
+      const change = (
+        appid: string,
+        openid: string,
+        subscribe: 0 | 1,
+        eventTime: number | null,
+        at: number,
+        extra: Partial<FollowerChange> = {},
+      ): FollowerChange => ({ appid, openid, subscribe, eventTime, at, ...extra });
+
+      it('applies live changes: a new openid gets a row, an older push loses, a newer (or same-time) one wins', async () => {
+        const appid = `wx${rnd()}`;
+        const follow = { time: 5_000, scene: 'ADD_SCENE_QR_CODE', qrScene: 'shop-7' };
+        expect(await a.followers.apply(change(appid, 'oL', 1, 5_000, 100, { follow }))).toBe(true);
+        expect(await b.followers.state(appid, 'oL')).toEqual({
+          appid,
+          openid: 'oL',
+          unionid: null,
+          subscribeTime: 5_000,
+          subscribeScene: 'ADD_SCENE_QR_CODE',
+          qrScene: 'shop-7',
+          syncedAt: 0,
+          subscribe: 1,
+          eventTime: 5_000,
+          eventAt: 100,
+        });
+        // Only live rows: no sync has run.
+        expect(await b.followers.lastSyncedAt(appid)).toBeNull();
+        expect((await b.followers.list(appid)).rows.map((r) => r.openid)).toEqual(['oL']);
+        // An unfollow pushed earlier but arriving late changes nothing.
+        expect(await b.followers.apply(change(appid, 'oL', 0, 4_000, 101))).toBe(false);
+        expect(await a.followers.state(appid, 'oL')).toMatchObject({ subscribe: 1, eventTime: 5_000 });
+        // The unfollow after it: subscribe 0, follow time and scene kept, row kept, out of the list.
+        expect(await b.followers.apply(change(appid, 'oL', 0, 5_000, 102, { unionid: 'uL' }))).toBe(true);
+        expect(await a.followers.state(appid, 'oL')).toMatchObject({
+          subscribe: 0,
+          subscribeTime: 5_000,
+          qrScene: 'shop-7',
+          unionid: 'uL',
+          eventAt: 102,
+        });
+        expect((await a.followers.list(appid)).total).toBe(0);
+        expect((await a.followers.page(appid)).rows).toEqual([]);
+        // A re-follow without a QR code: a new time, the old scene cleared; a null unionid keeps it.
+        const plain = { time: 9_000, scene: null, qrScene: null };
+        expect(
+          await a.followers.apply(change(appid, 'oL', 1, 9_000, 103, { follow: plain, unionid: null })),
+        ).toBe(true);
+        expect(await b.followers.state(appid, 'oL')).toMatchObject({
+          subscribe: 1,
+          subscribeTime: 9_000,
+          subscribeScene: null,
+          qrScene: null,
+          unionid: 'uL',
+        });
+      });
+
+      it('an API answer (eventTime null) is written only for an openid never seen', async () => {
+        const appid = `wx${rnd()}`;
+        expect(await a.followers.apply(change(appid, 'oN', 0, null, 50))).toBe(true);
+        expect(await b.followers.state(appid, 'oN')).toMatchObject({
+          subscribe: 0,
+          eventTime: null,
+          eventAt: 50,
+        });
+        expect(await b.followers.apply(change(appid, 'oN', 1, null, 60))).toBe(false);
+        expect(await a.followers.state(appid, 'oN')).toMatchObject({ subscribe: 0, eventAt: 50 });
+        // Any push wins over it.
+        expect(await a.followers.apply(change(appid, 'oN', 1, 1, 70))).toBe(true);
+        expect(await b.followers.state(appid, 'oN')).toMatchObject({ subscribe: 1, eventTime: 1 });
+      });
+
+      it('a sync never undoes a live change made after it started', async () => {
+        const appid = `wx${rnd()}`;
+        await a.followers.upsert([follower(appid, 'oKeep', 1, 10), follower(appid, 'oGone', 2, 10)]);
+        // Pushed after the sync at 100 began: a new follower, an unfollow, a follow of someone
+        // the sync's snapshot still called unfollowed.
+        await a.followers.apply(
+          change(appid, 'oNew', 1, 150_000, 150, { follow: { time: 150_000, scene: null, qrScene: null } }),
+        );
+        await a.followers.apply(change(appid, 'oKeep', 0, 151_000, 151));
+        await a.followers.apply(change(appid, 'oLive', 1, 99_000, 99)); // before the sync: it decides
+        await b.followers.upsert([follower(appid, 'oKeep', 1, 100)]);
+        expect(await b.followers.removeStale(appid, 100)).toBe(2); // oGone and oLive
+        expect(await a.followers.state(appid, 'oNew')).toMatchObject({ subscribe: 1 });
+        expect(await a.followers.state(appid, 'oKeep')).toMatchObject({ subscribe: 0, syncedAt: 10 });
+        expect(await a.followers.state(appid, 'oGone')).toMatchObject({ subscribe: 0 });
+        expect(await a.followers.state(appid, 'oLive')).toMatchObject({ subscribe: 0 });
+        expect(await a.followers.lastSyncedAt(appid)).toBe(10);
+        // The next sync, started after those pushes, decides again.
+        await b.followers.upsert([follower(appid, 'oKeep', 1, 200)]);
+        expect(await b.followers.removeStale(appid, 200)).toBe(1); // oNew
+        expect(await a.followers.state(appid, 'oKeep')).toMatchObject({ subscribe: 1, syncedAt: 200 });
+        expect((await a.followers.list(appid)).rows.map((r) => r.openid)).toEqual(['oKeep']);
+      });
+
+      it('pages current followers by cursor: latest first, unknown times last, each once', async () => {
+        const appid = `wx${rnd()}`;
+        await a.followers.upsert([
+          follower(appid, 'o5', 5_000),
+          follower(appid, 'o4b', 4_000),
+          follower(appid, 'o4a', 4_000),
+          follower(appid, 'oNullB', null),
+          follower(appid, 'oNullA', null),
+          follower(appid, 'o3', 3_000),
+          follower(appid, 'o1', 1_000),
+        ]);
+        await a.followers.apply(change(appid, 'o3', 0, 3_500, 20));
+        await b.identities.bind(login({ appid, openid: 'o4b', nickname: 'Four', at: 6_000 }));
+        const seen: string[] = [];
+        let first = await b.followers.page(appid, { limit: 2 });
+        expect(first.rows.map((r) => r.openid)).toEqual(['o5', 'o4a']);
+        expect(first.next).toEqual({ subscribeTime: 4_000, openid: 'o4a' });
+        seen.push(...first.rows.map((r) => r.openid));
+        // A follow arriving mid-walk sorts first: no page shifts.
+        await a.followers.apply(
+          change(appid, 'oNew', 1, 9_000, 30, { follow: { time: 9_000, scene: null, qrScene: null } }),
+        );
+        let after = first.next;
+        while (after) {
+          first = await b.followers.page(appid, { after, limit: 2 });
+          seen.push(...first.rows.map((r) => r.openid));
+          after = first.next;
+        }
+        expect(seen).toEqual(['o5', 'o4a', 'o4b', 'o1', 'oNullA', 'oNullB']);
+        const all = await a.followers.page(appid, { limit: 1000 });
+        expect(all.next).toBeNull();
+        expect(all.rows.map((r) => r.openid)).toEqual(['oNew', ...seen]);
+        expect(all.rows.find((r) => r.openid === 'o4b')).toMatchObject({
+          nickname: 'Four',
+          lastLoginAt: 6_000,
+        });
+        // Exactly a page left: no cursor after it.
+        expect(
+          (await a.followers.page(appid, { after: { subscribeTime: 1_000, openid: 'o1' }, limit: 2 })).next,
+        ).toBeNull();
+        expect((await a.followers.page(appid)).rows).toHaveLength(7);
+        await expect(a.followers.page(appid, { limit: 0 })).rejects.toThrow(/limit/);
+        await expect(a.followers.page(appid, { limit: 1001 })).rejects.toThrow(/limit/);
+        await expect(
+          a.followers.page(appid, { after: { subscribeTime: 1.5, openid: 'o1' } }),
+        ).rejects.toThrow(/subscribeTime/);
+        await expect(a.followers.page(appid, { after: { subscribeTime: null, openid: '' } })).rejects.toThrow(
+          /openid/,
+        );
       });
 
       it('upserts thousands of followers at once', async () => {
@@ -380,10 +564,90 @@ export function describeDatabaseContract(
         expect((await b.followers.list(appid, { limit: 1 })).total).toBe(2500);
       });
 
-      it('refuses malformed followers', async () => {
+      it('refuses malformed followers and changes', async () => {
         await expect(a.followers.upsert([{ ...follower('wx1', 'o1', 1), syncedAt: -0.5 }])).rejects.toThrow(
           /syncedAt/,
         );
+        await expect(a.followers.apply(change('wx1', 'o1', 2 as 1, 1, 1))).rejects.toThrow(/subscribe/);
+        await expect(a.followers.apply(change('wx1', '', 1, 1, 1))).rejects.toThrow(/openid/);
+        await expect(a.followers.apply(change('wx1', 'o1', 1, 1.5, 1))).rejects.toThrow(/eventTime/);
+        await expect(
+          a.followers.apply(
+            change('wx1', 'o1', 1, 1, 1, { follow: { time: 1, scene: 'x'.repeat(65), qrScene: null } }),
+          ),
+        ).rejects.toThrow(/follow.scene/);
+      });
+    });
+
+    describe('runtime accounts', () => {
+      it('stores and reads back every field, on the other connection too', async () => {
+        const r = accountRecord({
+          kind: 'website',
+          name: '官网 login',
+          tokenMode: 'classic',
+          enabled: false,
+        });
+        await a.accounts.insert(r);
+        expect(await b.accounts.get(r.appid)).toEqual(r);
+        expect(await a.accounts.get('wx0000000000000000')).toBeNull();
+      });
+
+      it('refuses a second account with the same appid', async () => {
+        const r = accountRecord();
+        await a.accounts.insert(r);
+        const err = await b.accounts.insert({ ...r, name: 'other' }).catch((e: unknown) => e);
+        expect(isWxhubError(err, 'WXHUB_ERR_ACCOUNT_EXISTS')).toBe(true);
+        expect((await a.accounts.get(r.appid))?.name).toBeNull();
+      });
+
+      it('refuses malformed records and a plaintext secret, naming the field', async () => {
+        await expect(a.accounts.insert(accountRecord({ appid: 'wx123' }))).rejects.toThrow(/appid/);
+        await expect(
+          a.accounts.insert(accountRecord({ sealedSecret: '0123456789abcdef0123456789abcdef' })),
+        ).rejects.toThrow(/sealedSecret/);
+        await expect(a.accounts.insert(accountRecord({ tokenMode: 'fast' as 'stable' }))).rejects.toThrow(
+          /tokenMode/,
+        );
+        await expect(a.accounts.insert(accountRecord({ version: 7 }))).rejects.toThrow(/version/);
+      });
+
+      it('updates the fields a patch names, bumping the version each time', async () => {
+        const r = accountRecord({ name: 'shop' });
+        await a.accounts.insert(r);
+        const sealed = `v1.0a1b2c3d.${randomBytes(48).toString('base64url')}`;
+        const first = await b.accounts.update(r.appid, { sealedSecret: sealed }, 1_800_000_000_000);
+        expect(first).toEqual({ ...r, sealedSecret: sealed, updatedAt: 1_800_000_000_000, version: 2 });
+        const second = await a.accounts.update(
+          r.appid,
+          { enabled: false, name: null, tokenMode: 'classic', returnTo: [] },
+          1_800_000_000_001,
+        );
+        expect(second).toMatchObject({
+          enabled: false,
+          name: null,
+          tokenMode: 'classic',
+          returnTo: [],
+          version: 3,
+        });
+        expect(second?.sealedSecret).toBe(sealed);
+        expect(await b.accounts.get(r.appid)).toEqual(second);
+        expect(await a.accounts.update('wxffffffffffffffff', { enabled: true }, 1)).toBeNull();
+        await expect(a.accounts.update(r.appid, { sealedSecret: 'plain' }, 1)).rejects.toThrow(
+          /sealedSecret/,
+        );
+      });
+
+      it('lists oldest first and deletes once', async () => {
+        const older = accountRecord({ createdAt: 1_000, updatedAt: 1_000 });
+        const newer = accountRecord({ createdAt: 2_000, updatedAt: 2_000 });
+        await a.accounts.insert(newer);
+        await a.accounts.insert(older);
+        const appids = (await b.accounts.list()).map((r) => r.appid);
+        expect(appids.indexOf(older.appid)).toBeGreaterThanOrEqual(0);
+        expect(appids.indexOf(older.appid)).toBeLessThan(appids.indexOf(newer.appid));
+        expect(await b.accounts.delete(older.appid)).toBe(true);
+        expect(await a.accounts.delete(older.appid)).toBe(false);
+        expect(await a.accounts.get(older.appid)).toBeNull();
       });
     });
 
@@ -396,6 +660,8 @@ export function describeDatabaseContract(
       expect(isWxhubError(bindErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       const listErr = await db.followers.list('wx1').catch((e: unknown) => e);
       expect(isWxhubError(listErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
+      const accountErr = await db.accounts.list().catch((e: unknown) => e);
+      expect(isWxhubError(accountErr, 'WXHUB_ERR_DATABASE_UNAVAILABLE')).toBe(true);
       await expect(db.ping()).rejects.toThrow(/closed/);
       await db.close();
     });

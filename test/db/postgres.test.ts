@@ -1,6 +1,8 @@
+import type { PoolClient } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, POSTGRES_DATABASE_MIGRATIONS, PostgresDatabase } from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
+import { migratePostgres } from '../../src/sql/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { dropPostgresSchema, randomId, withPostgres } from '../store/helpers.js';
 import { serviceUrl } from '../support/services.js';
@@ -39,6 +41,31 @@ if (url) {
         expect(new Set(await Promise.all(dbs.map((db) => db.settings.get('boot')))).size).toBe(1);
       } finally {
         await Promise.all([store.close(), ...dbs.map((db) => db.close())]);
+      }
+    });
+
+    it('upgrades a schema synced before live follower state: its followers stay followers', async () => {
+      const own = `wxhub_dbtest_${randomId()}`;
+      schemas.push(own);
+      const before = POSTGRES_DATABASE_MIGRATIONS.filter((m) => m.id !== 'db_0006_follower_state');
+      await withPostgres(url, async (c) => {
+        await migratePostgres(c as unknown as PoolClient, own, before);
+        await c.query(
+          `INSERT INTO "${own}".followers (appid, openid, unionid, subscribe_time, subscribe_scene, synced_at)
+           VALUES ('wx1', 'oOld', NULL, 5000, 'ADD_SCENE_SEARCH', 10)`,
+        );
+      });
+      const db = new PostgresDatabase({ url, schema: own });
+      try {
+        expect(await db.followers.state('wx1', 'oOld')).toMatchObject({
+          subscribe: 1,
+          qrScene: null,
+          eventTime: null,
+        });
+        expect((await db.followers.page('wx1')).rows.map((r) => r.openid)).toEqual(['oOld']);
+        expect(await db.followers.lastSyncedAt('wx1')).toBe(10);
+      } finally {
+        await db.close();
       }
     });
 

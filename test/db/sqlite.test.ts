@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SQLITE_DATABASE_MIGRATIONS, SqliteDatabase } from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
+import { migrateSqlite } from '../../src/sql/sqlite-migrations.js';
 import { SQLITE_STORE_MIGRATIONS } from '../../src/store/sqlite-migrations.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { describeDatabaseContract } from './contract.js';
@@ -79,6 +80,31 @@ describe('SqliteDatabase', () => {
       expect(await db.settings.putIfAbsent('k', 'v')).toBe('v');
     } finally {
       holder.close();
+      await db.close();
+    }
+  });
+
+  it('upgrades a file synced before live follower state: its followers stay followers', async () => {
+    const path = join(dir, 'followers-upgrade.db');
+    const raw = new Sqlite(path);
+    const before = SQLITE_DATABASE_MIGRATIONS.filter((m) => m.id !== 'db_0006_follower_state');
+    migrateSqlite(raw, before);
+    raw
+      .prepare(
+        'INSERT INTO followers (appid, openid, unionid, subscribe_time, subscribe_scene, synced_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('wx1', 'oOld', null, 5_000, 'ADD_SCENE_SEARCH', 10);
+    raw.close();
+    const db = new SqliteDatabase({ path });
+    try {
+      expect(await db.followers.state('wx1', 'oOld')).toMatchObject({
+        subscribe: 1,
+        qrScene: null,
+        eventTime: null,
+      });
+      expect((await db.followers.page('wx1')).rows.map((r) => r.openid)).toEqual(['oOld']);
+      expect(await db.followers.lastSyncedAt('wx1')).toBe(10);
+    } finally {
       await db.close();
     }
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWeChatError } from '../../src/errors/index.js';
-import { syncFollowers } from '../../src/followers/index.js';
+import { LiveFollowers, syncFollowers } from '../../src/followers/index.js';
+import type { PushEvent } from '../../src/gateway/receive/push-event.js';
 import { type OAuthFixture, oauthFixture } from '../oauth/support/oauth-fixture.js';
 
 const T0 = 1_704_038_400; // epoch seconds
@@ -51,7 +52,7 @@ describe('syncFollowers', () => {
       headimgurl: null,
       lastLoginAt: null,
     });
-    expect(await t.hub.database.followers.get(t.shop.appid, followers[0]!.openid)).toMatchObject({
+    expect(await t.hub.database.followers.state(t.shop.appid, followers[0]!.openid)).toMatchObject({
       subscribeScene: 'ADD_SCENE_QR_CODE',
       subscribeTime: T0 * 1000,
     });
@@ -79,7 +80,10 @@ describe('syncFollowers', () => {
       await t.sim.user(t.shop.appid, { subscribe: 1, subscribeTime: T0 + 1000 + i });
     const result = await syncFollowers(t.hub.services, t.shop.appid);
     expect(result).toEqual({ total: 285, synced: 285, removed: 20 });
-    expect(await t.hub.database.followers.get(t.shop.appid, followers[0]!.openid)).toBeNull();
+    // Kept as no longer following: "does this user follow us" answers 0, not "unknown".
+    expect(await t.hub.database.followers.state(t.shop.appid, followers[0]!.openid)).toMatchObject({
+      subscribe: 0,
+    });
     expect((await t.hub.database.followers.list(t.shop.appid)).total).toBe(285);
     // Unchanged world, clock standing still: the next sync keeps everyone.
     expect(await syncFollowers(t.hub.services, t.shop.appid)).toEqual({
@@ -97,6 +101,50 @@ describe('syncFollowers', () => {
     expect(isWeChatError(err) && err.errcode === -1).toBe(true);
     expect((await t.hub.database.followers.list(t.shop.appid)).total).toBe(285);
     expect(await syncFollowers(t.hub.services, t.shop.appid)).toMatchObject({ total: 275, removed: 10 });
+  });
+
+  it('never undoes a follow or an unfollow pushed while it ran (pushes are newer than its snapshot)', async () => {
+    const live = new LiveFollowers(t.hub.database, t.clock);
+    const gone = followers[40]!.openid;
+    const { openid: fresh } = await t.sim.user(t.shop.appid, { subscribe: 0 });
+    const push = (openid: string, event: string): PushEvent => ({
+      id: `evt_${openid}_${event}`,
+      appid: t.shop.appid,
+      openid,
+      type: 'event',
+      msg_type: 'event',
+      event,
+      create_time: Math.floor(t.clock.now() / 1000),
+      fields: {},
+      xml: '',
+    });
+    const table = t.hub.database.followers;
+    const upsert = table.upsert.bind(table);
+    let pushed = false;
+    // After WeChat answered the first batch (so its snapshot has `gone` following, `fresh` not).
+    table.upsert = async (rows) => {
+      await upsert(rows);
+      if (pushed) return;
+      pushed = true;
+      expect(await live.apply(push(fresh, 'subscribe'))).toBe('applied');
+      expect(await live.apply(push(gone, 'unsubscribe'))).toBe('applied');
+    };
+    // Earlier syncs on the standing clock put their marks just ahead of it: time moves on first.
+    t.clock.advance(1000);
+    try {
+      const result = await syncFollowers(t.hub.services, t.shop.appid);
+      expect(pushed).toBe(true);
+      expect(result.removed).toBe(0);
+    } finally {
+      table.upsert = upsert;
+    }
+    expect(await table.state(t.shop.appid, fresh)).toMatchObject({ subscribe: 1 });
+    expect(await table.state(t.shop.appid, gone)).toMatchObject({ subscribe: 0 });
+    // The next sync decides from WeChat's own answer again (the simulator never saw those pushes).
+    t.clock.advance(1000);
+    await syncFollowers(t.hub.services, t.shop.appid);
+    expect(await table.state(t.shop.appid, fresh)).toMatchObject({ subscribe: 0 });
+    expect(await table.state(t.shop.appid, gone)).toMatchObject({ subscribe: 1 });
   });
 
   it('retries once with a fresh global token when WeChat calls it dead', async () => {

@@ -202,6 +202,7 @@ describe('OpenAPI document', () => {
             secret: `whsec_${randomBytes(32).toString('base64')}`,
           },
         ],
+        secretsKey: randomBytes(32).toString('base64'),
       },
       logger: pino({ level: 'silent' }),
       proactiveRefresh: false,
@@ -268,6 +269,19 @@ describe('OpenAPI document', () => {
   const push = () =>
     `<xml><ToUserName><![CDATA[gh_doc]]></ToUserName><FromUserName><![CDATA[oDoc]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>${msgId++}</MsgId></xml>`;
 
+  /** A runtime account added through the API: a live appid for the routes that change one. */
+  async function runtimeAccount(): Promise<string> {
+    const added = await sim.account();
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/admin/accounts',
+      headers: { authorization: `Bearer ${adminKey}` },
+      payload: added,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return added.appid;
+  }
+
   const upstreamCalls = async () => Object.values((await sim.stats()).calls).reduce((a, b) => a + b, 0);
 
   /**
@@ -287,6 +301,8 @@ describe('OpenAPI document', () => {
     'GET /v1/accounts/{appid}/jsapi-ticket': { accepted: 200 },
     'POST /v1/accounts/{appid}/jsapi-signature': { accepted: 200 },
     'GET /v1/accounts/{appid}/events': { accepted: 200 },
+    'GET /v1/accounts/{appid}/followers': { accepted: 200 },
+    'GET /v1/accounts/{appid}/users/{openid}': { accepted: 200 },
     'GET /cgi-bin/token': { accepted: 200, live: async () => ({ query: { secret: adminKey } }) },
     'GET /cgi-bin/{path}': {
       accepted: 200,
@@ -344,6 +360,20 @@ describe('OpenAPI document', () => {
     },
     'GET /v1/admin/dead-letters': { accepted: 200 },
     'POST /v1/admin/dead-letters/replay': { accepted: 200 },
+    'GET /v1/admin/accounts': { accepted: 200 },
+    'POST /v1/admin/accounts': {
+      accepted: 201,
+      live: async () => ({ body: await sim.account() }),
+    },
+    'DELETE /v1/admin/accounts/{appid}': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'PUT /v1/admin/accounts/{appid}/secret': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'POST /v1/admin/accounts/{appid}/enable': { accepted: 200 },
     'POST /v1/oauth/tickets/redeem': {
       accepted: 200,
       live: async () => ({ body: { ticket: await ticket() } }),
@@ -370,19 +400,26 @@ describe('OpenAPI document', () => {
     );
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
+        "DELETE /v1/admin/accounts/{appid}",
         "DELETE /v1/admin/subscribers/{name}",
         "GET /v1/accounts/{appid}/access-token",
         "GET /v1/accounts/{appid}/events",
+        "GET /v1/accounts/{appid}/followers",
         "GET /v1/accounts/{appid}/jsapi-ticket",
+        "GET /v1/accounts/{appid}/users/{openid}",
+        "GET /v1/admin/accounts",
         "GET /v1/admin/accounts/{appid}/followers/sync",
         "GET /v1/admin/dead-letters",
         "GET /v1/admin/subscribers",
         "POST /v1/accounts/{appid}/access-token/refresh",
         "POST /v1/accounts/{appid}/jsapi-signature",
+        "POST /v1/admin/accounts",
+        "POST /v1/admin/accounts/{appid}/enable",
         "POST /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/admin/dead-letters/replay",
         "POST /v1/admin/subscribers",
         "POST /v1/oauth/tickets/redeem",
+        "PUT /v1/admin/accounts/{appid}/secret",
       ]
     `);
     for (const route of registered) expect(documented, route).toContain(route);

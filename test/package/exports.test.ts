@@ -18,6 +18,7 @@ describe('package exports', () => {
       'TokenManager',
       'createHub',
       'jsapiSignature',
+      'LiveFollowers',
     ]) {
       expect(wxhub, name).toHaveProperty(name);
     }

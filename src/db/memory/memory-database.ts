@@ -1,7 +1,8 @@
-import type { ClientKeyRecord, ClientKeyTable, Database, SettingsTable } from '../database.js';
+import type { AccountTable, ClientKeyRecord, ClientKeyTable, Database, SettingsTable } from '../database.js';
 import { databaseClosed, duplicateKey } from '../db-error.js';
 import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
 import { checkKeyRecord, checkSettingName, checkSettingValue } from '../validate.js';
+import { memoryAccounts } from './memory-accounts.js';
 import { memoryPeople } from './memory-people.js';
 
 /**
@@ -12,6 +13,7 @@ export class MemoryDatabase implements Database {
   readonly kind = 'memory' as const;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly accounts: AccountTable;
   readonly users: UserTable;
   readonly identities: IdentityTable;
   readonly followers: FollowerTable;
@@ -70,6 +72,7 @@ export class MemoryDatabase implements Database {
         return true;
       },
     };
+    this.accounts = memoryAccounts(open);
     const people = memoryPeople(open);
     this.users = people.users;
     this.identities = people.identities;

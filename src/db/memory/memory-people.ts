@@ -1,5 +1,15 @@
+import {
+  changedFollower,
+  changeWins,
+  checkChange,
+  checkFollower,
+  followerPageOf,
+  nextCursor,
+  syncedFollower,
+  syncMayWrite,
+} from '../follower-rules.js';
 import type {
-  FollowerRecord,
+  FollowerState,
   FollowerTable,
   FollowerView,
   IdentityRecord,
@@ -9,7 +19,6 @@ import type {
 } from '../people.js';
 import {
   checkAppidOpenid,
-  checkFollower,
   checkLogin,
   checkPatch,
   firstIdentity,
@@ -31,10 +40,37 @@ export function memoryPeople(open: () => void): {
   const users = new Map<string, UserRecord>();
   const usersByUnionid = new Map<string, string>();
   const identities = new Map<string, IdentityRecord>();
-  const followers = new Map<string, Map<string, FollowerRecord>>();
+  const followers = new Map<string, Map<string, FollowerState>>();
   const key = (appid: string, openid: string) => `${appid}\n${openid}`;
   // Code-unit order, as the SQL backends' binary (SQLite) and "C" (PostgreSQL) collations sort.
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+  const followersOf = (appid: string): Map<string, FollowerState> => {
+    let of = followers.get(appid);
+    if (!of) {
+      of = new Map();
+      followers.set(appid, of);
+    }
+    return of;
+  };
+  // Latest follow first, unknown times last, then openid: the SQL backends' order.
+  const followerOrder = (a: FollowerState, b: FollowerState) =>
+    (a.subscribeTime === null ? 1 : 0) - (b.subscribeTime === null ? 1 : 0) ||
+    (b.subscribeTime ?? 0) - (a.subscribeTime ?? 0) ||
+    cmp(a.openid, b.openid);
+  const current = (appid: string) =>
+    [...(followers.get(appid)?.values() ?? [])].filter((f) => f.subscribe === 1).sort(followerOrder);
+  const view = (appid: string, f: FollowerState): FollowerView => {
+    const identity = identities.get(key(appid, f.openid));
+    return {
+      openid: f.openid,
+      unionid: f.unionid ?? identity?.unionid ?? null,
+      subscribeTime: f.subscribeTime,
+      nickname: identity?.nickname ?? null,
+      headimgurl: identity?.headimgurl ?? null,
+      lastLoginAt: identity?.lastLoginAt ?? null,
+    };
+  };
 
   const userForUnionid = (unionid: string): UserRecord | undefined => {
     const id = usersByUnionid.get(unionid);
@@ -122,12 +158,10 @@ export function memoryPeople(open: () => void): {
         open();
         for (const r of records) checkFollower(r);
         for (const r of records) {
-          let of = followers.get(r.appid);
-          if (!of) {
-            of = new Map();
-            followers.set(r.appid, of);
-          }
-          of.set(r.openid, Object.freeze({ ...r }));
+          const of = followersOf(r.appid);
+          const existing = of.get(r.openid);
+          if (syncMayWrite(existing, r.syncedAt))
+            of.set(r.openid, Object.freeze(syncedFollower(existing, r)));
         }
       },
       removeStale: async (appid, syncedAt) => {
@@ -135,8 +169,8 @@ export function memoryPeople(open: () => void): {
         const of = followers.get(appid);
         let removed = 0;
         for (const [openid, r] of of ?? []) {
-          if (r.syncedAt < syncedAt) {
-            of!.delete(openid);
+          if (r.subscribe === 1 && r.syncedAt < syncedAt && syncMayWrite(r, syncedAt)) {
+            of!.set(openid, Object.freeze({ ...r, subscribe: 0 }));
             removed++;
           }
         }
@@ -144,35 +178,47 @@ export function memoryPeople(open: () => void): {
       },
       lastSyncedAt: async (appid) => {
         open();
-        let last: number | null = null;
-        for (const r of followers.get(appid)?.values() ?? []) last = Math.max(last ?? r.syncedAt, r.syncedAt);
-        return last;
+        let last = 0;
+        for (const r of followers.get(appid)?.values() ?? []) last = Math.max(last, r.syncedAt);
+        return last > 0 ? last : null;
       },
       get: async (appid, openid) => {
         open();
+        const row = followers.get(appid)?.get(openid);
+        return row?.subscribe === 1 ? row : null;
+      },
+      state: async (appid, openid) => {
+        open();
         return followers.get(appid)?.get(openid) ?? null;
+      },
+      apply: async (change) => {
+        open();
+        checkChange(change);
+        const of = followersOf(change.appid);
+        const existing = of.get(change.openid);
+        if (!changeWins(existing, change)) return false;
+        of.set(change.openid, Object.freeze(changedFollower(existing, change)));
+        return true;
       },
       list: async (appid, page) => {
         open();
         const { limit, offset } = pageOf(page);
-        const all = [...(followers.get(appid)?.values() ?? [])].sort(
-          (a, b) =>
-            (a.subscribeTime === null ? 1 : 0) - (b.subscribeTime === null ? 1 : 0) ||
-            (b.subscribeTime ?? 0) - (a.subscribeTime ?? 0) ||
-            cmp(a.openid, b.openid),
-        );
-        const rows = all.slice(offset, offset + limit).map((f): FollowerView => {
-          const identity = identities.get(key(appid, f.openid));
-          return {
-            openid: f.openid,
-            unionid: f.unionid ?? identity?.unionid ?? null,
-            subscribeTime: f.subscribeTime,
-            nickname: identity?.nickname ?? null,
-            headimgurl: identity?.headimgurl ?? null,
-            lastLoginAt: identity?.lastLoginAt ?? null,
-          };
-        });
-        return { total: all.length, rows };
+        const all = current(appid);
+        return { total: all.length, rows: all.slice(offset, offset + limit).map((f) => view(appid, f)) };
+      },
+      page: async (appid, options) => {
+        open();
+        const { after, limit } = followerPageOf(options);
+        const all = current(appid);
+        const from =
+          after === null
+            ? 0
+            : all.findIndex(
+                (f) =>
+                  followerOrder(f, { ...f, subscribeTime: after.subscribeTime, openid: after.openid }) > 0,
+              );
+        const rows = (from === -1 ? [] : all.slice(from, from + limit + 1)).map((f) => view(appid, f));
+        return { rows: rows.slice(0, limit), next: nextCursor(rows, limit) };
       },
     },
   };

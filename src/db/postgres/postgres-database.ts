@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { PostgresConnection } from '../../sql/postgres-connection.js';
 import { DATABASE_ROLE } from '../../sql/sql-failure.js';
-import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
+import type { AccountTable, ClientKeyTable, Database, SettingsTable } from '../database.js';
 import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
+import { postgresAccountTable } from './postgres-accounts.js';
 import { postgresKeyTable } from './postgres-keys.js';
 import { POSTGRES_DATABASE_MIGRATIONS } from './postgres-migrations.js';
 import { postgresPeople } from './postgres-people.js';
@@ -30,6 +31,7 @@ export class PostgresDatabase implements Database {
   readonly schema: string;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly accounts: AccountTable;
   readonly users: UserTable;
   readonly identities: IdentityTable;
   readonly followers: FollowerTable;
@@ -47,6 +49,7 @@ export class PostgresDatabase implements Database {
     this.schema = this.#sql.schema;
     this.keys = postgresKeyTable(this.#sql.query, this.#sql.quoted);
     this.settings = postgresSettingsTable(this.#sql.query, this.#sql.quoted);
+    this.accounts = postgresAccountTable(this.#sql.query, this.#sql.quoted);
     const people = postgresPeople(this.#sql.query, this.#sql.transaction, this.#sql.quoted);
     this.users = people.users;
     this.identities = people.identities;

@@ -82,4 +82,33 @@ export const POSTGRES_DATABASE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX followers_subscribe_time ON followers (appid, subscribe_time);
     `,
   },
+  {
+    // Live follower state: an unfollow keeps the row (subscribe 0); pushes are ordered by their
+    // CreateTime (event_time) and protected from an older sync by when they were applied (event_at).
+    id: 'db_0006_follower_state',
+    sql: `
+      ALTER TABLE followers ADD COLUMN subscribe smallint NOT NULL DEFAULT 1;
+      ALTER TABLE followers ADD COLUMN qr_scene text;
+      ALTER TABLE followers ADD COLUMN event_time bigint;
+      ALTER TABLE followers ADD COLUMN event_at bigint;
+      CREATE INDEX followers_page ON followers (appid, subscribe, subscribe_time DESC NULLS LAST, openid COLLATE "C");
+    `,
+  },
+  {
+    id: 'db_0007_accounts',
+    sql: `
+      CREATE TABLE accounts (
+        appid text PRIMARY KEY,
+        kind text NOT NULL,
+        name text,
+        sealed_secret text NOT NULL,
+        token_mode text NOT NULL,
+        enabled boolean NOT NULL,
+        return_to text[] NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        version integer NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,4 +1,21 @@
 import { driverCode } from '../../sql/driver-error.js';
+import {
+  changeParams,
+  checkChange,
+  checkFollower,
+  type FollowerStateRow,
+  type FollowerViewRow,
+  followerApplySql,
+  followerFromRow,
+  followerListSql,
+  followerPageOf,
+  followerPageSql,
+  followerRemoveStaleSql,
+  followerUpsertSql,
+  followerViewFromRow,
+  nextCursor,
+  pageStart,
+} from '../follower-rules.js';
 import type {
   BindResult,
   FollowerRecord,
@@ -11,15 +28,9 @@ import type {
 import {
   BIND_ATTEMPTS,
   checkAppidOpenid,
-  checkFollower,
   checkLogin,
   checkPatch,
-  type FollowerRow,
-  type FollowerViewRow,
   firstIdentity,
-  followerFromRow,
-  followerListSql,
-  followerViewFromRow,
   IDENTITY_COLUMNS,
   type IdentityRow,
   identityFromRow,
@@ -39,6 +50,9 @@ const RETRYABLE = new Set(['23505', '40001', '40P01']);
 const UPSERT_CHUNK = 1000;
 /** Code-unit order for openids, whatever the database's default collation (as SQLite and memory sort). */
 const BINARY = ' COLLATE "C"';
+/** PostgreSQL sorts nulls first in a descending order: unknown follow times go last, as elsewhere. */
+const PG_ORDER = { collate: BINARY, nullsLast: ' NULLS LAST' };
+const numbered = (n: number) => `$${n}`;
 
 /**
  * `users`, `identities` and `followers` on PostgreSQL; `schema` is a validated, quoted
@@ -185,39 +199,49 @@ export function postgresPeople(
         for (let i = 0; i < unique.length; i += UPSERT_CHUNK) {
           const chunk: FollowerRecord[] = unique.slice(i, i + UPSERT_CHUNK);
           await query(
-            `INSERT INTO ${followers} (appid, openid, unionid, subscribe_time, subscribe_scene, synced_at)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-             ON CONFLICT (appid, openid) DO UPDATE SET unionid = EXCLUDED.unionid,
-               subscribe_time = EXCLUDED.subscribe_time, subscribe_scene = EXCLUDED.subscribe_scene,
-               synced_at = EXCLUDED.synced_at`,
+            followerUpsertSql(
+              followers,
+              `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                 $7::bigint[])`,
+            ),
             [
               chunk.map((r) => r.appid),
               chunk.map((r) => r.openid),
               chunk.map((r) => r.unionid),
               chunk.map((r) => r.subscribeTime),
               chunk.map((r) => r.subscribeScene),
+              chunk.map((r) => r.qrScene ?? null),
               chunk.map((r) => r.syncedAt),
             ],
           );
         }
       },
       async removeStale(appid, syncedAt) {
-        const { rowCount } = await query(`DELETE FROM ${followers} WHERE appid = $1 AND synced_at < $2`, [
-          appid,
-          syncedAt,
-        ]);
+        const { rowCount } = await query(followerRemoveStaleSql(followers, numbered), [appid, syncedAt]);
         return rowCount ?? 0;
+      },
+      async apply(change) {
+        checkChange(change);
+        const { rowCount } = await query(followerApplySql(followers, numbered), changeParams(change));
+        return rowCount === 1;
       },
       async lastSyncedAt(appid) {
         const { rows } = await query<{ last: string | null }>(
-          `SELECT max(synced_at) AS last FROM ${followers} WHERE appid = $1`,
+          `SELECT max(synced_at) AS last FROM ${followers} WHERE appid = $1 AND synced_at > 0`,
           [appid],
         );
         const last = rows[0]?.last;
         return last === null || last === undefined ? null : Number(last);
       },
       async get(appid, openid) {
-        const { rows } = await query<FollowerRow>(
+        const { rows } = await query<FollowerStateRow>(
+          `SELECT * FROM ${followers} WHERE appid = $1 AND openid = $2 AND subscribe = 1`,
+          [appid, openid],
+        );
+        return rows[0] ? followerFromRow(rows[0]) : null;
+      },
+      async state(appid, openid) {
+        const { rows } = await query<FollowerStateRow>(
           `SELECT * FROM ${followers} WHERE appid = $1 AND openid = $2`,
           [appid, openid],
         );
@@ -226,13 +250,25 @@ export function postgresPeople(
       async list(appid, page) {
         const { limit, offset } = pageOf(page);
         const [count, list] = await Promise.all([
-          query<{ n: string }>(`SELECT count(*) AS n FROM ${followers} WHERE appid = $1`, [appid]),
+          query<{ n: string }>(`SELECT count(*) AS n FROM ${followers} WHERE appid = $1 AND subscribe = 1`, [
+            appid,
+          ]),
           query<FollowerViewRow>(
             followerListSql(followers, identities, (n) => `$${n}`, BINARY),
             [appid, limit, offset],
           ),
         ]);
         return { total: Number(count.rows[0]?.n ?? 0), rows: list.rows.map(followerViewFromRow) };
+      },
+      async page(appid, options) {
+        const { after, limit } = followerPageOf(options);
+        const { start, params } = pageStart(after);
+        const { rows } = await query<FollowerViewRow>(
+          followerPageSql(followers, identities, numbered, start, PG_ORDER),
+          [appid, ...params, limit + 1],
+        );
+        const views = rows.map(followerViewFromRow);
+        return { rows: views.slice(0, limit), next: nextCursor(views, limit) };
       },
     },
   };

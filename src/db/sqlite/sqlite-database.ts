@@ -1,7 +1,8 @@
 import { DATABASE_ROLE } from '../../sql/sql-failure.js';
 import { SqliteConnection } from '../../sql/sqlite-connection.js';
-import type { ClientKeyTable, Database, SettingsTable } from '../database.js';
+import type { AccountTable, ClientKeyTable, Database, SettingsTable } from '../database.js';
 import type { FollowerTable, IdentityTable, UserTable } from '../people.js';
+import { sqliteAccountTable } from './sqlite-accounts.js';
 import { sqliteKeyTable } from './sqlite-keys.js';
 import { SQLITE_DATABASE_MIGRATIONS } from './sqlite-migrations.js';
 import { sqlitePeople } from './sqlite-people.js';
@@ -30,6 +31,7 @@ export class SqliteDatabase implements Database {
   readonly path: string;
   readonly keys: ClientKeyTable;
   readonly settings: SettingsTable;
+  readonly accounts: AccountTable;
   readonly users: UserTable;
   readonly identities: IdentityTable;
   readonly followers: FollowerTable;
@@ -47,6 +49,7 @@ export class SqliteDatabase implements Database {
     const run: SqliteRun = (fn) => this.#sql.run(fn);
     this.keys = sqliteKeyTable(db, run);
     this.settings = sqliteSettingsTable(db, run);
+    this.accounts = sqliteAccountTable(db, run);
     const people = sqlitePeople(db, run);
     this.users = people.users;
     this.identities = people.identities;

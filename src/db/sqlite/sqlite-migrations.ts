@@ -82,4 +82,33 @@ export const SQLITE_DATABASE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX followers_subscribe_time ON followers (appid, subscribe_time);
     `,
   },
+  {
+    // Live follower state: an unfollow keeps the row (subscribe 0); pushes are ordered by their
+    // CreateTime (event_time) and protected from an older sync by when they were applied (event_at).
+    id: 'db_0006_follower_state',
+    sql: `
+      ALTER TABLE followers ADD COLUMN subscribe INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE followers ADD COLUMN qr_scene TEXT;
+      ALTER TABLE followers ADD COLUMN event_time INTEGER;
+      ALTER TABLE followers ADD COLUMN event_at INTEGER;
+      CREATE INDEX followers_page ON followers (appid, subscribe, subscribe_time DESC, openid);
+    `,
+  },
+  {
+    id: 'db_0007_accounts',
+    sql: `
+      CREATE TABLE accounts (
+        appid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT,
+        sealed_secret TEXT NOT NULL,
+        token_mode TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        return_to TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      );
+    `,
+  },
 ];

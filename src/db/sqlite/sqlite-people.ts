@@ -1,4 +1,24 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import {
+  changeParams,
+  checkChange,
+  checkFollower,
+  type FollowerRow,
+  type FollowerStateRow,
+  type FollowerViewRow,
+  followerApplySql,
+  followerFromRow,
+  followerListSql,
+  followerPageOf,
+  followerPageSql,
+  followerRemoveStaleSql,
+  followerToRow,
+  followerUpsertSql,
+  followerViewFromRow,
+  nextCursor,
+  type PageStart,
+  pageStart,
+} from '../follower-rules.js';
 import type {
   BindResult,
   FollowerTable,
@@ -11,15 +31,9 @@ import type {
 import {
   BIND_ATTEMPTS,
   checkAppidOpenid,
-  checkFollower,
   checkLogin,
   checkPatch,
-  type FollowerRow,
-  type FollowerViewRow,
   firstIdentity,
-  followerFromRow,
-  followerListSql,
-  followerViewFromRow,
   IDENTITY_COLUMNS,
   type IdentityRow,
   identityFromRow,
@@ -33,6 +47,12 @@ import {
   userFromRow,
 } from '../people-rules.js';
 import type { SqliteRun } from './sqlite-database.js';
+
+/** Numbered parameters as better-sqlite3 binds them by name: `@p1`, `@p2`, ... */
+const named = (n: number) => `@p${n}`;
+const params = (values: readonly unknown[]) => Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]));
+/** SQLite sorts nulls lowest, so last in a descending order; openids in binary order. */
+const SQLITE_ORDER = { collate: '', nullsLast: '' };
 
 /**
  * `users`, `identities` and `followers` on SQLite. A bind is one `BEGIN IMMEDIATE` transaction:
@@ -68,17 +88,24 @@ export function sqlitePeople(
         .join(', ')} WHERE appid = @appid AND openid = @openid`,
     ),
     upsertFollower: db.prepare(
-      `INSERT INTO followers (appid, openid, unionid, subscribe_time, subscribe_scene, synced_at)
-       VALUES (@appid, @openid, @unionid, @subscribe_time, @subscribe_scene, @synced_at)
-       ON CONFLICT (appid, openid) DO UPDATE SET unionid = excluded.unionid,
-         subscribe_time = excluded.subscribe_time, subscribe_scene = excluded.subscribe_scene,
-         synced_at = excluded.synced_at`,
+      followerUpsertSql(
+        'followers',
+        'VALUES (@appid, @openid, @unionid, @subscribe_time, @subscribe_scene, @qr_scene, @synced_at)',
+      ),
     ),
-    removeStale: db.prepare('DELETE FROM followers WHERE appid = ? AND synced_at < ?'),
-    lastSynced: db.prepare('SELECT max(synced_at) FROM followers WHERE appid = ?').pluck(),
-    follower: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ?'),
-    followerCount: db.prepare('SELECT count(*) FROM followers WHERE appid = ?').pluck(),
+    applyFollower: db.prepare(followerApplySql('followers', named)),
+    removeStale: db.prepare(followerRemoveStaleSql('followers', named)),
+    lastSynced: db.prepare('SELECT max(synced_at) FROM followers WHERE appid = ? AND synced_at > 0').pluck(),
+    follower: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ? AND subscribe = 1'),
+    followerState: db.prepare('SELECT * FROM followers WHERE appid = ? AND openid = ?'),
+    followerCount: db.prepare('SELECT count(*) FROM followers WHERE appid = ? AND subscribe = 1').pluck(),
     followerList: db.prepare(followerListSql('followers', 'identities', () => '?')),
+    followerPage: Object.fromEntries(
+      (['first', 'time', 'null'] as const).map((start) => [
+        start,
+        db.prepare(followerPageSql('followers', 'identities', named, start, SQLITE_ORDER)),
+      ]),
+    ) as Record<PageStart, BetterSqlite3.Statement>,
   };
 
   const readUser = (id: string) => {
@@ -184,25 +211,26 @@ export function sqlitePeople(
     followers: {
       async upsert(records) {
         for (const r of records) checkFollower(r);
-        const rows: FollowerRow[] = records.map((r) => ({
-          appid: r.appid,
-          openid: r.openid,
-          unionid: r.unionid,
-          subscribe_time: r.subscribeTime,
-          subscribe_scene: r.subscribeScene,
-          synced_at: r.syncedAt,
-        }));
+        const rows = records.map(followerToRow);
         await run(() => upsertFollowers.immediate(rows));
       },
       async removeStale(appid, syncedAt) {
-        return run(() => sql.removeStale.run(appid, syncedAt).changes);
+        return run(() => sql.removeStale.run(params([appid, syncedAt])).changes);
+      },
+      async apply(change) {
+        checkChange(change);
+        return run(() => sql.applyFollower.run(params(changeParams(change))).changes === 1);
       },
       async lastSyncedAt(appid) {
         const value = await run(() => sql.lastSynced.get(appid) as number | null);
         return value === null || value === undefined ? null : Number(value);
       },
       async get(appid, openid) {
-        const row = await run(() => sql.follower.get(appid, openid) as FollowerRow | undefined);
+        const row = await run(() => sql.follower.get(appid, openid) as FollowerStateRow | undefined);
+        return row ? followerFromRow(row) : null;
+      },
+      async state(appid, openid) {
+        const row = await run(() => sql.followerState.get(appid, openid) as FollowerStateRow | undefined);
         return row ? followerFromRow(row) : null;
       },
       async list(appid, page) {
@@ -211,6 +239,16 @@ export function sqlitePeople(
           total: Number(sql.followerCount.get(appid)),
           rows: (sql.followerList.all(appid, limit, offset) as FollowerViewRow[]).map(followerViewFromRow),
         }));
+      },
+      async page(appid, options) {
+        const { after, limit } = followerPageOf(options);
+        const { start, params: cursor } = pageStart(after);
+        const rows = await run(() =>
+          (sql.followerPage[start].all(params([appid, ...cursor, limit + 1])) as FollowerViewRow[]).map(
+            followerViewFromRow,
+          ),
+        );
+        return { rows: rows.slice(0, limit), next: nextCursor(rows, limit) };
       },
     },
   };

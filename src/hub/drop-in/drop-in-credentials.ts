@@ -110,7 +110,7 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** The configured account of an appid, or undefined. */
+/** The served account of an appid (configuration file or runtime), or undefined. */
 export function accountOf(hub: HubServices, appid: string): AccountConfig | undefined {
-  return hub.config.accounts.find((a) => a.appid === appid);
+  return hub.accounts.served(appid);
 }

@@ -1,3 +1,4 @@
+import type { AccountConfig } from '../../config/index.js';
 import type { HubServices } from '../../hub/hub-services.js';
 import type { AccountStatus, QuotaCounter } from '../../tokens/index.js';
 import type {
@@ -26,8 +27,18 @@ export interface AccountReport {
   readonly errors: readonly ActivityError[];
 }
 
-/** What the reports read: the hub's services the dashboard may see. */
-export type ReportServices = Pick<HubServices, 'config' | 'manager' | 'clock'>;
+/**
+ * What the reports read: the hub's services the dashboard may see. With `accounts` (the hub's
+ * registry) the runtime accounts are shown too; without it, the configuration's.
+ */
+export type ReportServices = Pick<HubServices, 'config' | 'manager' | 'clock'> &
+  Partial<Pick<HubServices, 'accounts'>>;
+
+/** The accounts shown: served ones with an access_token (website apps have none to show). */
+function shownAccounts(services: ReportServices): readonly AccountConfig[] {
+  if (!services.accounts) return services.config.accounts;
+  return services.accounts.list().filter((a) => a.enabled && a.kind === 'official');
+}
 
 const QUOTA_TIMEOUT_MS = 1000;
 const COUNTERS: readonly QuotaCounter[] = ['token', 'stable', 'stable_force', 'ticket'];
@@ -46,9 +57,9 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null
   }
 }
 
-/** The configured accounts, in configuration order, with their display names. */
+/** The accounts served, the configuration's first, with their display names. */
 export function accountList(services: ReportServices): { appid: string; name: string }[] {
-  return services.config.accounts.map((a) => ({ appid: a.appid, name: a.name ?? a.appid }));
+  return shownAccounts(services).map((a) => ({ appid: a.appid, name: a.name ?? a.appid }));
 }
 
 /** The report of one configured account; undefined for an appid the hub does not manage. */
@@ -57,7 +68,7 @@ export async function accountReport(
   activity: ActivityLog,
   appid: string,
 ): Promise<AccountReport | undefined> {
-  const account = services.config.accounts.find((a) => a.appid === appid);
+  const account = shownAccounts(services).find((a) => a.appid === appid);
   if (!account || !services.manager.hasAccount(appid)) return undefined;
   const quotaValues = await Promise.all(
     COUNTERS.map((counter) => withTimeout(services.manager.quotaUsed(appid, counter), QUOTA_TIMEOUT_MS)),

@@ -444,6 +444,8 @@ ${content}
 /** `/admin/accounts/:appid`: everything about one account. */
 export function accountPage(input: {
   report: AccountReport;
+  /** Offer "Enable" while the account is stopped by a configuration error. */
+  canEnable?: boolean;
   followers: FollowersView;
   session: AdminSession;
   links: AdminLinks;
@@ -455,7 +457,11 @@ ${accountHead(report, false)}
 <div class="stats">${tokenStats(report)}</div>
 ${
   report.status.disabledUntil !== null && report.status.disabledUntil > report.now
-    ? html`<p class="flash error">${bi('因配置错误已停止刷新，直到', 'Refreshing stopped after a configuration error until')} ${formatTime(report.status.disabledUntil)}</p>`
+    ? html`<p class="flash error">${bi('因配置错误已停止刷新，直到', 'Refreshing stopped after a configuration error until')} ${formatTime(report.status.disabledUntil)}</p>${
+        input.canEnable
+          ? html`<form method="post" action="/admin/accounts/${report.appid}/enable" class="inline"><input type="hidden" name="_csrf" value="${input.session.csrf}"><button class="btn small primary" type="submit" id="enable-account">${bi('已修复，立即启用', 'Fixed: enable now')}</button></form>`
+          : ''
+      }`
     : ''
 }
 </section>

@@ -29,7 +29,8 @@ export interface GatewayDashboard {
 }
 
 export interface AdminOptions {
-  readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'>;
+  readonly services: Pick<HubServices, 'config' | 'manager' | 'clock' | 'keys'> &
+    Partial<Pick<HubServices, 'accounts'>>;
   readonly activity: ActivityLog;
   readonly signer: SignerSource;
   /** The follower list; absent: the page says the table is not there. */
@@ -38,6 +39,11 @@ export interface AdminOptions {
   readonly sync?: FollowerSyncControl;
   /** The callback gateway page (`/admin/gateway`); absent: not shown. */
   readonly gateway?: GatewayDashboard;
+  /**
+   * "Enable" on an account stopped by a configuration error: ends its cool-down on every hub
+   * (src/accounts AccountAdmin.enable). Absent: no button.
+   */
+  readonly enable?: (appid: string) => Promise<unknown>;
   /** How long a dashboard session lasts, ms. Default 8 h. */
   readonly sessionTtlMs?: number;
   readonly links?: AdminLinks;
@@ -193,6 +199,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         200,
         accountPage({
           report,
+          canEnable: options.enable !== undefined,
           followers: { page, pageNumber, pageSize: PAGE_SIZE, sync },
           session,
           links,
@@ -210,7 +217,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
             .code(403)
             .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
         }
-        if (!services.config.accounts.some((a) => a.appid === appid)) {
+        if (!accountList(services).some((a) => a.appid === appid)) {
           return sendPage(reply, 404, adminNotFoundPage({ session, links }));
         }
         const back = `/admin/accounts/${encodeURIComponent(appid)}#followers`;
@@ -275,6 +282,24 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         },
       );
     }
+    guarded.post<{ Params: { appid: string }; Body: { _csrf?: unknown } | undefined }>(
+      '/admin/accounts/:appid/enable',
+      async (request, reply) => {
+        const session = request.adminSession!;
+        const { appid } = request.params;
+        if (!sessions.checkCsrf(session, request.body?._csrf)) {
+          return reply
+            .code(403)
+            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
+        }
+        if (!options.enable || !accountList(services).some((a) => a.appid === appid)) {
+          return sendPage(reply, 404, adminNotFoundPage({ session, links }));
+        }
+        await options.enable(appid);
+        request.log.info({ appid }, 'account enabled from the dashboard');
+        return seeOther(reply, `/admin/accounts/${encodeURIComponent(appid)}`);
+      },
+    );
 
     guarded.get('/admin/*', async (request, reply) =>
       sendPage(reply, 404, adminNotFoundPage({ session: request.adminSession, links })),

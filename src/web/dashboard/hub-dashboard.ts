@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { hubAccountAdmin } from '../../accounts/account-routes.js';
 import { FollowerSync } from '../../followers/follower-sync.js';
 import { followerSyncRoutes } from '../../followers/follower-sync-routes.js';
 import { ActivityLog } from '../activity/activity-log.js';
@@ -43,6 +44,7 @@ async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
   });
 
   // Read on first use, so a hub whose database is away at start still starts (and says so on /readyz).
+  const accountAdmin = hubAccountAdmin(services);
   const signer = async () => new ValueSigner(await sessionSecret(services));
   await app.register(followerSyncRoutes, { sync: followerSync, gate: services.gate });
   await app.register(async (pages) => {
@@ -60,6 +62,7 @@ async function hubDashboardPlugin(app: FastifyInstance): Promise<void> {
         deadLetters: (consumer, limit) => services.gateway.log.deadLetters(consumer, limit),
         replay: (consumer) => services.gateway.gateway.replay(consumer),
       },
+      enable: (appid: string) => accountAdmin.enable(appid),
     });
   });
 }

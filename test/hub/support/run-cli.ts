@@ -12,20 +12,31 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts `wxhub ARGS` from source in `cwd`. */
-export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+/** Starts `wxhub ARGS` from source in `cwd` (stdin a pipe when `stdin` is true, else closed). */
+export function spawnCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  stdin = false,
+): ChildProcess {
   const clean = { ...process.env };
   delete clean.WXHUB_CONFIG;
   return spawn(process.execPath, ['--import', TSX, CLI, ...args], {
     cwd,
     env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
 }
 
-/** Runs `wxhub ARGS` to completion. */
-export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawnCli(args, cwd, env);
+/** Runs `wxhub ARGS` to completion, with `input` written to its stdin when given. */
+export function runCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<CliResult> {
+  const child = spawnCli(args, cwd, env, input !== undefined);
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {

@@ -1,0 +1,280 @@
+import type { Command } from 'commander';
+import { AccountAdmin, SecretBox } from '../accounts/index.js';
+import type { Config } from '../config/index.js';
+import type { AccountRecord, Database } from '../db/index.js';
+import { WxhubError } from '../errors/index.js';
+import { systemClock } from '../util/clock.js';
+import { printTable, UNSET_ENV, withDatabase } from './keys-command.js';
+
+interface ConfigFlag {
+  config?: string;
+  appid?: string;
+}
+
+interface SecretFlags extends ConfigFlag {
+  secretEnv?: string;
+}
+
+interface AddFlags extends SecretFlags {
+  name?: string;
+  kind: string;
+  tokenMode: string;
+  returnTo?: string[];
+  disabled?: boolean;
+}
+
+/** Longest appsecret read from stdin (WeChat's are 32 characters). */
+const STDIN_LIMIT = 4096;
+
+/**
+ * `wxhub accounts add|list|remove|set-secret|enable|disable`: accounts kept in the hub's
+ * database, served by every running hub within 5 s. The appsecret is read from `--secret-env NAME`
+ * or stdin, stored encrypted with the secrets key (`WXHUB_SECRET_KEY` or `secretsKey`), and never
+ * printed. Config-file accounts are listed and may be enabled, but are changed in the file.
+ */
+export function registerAccounts(program: Command): void {
+  const accounts = program
+    .command('accounts')
+    .description('Manage accounts at run time (stored in the hub database, appsecrets encrypted)');
+  const configOption =
+    'configuration file naming the database (default: $WXHUB_CONFIG, else ./wxhub.config.json)';
+  const secretEnvOption = 'read the AppSecret from this environment variable (default: read it from stdin)';
+
+  accounts
+    .command('add')
+    .description('Add an account; running hubs serve it within 5 s')
+    .argument('[appid]', 'the AppID: wx and 16 hex digits (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
+    .option('--secret-env <name>', secretEnvOption)
+    .option('--name <name>', 'a label for the dashboard')
+    .option(
+      '--kind <kind>',
+      'official (an Official Account) or website (a website app: login only)',
+      'official',
+    )
+    .option('--token-mode <mode>', 'stable or classic', 'stable')
+    .option(
+      '--return-to <url>',
+      'where web login may return (an origin, optionally with a path; repeat)',
+      collect,
+    )
+    .option('--disabled', 'store it without serving it (enable it later)')
+    .option('--config <file>', configOption)
+    .action(async (given: string | undefined, flags: AddFlags) => {
+      const appid = appidOf(given, flags);
+      await withAdmin(flags, async (admin) => {
+        const secret = await readSecret(flags);
+        const record = await admin.add({
+          appid,
+          secret,
+          name: flags.name,
+          kind: flags.kind as 'official',
+          token_mode: flags.tokenMode as 'stable',
+          return_to: flags.returnTo ?? [],
+          enabled: !flags.disabled,
+        });
+        const state = record.enabled ? 'running hubs serve it within 5 s' : 'disabled: enable it to serve it';
+        process.stdout.write(
+          `Added account ${record.appid} (${record.kind}, ${record.tokenMode}); ${state}\n`,
+        );
+      });
+    });
+
+  accounts
+    .command('list')
+    .description('List accounts, from the configuration file and the database (never a secret)')
+    .option('--json', 'one JSON array, for scripts')
+    .option('--config <file>', configOption)
+    .action(async (flags: ConfigFlag & { json?: boolean }) => {
+      await withDatabase(flags, async (database, config) => {
+        const rows = [...configRows(config), ...(await database.accounts.list()).map(databaseRow)];
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write('no accounts; add one with: wxhub accounts add APPID --secret-env NAME\n');
+          return;
+        }
+        printTable(
+          ['APPID', 'SOURCE', 'KIND', 'STATE', 'TOKEN', 'NAME', 'RETURN_TO', 'UPDATED'],
+          rows.map((r) => [
+            r.appid,
+            r.source,
+            r.kind,
+            r.enabled ? 'enabled' : 'disabled',
+            r.token_mode,
+            r.name ?? '',
+            r.return_to.join(','),
+            r.updated_at === undefined ? '' : new Date(r.updated_at).toISOString(),
+          ]),
+        );
+      });
+    });
+
+  accounts
+    .command('remove')
+    .description('Remove a runtime account; running hubs stop serving it within 5 s')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
+    .option('--config <file>', configOption)
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
+      await withAdmin(flags, async (admin) => {
+        await admin.remove(appid);
+        process.stdout.write(`Removed account ${appid}\n`);
+      });
+    });
+
+  accounts
+    .command('set-secret')
+    .description("Replace a runtime account's AppSecret (after a reset on mp.weixin.qq.com)")
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
+    .option('--secret-env <name>', secretEnvOption)
+    .option('--config <file>', configOption)
+    .action(async (given: string | undefined, flags: SecretFlags) => {
+      const appid = appidOf(given, flags);
+      await withAdmin(flags, async (admin) => {
+        await admin.setSecret(appid, await readSecret(flags));
+        process.stdout.write(`Replaced the AppSecret of ${appid}; running hubs use it within 5 s\n`);
+      });
+    });
+
+  accounts
+    .command('enable')
+    .description(
+      'Serve an account again: ends the pause after a configuration error (40164, ...) on every hub, enables a disabled runtime account',
+    )
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
+    .option('--config <file>', configOption)
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
+      await withAdmin(flags, async (admin) => {
+        const { wasDisabled } = await admin.enable(appid);
+        process.stdout.write(
+          `Enabled account ${appid}${wasDisabled ? '' : ' (it was not disabled in the database)'}; running hubs retry it within 5 s\n`,
+        );
+      });
+    });
+
+  accounts
+    .command('disable')
+    .description('Stop serving a runtime account, keeping it stored')
+    .argument('[appid]', 'the AppID (or --appid)')
+    .option('--appid <appid>', 'the AppID, as a flag')
+    .option('--config <file>', configOption)
+    .action(async (given: string | undefined, flags: ConfigFlag) => {
+      const appid = appidOf(given, flags);
+      await withAdmin(flags, async (admin) => {
+        await admin.disable(appid);
+        process.stdout.write(`Disabled account ${appid}; running hubs stop serving it within 5 s\n`);
+      });
+    });
+}
+
+async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promise<void>): Promise<void> {
+  await withDatabase(flags, async (database: Database, config: Config) => {
+    const configured = new Set(config.accounts.map((a) => a.appid));
+    const unsetKey = config.secretsKey === UNSET_ENV;
+    const admin = new AccountAdmin({
+      database,
+      // An unset `env:` secretsKey: no key, and the error names the variable's field.
+      secrets: unsetKey ? null : SecretBox.fromConfig(config),
+      configAppids: () => configured,
+      clock: systemClock,
+      ...(unsetKey && { keyHint: 'secretsKey: its environment variable is not set' }),
+    });
+    await run(admin);
+  });
+}
+
+/**
+ * The AppSecret from `--secret-env NAME`, else stdin (piped: `pass show wx | wxhub accounts add ...`).
+ * A terminal is refused: what is typed there is echoed and kept in scrollback.
+ */
+async function readSecret(flags: SecretFlags): Promise<string> {
+  if (flags.secretEnv !== undefined) {
+    const value = process.env[flags.secretEnv];
+    if (!value) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        `--secret-env: environment variable ${flags.secretEnv} is not set`,
+      );
+    }
+    return value;
+  }
+  if (process.stdin.isTTY) {
+    throw new WxhubError(
+      'WXHUB_ERR_INVALID_ARGUMENT',
+      'give the AppSecret with --secret-env NAME or on stdin (e.g. `printenv WX_SECRET | wxhub accounts add ...`)',
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > STDIN_LIMIT)
+      throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'stdin: the AppSecret is too long');
+    chunks.push(chunk);
+  }
+  const secret = Buffer.concat(chunks).toString('utf8').trim();
+  if (!secret)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'no AppSecret on stdin (or use --secret-env NAME)');
+  return secret;
+}
+
+interface ListedAccount {
+  appid: string;
+  source: 'config' | 'database';
+  kind: string;
+  enabled: boolean;
+  token_mode: string;
+  name?: string;
+  return_to: readonly string[];
+  version?: number;
+  created_at?: number;
+  updated_at?: number;
+}
+
+function configRows(config: Config): ListedAccount[] {
+  return config.accounts.map((a) => ({
+    appid: a.appid,
+    source: 'config',
+    kind: (a as { kind?: string }).kind ?? 'official',
+    enabled: true,
+    token_mode: a.tokenMode,
+    ...(a.name !== undefined ? { name: a.name } : {}),
+    return_to: a.oauth.returnTo,
+  }));
+}
+
+function databaseRow(r: AccountRecord): ListedAccount {
+  return {
+    appid: r.appid,
+    source: 'database',
+    kind: r.kind,
+    enabled: r.enabled,
+    token_mode: r.tokenMode,
+    ...(r.name !== null ? { name: r.name } : {}),
+    return_to: r.returnTo,
+    version: r.version,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/** The appid given as the argument or as `--appid` (as `wxhub keys create` takes it). */
+function appidOf(argument: string | undefined, flags: ConfigFlag): string {
+  if (argument !== undefined && flags.appid !== undefined && argument !== flags.appid)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'give the appid once: as the argument or as --appid');
+  const appid = argument ?? flags.appid;
+  if (appid === undefined)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', 'missing appid (wxhub accounts ... APPID)');
+  return appid;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

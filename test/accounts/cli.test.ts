@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createHub, type Hub } from '../../src/hub/index.js';
+import { runCli } from '../hub/support/run-cli.js';
+import { filesContain } from './support/files-contain.js';
+
+const CONFIG_APPID = 'wx00000000000000c0';
+const A = `wx${randomBytes(8).toString('hex')}`;
+const B = `wx${randomBytes(8).toString('hex')}`;
+const SECRET_A = randomBytes(16).toString('hex');
+const SECRET_B = randomBytes(16).toString('hex');
+
+describe('wxhub accounts', () => {
+  let dir: string;
+  let config: string;
+  let hub: Hub;
+  const env = { TEST_SECRETS_KEY: randomBytes(32).toString('base64'), WX_SECRET_A: SECRET_A };
+  const cli = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) =>
+    runCli(['accounts', ...args, '--config', config], dir, { ...env, ...extra }, input);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wxhub-accounts-cli-'));
+    config = join(dir, 'hub.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        store: 'memory:',
+        database: `sqlite:${join(dir, 'hub.db')}`,
+        secretsKey: 'env:TEST_SECRETS_KEY',
+        wechat: { apiBase: 'http://127.0.0.1:9', openBase: 'http://127.0.0.1:9' },
+        accounts: [{ appid: CONFIG_APPID, secret: 'env:WX_SECRET_A' }],
+      }),
+    );
+    hub = await createHub({
+      config: loadConfig(config, env),
+      cwd: dir,
+      logger: pino({ level: process.env.DEBUG_ACCOUNTS ? 'debug' : 'silent' }),
+      proactiveRefresh: false,
+      accountPollMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('adds from --secret-env and from stdin, never printing the secret; a running hub serves both', async () => {
+    const fromEnv = await cli([
+      'add',
+      A,
+      '--secret-env',
+      'WX_SECRET_A',
+      '--name',
+      'Shop',
+      '--return-to',
+      'https://shop.example.com',
+    ]);
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toContain(`Added account ${A}`);
+    const fromStdin = await cli(['add', B, '--token-mode', 'classic'], `${SECRET_B}\n`);
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    for (const out of [fromEnv, fromStdin]) {
+      expect(out.stdout + out.stderr).not.toContain(SECRET_A);
+      expect(out.stdout + out.stderr).not.toContain(SECRET_B);
+    }
+    const start = Date.now();
+    while (!(hub.manager.hasAccount(A) && hub.manager.hasAccount(B)) && Date.now() - start < 5000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(hub.services.accounts.get(A)?.secret).toBe(SECRET_A);
+    expect(hub.services.accounts.get(B)?.secret).toBe(SECRET_B);
+    expect(hub.services.accounts.get(B)?.tokenMode).toBe('classic');
+    expect(filesContain(dir, B)).toBe(true);
+    expect(filesContain(dir, SECRET_B)).toBe(false);
+  });
+
+  it('lists config-file and runtime accounts, never a secret', async () => {
+    const table = await cli(['list']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`${CONFIG_APPID}\\s+config`));
+    expect(table.stdout).toMatch(new RegExp(`${A}\\s+database\\s+official\\s+enabled\\s+stable\\s+Shop`));
+    const json = await cli(['list', '--json']);
+    const rows = JSON.parse(json.stdout) as { appid: string; source: string }[];
+    expect(rows.map((r) => r.appid)).toEqual(expect.arrayContaining([CONFIG_APPID, A, B]));
+    for (const out of [table.stdout, json.stdout]) {
+      expect(out).not.toContain(SECRET_A);
+      expect(out).not.toContain(SECRET_B);
+      expect(out).not.toContain('sealed');
+    }
+  });
+
+  it('wxhub keys create knows runtime accounts as configured', async () => {
+    const key = await runCli(
+      ['keys', 'create', '--name', 'shop', '--appid', A, '--scope', 'token', '--config', config],
+      dir,
+      env,
+    );
+    expect(key.code, key.stderr).toBe(0);
+    expect(key.stderr).not.toContain('not configured');
+  });
+
+  it('refuses bad input with one line and exit 2, a duplicate with exit 1', async () => {
+    const bad = await cli(['add', 'wx123', '--secret-env', 'WX_SECRET_A']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('appid');
+    const unset = await cli([
+      'add',
+      `wx${randomBytes(8).toString('hex')}`,
+      '--secret-env',
+      'NOT_SET_ANYWHERE',
+    ]);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('NOT_SET_ANYWHERE');
+    const empty = await cli(['add', `wx${randomBytes(8).toString('hex')}`], '\n');
+    expect(empty.code).toBe(2);
+    const dup = await cli(['add', A, '--secret-env', 'WX_SECRET_A']);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+    const configured = await cli(['remove', CONFIG_APPID]);
+    expect(configured.code).toBe(2);
+    expect(configured.stderr).toContain('configuration file');
+    const unknown = await cli(['remove', 'wx00000000000000ff']);
+    expect(unknown.code).toBe(1);
+  });
+
+  it('without the secrets key, add says which variable to set', async () => {
+    const keyless = join(dir, 'keyless.json');
+    writeFileSync(keyless, JSON.stringify({ database: `sqlite:${join(dir, 'hub.db')}` }));
+    const res = await runCli(
+      [
+        'accounts',
+        'add',
+        `wx${randomBytes(8).toString('hex')}`,
+        '--secret-env',
+        'WX_SECRET_A',
+        '--config',
+        keyless,
+      ],
+      dir,
+      { WX_SECRET_A: SECRET_A },
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('WXHUB_SECRET_KEY');
+    expect(res.stderr).not.toContain(SECRET_A);
+
+    // secretsKey from a variable unset in this shell: keys still work, adding says which field.
+    const unsetKey = join(dir, 'unset-key.json');
+    writeFileSync(
+      unsetKey,
+      JSON.stringify({ database: `sqlite:${join(dir, 'hub.db')}`, secretsKey: 'env:UNSET_KEY' }),
+    );
+    const keys = await runCli(['keys', 'list', '--config', unsetKey], dir);
+    expect(keys.code, keys.stderr).toBe(0);
+    const add = await runCli(
+      [
+        'accounts',
+        'add',
+        `wx${randomBytes(8).toString('hex')}`,
+        '--secret-env',
+        'WX_SECRET_A',
+        '--config',
+        unsetKey,
+      ],
+      dir,
+      { WX_SECRET_A: SECRET_A },
+    );
+    expect(add.code).toBe(1);
+    expect(add.stderr).toContain('secretsKey: its environment variable is not set');
+  });
+
+  it('set-secret, disable, enable and remove reach the running hub', async () => {
+    const newSecret = randomBytes(16).toString('hex');
+    const set = await cli(['set-secret', B], newSecret);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).not.toContain(newSecret);
+    const until = async (check: () => boolean) => {
+      const start = Date.now();
+      while (!check() && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(check()).toBe(true);
+    };
+    await until(() => hub.services.accounts.get(B)?.secret === newSecret);
+    expect((await cli(['disable', '--appid', B])).code).toBe(0);
+    await until(() => !hub.manager.hasAccount(B));
+    const enabled = await cli(['enable', B]);
+    expect(enabled.code, enabled.stderr).toBe(0);
+    await until(() => hub.manager.hasAccount(B));
+    const configEnabled = await cli(['enable', CONFIG_APPID]);
+    expect(configEnabled.code, configEnabled.stderr).toBe(0);
+    expect((await cli(['remove', B])).code).toBe(0);
+    await until(() => !hub.services.accounts.has(B));
+  });
+});
