@@ -40,6 +40,14 @@ export function registerAccounts(program: Command): void {
   const configOption =
     'configuration file naming the database (default: $WXHUB_CONFIG, else ./wxhub.config.json)';
   const secretEnvOption = 'read the AppSecret from this environment variable (default: read it from stdin)';
+  /** A subcommand on one account: the appid as its argument or `--appid`, and `--config`. */
+  const onAccount = (name: string, description: string) =>
+    accounts
+      .command(name)
+      .description(description)
+      .argument('[appid]', 'the AppID (or --appid)')
+      .option('--appid <appid>', 'the AppID, as a flag')
+      .option('--config <file>', configOption);
 
   accounts
     .command('add')
@@ -113,27 +121,18 @@ export function registerAccounts(program: Command): void {
       });
     });
 
-  accounts
-    .command('remove')
-    .description('Remove a runtime account; running hubs stop serving it within 5 s')
-    .argument('[appid]', 'the AppID (or --appid)')
-    .option('--appid <appid>', 'the AppID, as a flag')
-    .option('--config <file>', configOption)
-    .action(async (given: string | undefined, flags: ConfigFlag) => {
+  onAccount('remove', 'Remove a runtime account; running hubs stop serving it within 5 s').action(
+    async (given: string | undefined, flags: ConfigFlag) => {
       const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         await admin.remove(appid);
         process.stdout.write(`Removed account ${appid}\n`);
       });
-    });
+    },
+  );
 
-  accounts
-    .command('set-secret')
-    .description("Replace a runtime account's AppSecret (after a reset on mp.weixin.qq.com)")
-    .argument('[appid]', 'the AppID (or --appid)')
-    .option('--appid <appid>', 'the AppID, as a flag')
+  onAccount('set-secret', "Replace a runtime account's AppSecret (after a reset on mp.weixin.qq.com)")
     .option('--secret-env <name>', secretEnvOption)
-    .option('--config <file>', configOption)
     .action(async (given: string | undefined, flags: SecretFlags) => {
       const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
@@ -142,37 +141,28 @@ export function registerAccounts(program: Command): void {
       });
     });
 
-  accounts
-    .command('enable')
-    .description(
-      'Serve an account again: ends the pause after a configuration error (40164, ...) on every hub, enables a disabled runtime account',
-    )
-    .argument('[appid]', 'the AppID (or --appid)')
-    .option('--appid <appid>', 'the AppID, as a flag')
-    .option('--config <file>', configOption)
-    .action(async (given: string | undefined, flags: ConfigFlag) => {
-      const appid = appidOf(given, flags);
-      await withAdmin(flags, async (admin) => {
-        const { wasDisabled } = await admin.enable(appid);
-        process.stdout.write(
-          `Enabled account ${appid}${wasDisabled ? '' : ' (it was not disabled in the database)'}; running hubs retry it within 5 s\n`,
-        );
-      });
+  onAccount(
+    'enable',
+    'Serve an account again: ends the pause after a configuration error (40164, ...) on every hub, enables a disabled runtime account',
+  ).action(async (given: string | undefined, flags: ConfigFlag) => {
+    const appid = appidOf(given, flags);
+    await withAdmin(flags, async (admin) => {
+      const { wasDisabled } = await admin.enable(appid);
+      process.stdout.write(
+        `Enabled account ${appid}${wasDisabled ? '' : ' (it was not disabled in the database)'}; running hubs retry it within 5 s\n`,
+      );
     });
+  });
 
-  accounts
-    .command('disable')
-    .description('Stop serving a runtime account, keeping it stored')
-    .argument('[appid]', 'the AppID (or --appid)')
-    .option('--appid <appid>', 'the AppID, as a flag')
-    .option('--config <file>', configOption)
-    .action(async (given: string | undefined, flags: ConfigFlag) => {
+  onAccount('disable', 'Stop serving a runtime account, keeping it stored').action(
+    async (given: string | undefined, flags: ConfigFlag) => {
       const appid = appidOf(given, flags);
       await withAdmin(flags, async (admin) => {
         await admin.disable(appid);
         process.stdout.write(`Disabled account ${appid}; running hubs stop serving it within 5 s\n`);
       });
-    });
+    },
+  );
 }
 
 async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promise<void>): Promise<void> {

@@ -117,6 +117,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       if (session) {
         request.adminSession = session;
         reply.header('cache-control', 'no-store');
+        // Every dashboard form posts the session's CSRF token.
+        const form = request.body as { _csrf?: unknown } | undefined;
+        if (request.method === 'POST' && !sessions.checkCsrf(session, form?._csrf)) {
+          return reply
+            .code(403)
+            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
+        }
         return;
       }
       const hadCookie = (request.headers.cookie ?? '').includes(`${ADMIN_COOKIE}=`);
@@ -212,11 +219,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       async (request, reply) => {
         const session = request.adminSession!;
         const { appid } = request.params;
-        if (!sessions.checkCsrf(session, request.body?._csrf)) {
-          return reply
-            .code(403)
-            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
-        }
         if (!accountList(services).some((a) => a.appid === appid)) {
           return sendPage(reply, 404, adminNotFoundPage({ session, links }));
         }
@@ -232,11 +234,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       async (request, reply) => {
         const session = request.adminSession!;
         const { appid } = request.params;
-        if (!sessions.checkCsrf(session, request.body?._csrf)) {
-          return reply
-            .code(403)
-            .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
-        }
         if (!options.enable || !accountList(services).some((a) => a.appid === appid)) {
           return sendPage(reply, 404, adminNotFoundPage({ session, links }));
         }
@@ -281,11 +278,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         '/admin/gateway/replay',
         async (request, reply) => {
           const session = request.adminSession!;
-          if (!sessions.checkCsrf(session, request.body?._csrf)) {
-            return reply
-              .code(403)
-              .send({ error: { code: 'WXHUB_ERR_FORBIDDEN', message: 'bad or missing _csrf' } });
-          }
           const consumer = typeof request.body?.consumer === 'string' ? request.body.consumer : '';
           if (!(await gateway.subscribers()).some((s) => s.name === consumer)) {
             return sendPage(reply, 404, adminNotFoundPage({ session, links }));
