@@ -32,6 +32,7 @@ export function demoBanner(demo: RunningDemo): string {
     '',
     `  Demo site   ${demo.url}/`,
     '              click 使用微信登录 / Log in with WeChat, pick a user, press 允许 / Allow',
+    `  OIDC site   ${demo.url}/oidc-demo   (a relying party logging in through ${demo.url}/oidc)`,
     `  Dashboard   ${demo.url}/admin`,
     `              admin key: ${demo.adminKey}`,
     `  Simulator   ${demo.simulatorUrl}   (WeChat's API and consent page; control plane ${demo.simulatorUrl}/__sim)`,

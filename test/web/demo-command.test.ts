@@ -75,6 +75,10 @@ describe('wxhub demo', () => {
     expect(out).toContain(`curl -H 'Authorization: Bearer wxk_`);
     const home = await request(`${url}/`);
     expect(await home.body.text()).toContain('Log in with WeChat');
+    const oidcSite = /OIDC site {3}(http:\/\/127\.0\.0\.1:\d+\/oidc-demo) /.exec(out)![1]!;
+    const site = await request(oidcSite);
+    expect(site.statusCode).toBe(200);
+    expect(await site.body.text()).toContain('/oidc-demo/login');
     const health = await request(`${url}/healthz`);
     expect(health.statusCode).toBe(200);
     await health.body.dump();
