@@ -24,8 +24,8 @@ import { type Database, PostgresDatabase } from '../src/db/index.js';
 import { type StartedHub, startHub } from '../src/hub/index.js';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import type { Store } from '../src/store/store.js';
-import { runClosedLoop } from './lib/closed-loop.js';
-import { printTable, processCpuSeconds, round, type Summary, summarize, writeResults } from './lib/index.js';
+import { printTable, round, writeResults } from './lib/index.js';
+import { type LoginRow, measureLogins } from './lib/measure-logins.js';
 import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
 
@@ -46,39 +46,16 @@ const PG_URL =
   process.env.WXHUB_TEST_POSTGRES_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
 
-interface Row extends Summary {
+interface Row extends LoginRow {
   readonly mode: string;
   readonly phase: string;
-  /** CPU of this process (load generator, and the hub when there is one) per login, µs. */
-  readonly benchCpuUsPerLogin: number;
-  /** CPU of the simulator's process per login, µs. */
-  readonly simCpuUsPerLogin: number | null;
 }
 
 let simPid: number | undefined;
 
-/** A closed-loop run of `login(i)`, with the CPU each process spent per completed login. */
-async function measure(login: (i: number) => Promise<void>, label: string) {
-  const cpu0 = process.cpuUsage();
-  const sim0 = processCpuSeconds(simPid);
-  const result = await runClosedLoop(login, {
-    concurrency: CONCURRENCY,
-    maxRequests: LOGINS,
-    durationMs: SECONDS * 1000,
-  });
-  const cpu = process.cpuUsage(cpu0);
-  const sim1 = processCpuSeconds(simPid);
-  if (result.firstError) process.stderr.write(`${label}: ${String(result.firstError)}\n`);
-  const done = Math.max(1, result.requests);
-  return {
-    result,
-    row: {
-      ...summarize(result),
-      benchCpuUsPerLogin: round((cpu.user + cpu.system) / done, 0),
-      simCpuUsPerLogin:
-        sim0 === undefined || sim1 === undefined ? null : round(((sim1 - sim0) * 1e6) / done, 0),
-    },
-  };
+/** A closed-loop phase of `login(i)` at this run's load. */
+function measure(login: (i: number) => Promise<void>, label: string) {
+  return measureLogins(login, label, { concurrency: CONCURRENCY, logins: LOGINS, seconds: SECONDS, simPid });
 }
 
 const pools = new Map<string, Pool>();

@@ -25,8 +25,8 @@ import * as oidc from 'openid-client';
 import pino from 'pino';
 import { Pool } from 'undici';
 import { type StartedHub, startHub } from '../src/hub/index.js';
-import { runClosedLoop } from './lib/closed-loop.js';
-import { printTable, processCpuSeconds, round, type Summary, summarize, writeResults } from './lib/index.js';
+import { printTable, round, type Summary, writeResults } from './lib/index.js';
+import { measureLogins } from './lib/measure-logins.js';
 import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
 
@@ -116,24 +116,15 @@ async function freePort(): Promise<number> {
 
 let simPid: number | undefined;
 
+/** A closed-loop phase of `login(i)` at this run's load: its summary and CPU per login. */
 async function measure(login: (i: number) => Promise<void>, label: string) {
-  const cpu0 = process.cpuUsage();
-  const sim0 = processCpuSeconds(simPid);
-  const result = await runClosedLoop(login, {
+  const { row } = await measureLogins(login, label, {
     concurrency: CONCURRENCY,
-    maxRequests: LOGINS,
-    durationMs: SECONDS * 1000,
+    logins: LOGINS,
+    seconds: SECONDS,
+    simPid,
   });
-  const cpu = process.cpuUsage(cpu0);
-  const sim1 = processCpuSeconds(simPid);
-  if (result.firstError) process.stderr.write(`${label}: ${String(result.firstError)}\n`);
-  const done = Math.max(1, result.requests);
-  return {
-    ...summarize(result),
-    benchCpuUsPerLogin: round((cpu.user + cpu.system) / done, 0),
-    simCpuUsPerLogin:
-      sim0 === undefined || sim1 === undefined ? null : round(((sim1 - sim0) * 1e6) / done, 0),
-  };
+  return row;
 }
 
 async function main(): Promise<void> {
