@@ -1,10 +1,11 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { OAuthScope, RateLimit } from '../db/index.js';
+import type { OAuthScope } from '../db/index.js';
 import { type ErrorCode, isWxhubError } from '../errors/index.js';
 import { redactUrl } from '../http/index.js';
-import { addressBucket, invalidField, type RateDecision } from '../server/index.js';
+import { invalidField } from '../server/index.js';
 import { completeLogin } from './complete-login.js';
+import { type LoginLimiter, refuseLoginFlood } from './login-limit.js';
 import { cookieStates, type LoginState, putState, stateCookie, takeState } from './login-state.js';
 import type { OAuthContext } from './oauth-context.js';
 import { callbackSchema, loginSchema } from './oauth-schemas.js';
@@ -16,7 +17,7 @@ import { issueTicket } from './tickets.js';
 export interface LoginRoutesOptions {
   readonly login: OAuthContext;
   /** Takes one login start from a client address's bucket, under `oauth.loginRateLimit`. */
-  readonly limiter: { take(bucket: string, limit: RateLimit | null): RateDecision };
+  readonly limiter: LoginLimiter;
 }
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
@@ -112,17 +113,8 @@ export const loginRoutes: FastifyPluginAsync<LoginRoutesOptions> = async (plain,
         detail: 'set publicUrl in the configuration behind a proxy',
       });
     }
-    // Each start keeps a state in the store for stateTtlSeconds: bound them per client address.
-    const decision = limiter.take(`login:${addressBucket(request.ip)}`, oauth.loginRateLimit);
-    if (!decision.ok) {
-      reply.header('retry-after', String(decision.retryAfterSeconds));
-      return sendProblem(request, reply, {
-        code: 'WXHUB_ERR_RATE_LIMITED',
-        zh: '登录请求过于频繁，请稍后再试',
-        en: 'Too many logins from this network: please try again in a moment',
-        detail: `retry in ${decision.retryAfterSeconds} s`,
-      });
-    }
+    const refused = refuseLoginFlood(limiter, oauth.loginRateLimit, request, reply);
+    if (refused) return refused;
     const state = await putState(
       store,
       { appid, returnTo: checked.url, scope, startedAt: clock.now() },

@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import type { RateLimit } from '../db/index.js';
-import { sendProblem } from '../oauth/pages.js';
-import { addressBucket, type RateDecision } from '../server/index.js';
+import { type LoginLimiter, refuseLoginFlood } from '../oauth/login-limit.js';
 import { interactionRoutes } from './interaction-routes.js';
 import type { OidcService } from './oidc-service.js';
 
@@ -31,7 +29,7 @@ export function asIssuer(req: IncomingMessage, issuer: URL): void {
 export interface OidcRoutesOptions {
   readonly oidc: OidcService;
   /** Takes one login start from a client address's bucket, under `oauth.loginRateLimit`. */
-  readonly limiter: { take(bucket: string, limit: RateLimit | null): RateDecision };
+  readonly limiter: LoginLimiter;
 }
 
 /** The authorization endpoint itself (not its `/auth/:uid` resume): each call starts a login. */
@@ -51,17 +49,9 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { o
   const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     if (AUTHORIZATION.test(request.url)) {
-      // Each start keeps an interaction in the store: bound them per client address, as web logins are.
-      const decision = limiter.take(`login:${addressBucket(request.ip)}`, oidc.login.oauth.loginRateLimit);
-      if (!decision.ok) {
-        reply.header('retry-after', String(decision.retryAfterSeconds));
-        return sendProblem(request, reply, {
-          code: 'WXHUB_ERR_RATE_LIMITED',
-          zh: '登录请求过于频繁，请稍后再试',
-          en: 'Too many logins from this network: please try again in a moment',
-          detail: `retry in ${decision.retryAfterSeconds} s`,
-        });
-      }
+      // Each start keeps an interaction in the store: bounded per client address, as web logins are.
+      const refused = refuseLoginFlood(limiter, oidc.login.oauth.loginRateLimit, request, reply);
+      if (refused) return refused;
     }
     const provider = oidc.provider();
     let callback = handlers.get(provider);
