@@ -255,6 +255,31 @@ describe('DeliveryWorkers when the log cannot be watched, and with consumers add
     await workers.stop();
   });
 
+  it('neither polls nor watches the log until there is a consumer', async () => {
+    const { log, workers } = setup([]);
+    let watches = 0;
+    let reads = 0;
+    const watch = log.watch.bind(log);
+    log.watch = (listener) => {
+      watches++;
+      return watch(listener);
+    };
+    const read = log.getPosition.bind(log);
+    log.getPosition = (consumer, partition) => {
+      reads++;
+      return read(consumer, partition);
+    };
+    await workers.start();
+    await new Promise((r) => setTimeout(r, 120));
+    expect({ watches, reads }).toEqual({ watches: 0, reads: 0 });
+    const crm = recorder('crm');
+    workers.add(crm.consumer);
+    await until(() => watches === 1);
+    await log.append(sampleEvent({ openid: 'oLate' }), partitionOf('oLate', PARTITIONS));
+    await until(() => crm.got.length === 1);
+    await workers.stop();
+  });
+
   it('delivers to a consumer added after start, and stops delivering to one removed', async () => {
     const crm = recorder('crm');
     const late = recorder('late');

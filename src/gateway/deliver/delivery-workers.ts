@@ -105,6 +105,15 @@ export class DeliveryWorkers {
   async start(): Promise<void> {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#listen();
+  }
+
+  /**
+   * Polls and watches the log once there is someone to deliver to: a hub without subscribers
+   * (most hubs, until one is configured or registered) costs the store nothing.
+   */
+  #listen(): void {
+    if (this.#stopped || this.#timer || this.#consumers.size === 0) return;
     this.#timer = setInterval(() => this.#scheduleScan(), this.#pollMs);
     this.#timer.unref();
     this.#scheduleScan();
@@ -140,6 +149,7 @@ export class DeliveryWorkers {
       );
     }
     this.#consumers.set(consumer.name, consumer);
+    this.#listen();
     this.#scheduleScan();
   }
 
@@ -190,7 +200,8 @@ export class DeliveryWorkers {
   /** Stops taking work and waits for deliveries in flight; leases are released. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
+    clearInterval(this.#timer);
+    this.#timer = undefined;
     if (this.#scan) clearTimeout(this.#scan);
     clearTimeout(this.#rewatch);
     this.#unwatch?.();
