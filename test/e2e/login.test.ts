@@ -8,36 +8,17 @@ import type { RunningDemo } from '../../src/web/index.js';
 import {
   type DemoInBrowser,
   demoInBrowser,
+  type Img,
   RUN_BROWSER_TESTS,
   SHOTS,
+  simUsers,
+  text,
   warnIfSkipped,
 } from './support/browser.js';
 
 const [SHOP, NEWS] = DEMO_ACCOUNTS;
 
 warnIfSkipped('test/e2e/login.test.ts');
-
-/** The fields of an <img> the checks read (tsconfig has no DOM lib). */
-interface Img {
-  complete: boolean;
-  naturalWidth: number;
-}
-
-interface SimUser {
-  openid: string;
-  unionid?: string;
-  nickname: string;
-  subscribe: number;
-}
-
-async function simUsers(simUrl: string, appid: string): Promise<SimUser[]> {
-  const res = await fetch(`${simUrl}/__sim/accounts/${appid}/users`);
-  return ((await res.json()) as { users: SimUser[] }).users;
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').trim();
-}
 
 describe.skipIf(!RUN_BROWSER_TESTS)(
   'log in with WeChat in a browser (demo site, simulator, dashboard)',

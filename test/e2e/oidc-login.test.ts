@@ -12,10 +12,13 @@ import type { RunningDemo } from '../../src/web/index.js';
 import {
   type DemoInBrowser,
   demoInBrowser,
+  type Img,
   launch,
   PHONE,
   RUN_BROWSER_TESTS,
   SHOTS,
+  simUsers,
+  text,
   warnIfSkipped,
 } from './support/browser.js';
 
@@ -24,28 +27,6 @@ const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
 
 warnIfSkipped('test/e2e/oidc-login.test.ts');
-
-interface SimUser {
-  openid: string;
-  unionid?: string;
-  nickname: string;
-  subscribe: number;
-}
-
-/** The fields of an <img> the checks read (tsconfig has no DOM lib). */
-interface Img {
-  complete: boolean;
-  naturalWidth: number;
-}
-
-async function simUsers(simUrl: string, appid: string): Promise<SimUser[]> {
-  const res = await fetch(`${simUrl}/__sim/accounts/${appid}/users`);
-  return ((await res.json()) as { users: SimUser[] }).users;
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return ((await page.locator(selector).first().textContent()) ?? '').trim();
-}
 
 describe.skipIf(!RUN_BROWSER_TESTS)(
   'log in with OpenID Connect in a browser (the demo’s second site)',

@@ -105,3 +105,27 @@ export async function demoInBrowser(options: {
     throw err;
   }
 }
+
+/** The fields of an <img> the checks read (tsconfig has no DOM lib). */
+export interface Img {
+  complete: boolean;
+  naturalWidth: number;
+}
+
+export interface SimUser {
+  openid: string;
+  unionid?: string;
+  nickname: string;
+  subscribe: number;
+}
+
+/** The simulator's users of `appid`, from its control plane. */
+export async function simUsers(simUrl: string, appid: string): Promise<SimUser[]> {
+  const res = await fetch(`${simUrl}/__sim/accounts/${appid}/users`);
+  return ((await res.json()) as { users: SimUser[] }).users;
+}
+
+/** The trimmed text of the first element `selector` finds. */
+export async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
