@@ -69,7 +69,13 @@ export function classifySdkError(err: unknown, fromHub: boolean): Failure {
 
 /** What a plain HTTP caller got back (or the transport error it got instead). */
 export type HttpOutcome =
-  | { readonly status: number; readonly contentType: string; readonly text: string }
+  | {
+      readonly status: number;
+      readonly contentType: string;
+      readonly text: string;
+      /** The hub's own reason, from `X-Wxhub-Error`; absent when the errcode is WeChat's. */
+      readonly wxhubError?: string;
+    }
   | { readonly transport: string };
 
 /**
@@ -79,7 +85,7 @@ export type HttpOutcome =
 export function classifyDropIn(step: 'token' | 'api', outcome: HttpOutcome): Failure {
   if ('transport' in outcome)
     return { class: 'wxhub', code: 'transport', tokenInvalid: false, detail: short(outcome.transport) };
-  const { status, contentType, text } = outcome;
+  const { status, contentType, text, wxhubError } = outcome;
   const detail = short(`${step}: HTTP ${status} ${text}`);
   let body: { errcode?: unknown; errmsg?: unknown } | undefined;
   try {
@@ -99,7 +105,10 @@ export function classifyDropIn(step: 'token' | 'api', outcome: HttpOutcome): Fai
   const code = String(errcode);
   if (TOKEN_INVALID_ERRCODES.has(errcode)) return { class: 'wxhub', code, tokenInvalid: true, detail };
   if (errcode === 45009) return { class: 'wechat-token', code, tokenInvalid: false, detail };
-  if (errmsg.includes('WXHUB_ERR_REFRESH_FAILED') && RETRY_BUDGET_SPENT.test(errmsg))
+  // The hub names its reason in X-Wxhub-Error; hubs before that header put it in the errmsg.
+  const reason =
+    wxhubError ?? (errmsg.includes('WXHUB_ERR_REFRESH_FAILED') ? 'WXHUB_ERR_REFRESH_FAILED' : '');
+  if (reason === 'WXHUB_ERR_REFRESH_FAILED' && RETRY_BUDGET_SPENT.test(errmsg))
     return { class: 'wechat-token', code: 'WXHUB_ERR_REFRESH_FAILED', tokenInvalid: false, detail };
   if (step === 'api') {
     // WeChat's own answer relayed as it came (its errmsg ends with WeChat's rid).

@@ -107,7 +107,13 @@ async function get(url: string) {
     });
     const text = await res.body.text();
     const type = res.headers['content-type'];
-    return { status: res.statusCode, contentType: typeof type === 'string' ? type : '', text };
+    const reason = res.headers['x-wxhub-error'];
+    return {
+      status: res.statusCode,
+      contentType: typeof type === 'string' ? type : '',
+      text,
+      wxhubError: typeof reason === 'string' ? reason : undefined,
+    };
   } catch (err) {
     return { transport: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   }

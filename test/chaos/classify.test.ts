@@ -93,6 +93,20 @@ describe('classifyDropIn: whose failure a legacy HTTP call was', () => {
       errmsg: 'system error: WXHUB_ERR_REFRESH_FAILED: wx1 after 4 attempts (...) (wxhub)',
     });
     expect(classifyDropIn('token', budget).class).toBe('wechat-token');
+    // As the hub answers today: HTTP 200, the reason in X-Wxhub-Error, on the token or the api step.
+    const spent = {
+      ...json(200, {
+        errcode: -1,
+        errmsg:
+          'system error: Could not obtain a token from WeChat: wx1 after 4 attempts (WeChat /cgi-bin/token errcode -1: system error rid: 9f5df7bb-714a66e7-61fe3395); the next call tries again (wxhub)',
+      }),
+      wxhubError: 'WXHUB_ERR_REFRESH_FAILED',
+    };
+    expect(classifyDropIn('api', spent).class).toBe('wechat-token');
+    expect(classifyDropIn('token', spent).class).toBe('wechat-token');
+    expect(classifyDropIn('api', { ...spent, wxhubError: 'WXHUB_ERR_STORE_UNAVAILABLE' }).class).toBe(
+      'wxhub',
+    );
     expect(classifyDropIn('token', json(503, { errcode: 45009, errmsg: 'quota (wxhub)' })).class).toBe(
       'wechat-token',
     );
