@@ -30,7 +30,7 @@ describe('SqliteEventLog', () => {
     const db = new Database(path, { readonly: true });
     try {
       const ids = db.prepare('SELECT id FROM schema_migrations ORDER BY id').pluck().all();
-      expect(ids).toEqual(['gateway_0001_event_log', 'store_0001_core']);
+      expect(ids).toEqual(['gateway_0001_event_log', 'gateway_0002_trim_by_seq', 'store_0001_core']);
       expect(db.prepare('SELECT count(*) FROM gateway_events').pluck().get()).toBe(1);
     } finally {
       db.close();
@@ -57,6 +57,65 @@ describe('SqliteEventLog', () => {
       expect(ticks).toBeGreaterThan(10);
     } finally {
       holder.kill();
+      await log.close();
+      await store.close();
+    }
+  });
+
+  it('commits the appends of one turn in one transaction, each resolved after the commit; a duplicate within it gets the first try', async () => {
+    const path = file();
+    const store = new SqliteStore(path);
+    const log = openEventLog(store);
+    const reader = new Database(path, { readonly: true });
+    try {
+      await log.append(sampleEvent(), 0); // migrated
+      const changesBefore = Number(reader.prepare('PRAGMA data_version').pluck().get());
+      const events = Array.from({ length: 5 }, () => sampleEvent());
+      const seen: number[] = [];
+      const results = await Promise.all(
+        [...events, events[0]!].map((event, i) =>
+          log.append(event, i).then((r) => {
+            // Resolved only once another connection can read every event of the batch.
+            seen.push(Number(reader.prepare('SELECT count(*) FROM gateway_events').pluck().get()));
+            return r;
+          }),
+        ),
+      );
+      expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false, false, true]);
+      expect(seen.every((n) => n === 6)).toBe(true);
+      // One commit by another connection bumps data_version once.
+      expect(Number(reader.prepare('PRAGMA data_version').pluck().get())).toBe(changesBefore + 1);
+    } finally {
+      reader.close();
+      await log.close();
+      await store.close();
+    }
+  });
+
+  it('fails every append of a batch whose commit fails', async () => {
+    const store = new SqliteStore(file());
+    const log = openEventLog(store);
+    await log.append(sampleEvent(), 0);
+    await store.close();
+    const results = await Promise.allSettled([log.append(sampleEvent(), 1), log.append(sampleEvent(), 2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await log.close();
+  });
+
+  it('trims by age in seq order, across batches of 1000, keeping what is newer', async () => {
+    let now = 1_000_000;
+    const store = new SqliteStore(file());
+    const log = openEventLog(store, { clock: { now: () => now } });
+    try {
+      for (let i = 0; i < 2100; i++) await log.append(sampleEvent(), i % 4);
+      now = 2_000_000;
+      const kept = sampleEvent();
+      await log.append(kept, 1);
+      expect(await log.trim(1_500_000)).toBe(2100);
+      expect(await log.trim(1_500_000)).toBe(0);
+      expect((await log.readAppid(kept.appid, null, 10)).map((e) => e.event.id)).toEqual([kept.id]);
+      expect(await log.trim(2_000_001)).toBe(1);
+    } finally {
       await log.close();
       await store.close();
     }
