@@ -238,6 +238,115 @@ describe('DeliveryWorkers', () => {
   });
 });
 
+describe('DeliveryWorkers: store writes per event', () => {
+  /** Counts the position writes and lease calls of the workers under test. */
+  function counting(log: MemoryEventLog, store: MemoryStore) {
+    const calls = { setPosition: 0, acquireLease: 0, releaseLease: 0 };
+    const setPosition = log.setPosition.bind(log);
+    log.setPosition = (...args) => {
+      calls.setPosition++;
+      return setPosition(...args);
+    };
+    const acquire = store.acquireLease.bind(store);
+    store.acquireLease = (name, owner, ttlMs) => {
+      if (owner !== 'rival') calls.acquireLease++;
+      return acquire(name, owner, ttlMs);
+    };
+    const release = store.releaseLease.bind(store);
+    store.releaseLease = (name, owner) => {
+      if (owner !== 'rival') calls.releaseLease++;
+      return release(name, owner);
+    };
+    return calls;
+  }
+
+  it('writes the position once per batch of events read, not once per event', async () => {
+    const crm = recorder('crm');
+    const { log, store, workers } = setup([crm.consumer]);
+    const partition = partitionOf('oBatch', PARTITIONS);
+    const events = Array.from({ length: 30 }, () => sampleEvent({ openid: 'oBatch' }));
+    for (const event of events) await log.append(event, partition);
+    const calls = counting(log, store);
+    await workers.start();
+    workers.wake(partition);
+    await until(() => crm.got.length === 30);
+    await workers.stop();
+    expect(crm.got.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(calls.setPosition).toBe(1);
+    expect((await log.getPosition('crm', partition)).cursor).not.toBeNull();
+    expect(await log.readPartition(partition, (await log.getPosition('crm', partition)).cursor, 10)).toEqual(
+      [],
+    );
+  });
+
+  it('keeps its lease between runs of a busy slot and releases it when it stops', async () => {
+    const crm = recorder('crm');
+    // A clock that stands still: every run comes within the kept lease's freshness.
+    const clock = new ManualClock(Date.now());
+    const log = new MemoryEventLog(() => clock.now());
+    const store = new MemoryStore({ clock });
+    const workers = new DeliveryWorkers({
+      log,
+      store,
+      consumers: [crm.consumer],
+      partitions: PARTITIONS,
+      clock,
+    });
+    const push = async (event: PushEvent) => {
+      const partition = partitionOf(event.openid, PARTITIONS);
+      await log.append(event, partition);
+      workers.wake(partition);
+    };
+    const calls = counting(log, store);
+    await workers.start();
+    for (let i = 1; i <= 5; i++) {
+      await push(sampleEvent({ openid: 'oKeep' }));
+      await until(() => crm.got.length === i);
+    }
+    // Five runs of the slot, one lease take, no release yet.
+    expect(calls.acquireLease).toBe(1);
+    expect(calls.releaseLease).toBe(0);
+    await workers.stop();
+    expect(calls.releaseLease).toBe(1);
+    expect(await store.acquireLease(`deliver:crm:${partitionOf('oKeep', PARTITIONS)}`, 'rival', 1000)).toBe(
+      true,
+    );
+  });
+
+  it('a hub lost mid-batch: another redelivers from the last written position, the same ids, in order', async () => {
+    const got: string[] = [];
+    const events = Array.from({ length: 6 }, () => sampleEvent({ openid: 'oLost' }));
+    const lost: Consumer = {
+      name: 'crm',
+      filter: {},
+      // Takes three events, then never answers again: a hub killed between two deliveries.
+      deliver: (event) => {
+        got.push(`lost:${event.id}`);
+        return got.length <= 3 ? Promise.resolve() : new Promise<void>(() => undefined);
+      },
+    };
+    const dead = setup([lost], { leaseTtlMs: 200 });
+    const partition = partitionOf('oLost', PARTITIONS);
+    for (const event of events) await dead.log.append(event, partition);
+    await dead.workers.start();
+    dead.workers.wake(partition);
+    await until(() => got.length === 4);
+    const survivor = new DeliveryWorkers({
+      log: dead.log,
+      store: dead.store,
+      consumers: [{ name: 'crm', filter: {}, deliver: async (event) => void got.push(`ok:${event.id}`) }],
+      partitions: PARTITIONS,
+      pollMs: 20,
+      leaseTtlMs: 200,
+    });
+    await survivor.start();
+    await until(() => got.length === 10);
+    await survivor.stop();
+    const ids = events.map((e) => e.id);
+    expect(got).toEqual([...ids.slice(0, 4).map((id) => `lost:${id}`), ...ids.map((id) => `ok:${id}`)]);
+  });
+});
+
 describe('DeliveryWorkers when the log cannot be watched, and with consumers added at runtime', () => {
   it('starts anyway, delivers by polling, and watches once the store answers', async () => {
     const crm = recorder('crm');

@@ -4,9 +4,10 @@ import type { Store } from '../../store/store.js';
 import { exponentialBackoff, type RetryStrategy } from '../../tokens/retry.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
-import type { EventLog, LoggedEvent, Position } from '../log/event-log.js';
+import type { EventLog, LoggedEvent, PositionInput } from '../log/event-log.js';
 import type { PushEvent } from '../receive/push-event.js';
 import { accepts, type Consumer } from './consumer.js';
+import { type KeptLease, KeptLeases } from './kept-leases.js';
 
 /** What happened to one delivery attempt, for metrics and the dashboard. */
 export interface DeliveryOutcome {
@@ -51,9 +52,10 @@ const SCAN_COALESCE_MS = 20;
  * Delivers the event log to every consumer, at least once and in order per openid, across a
  * fleet: each (consumer, partition) is worked by one hub at a time, under a lease in the store.
  * The holder delivers the partition's events one after another from the consumer's position,
- * writing the position after each (compare-and-set, so a hub that lost its lease cannot move it
- * back); a failure keeps the position and sets when to try again; past the retries the event
- * becomes a dead letter and the partition moves on.
+ * writing the position after each batch of them (compare-and-set, so a hub that lost its lease
+ * cannot move it back); a failure keeps the position and sets when to try again; past the
+ * retries the event becomes a dead letter and the partition moves on. Between runs a lease is
+ * kept for a moment (kept-leases.ts) rather than released and taken again.
  */
 export class DeliveryWorkers {
   readonly #log: EventLog;
@@ -76,6 +78,7 @@ export class DeliveryWorkers {
   readonly #sleeping = new Map<string, number>();
   /** Slots to run again when their current run ends (work arrived while it ran). */
   readonly #again = new Set<string>();
+  readonly #kept: KeptLeases;
   #timer: NodeJS.Timeout | undefined;
   #scan: NodeJS.Timeout | undefined;
   #unwatch: (() => void) | undefined;
@@ -95,6 +98,12 @@ export class DeliveryWorkers {
     this.#logger = options.logger ?? silentLogger;
     this.#owner = options.owner ?? randomUUID();
     this.#onOutcome = options.onOutcome ?? (() => undefined);
+    this.#kept = new KeptLeases({
+      store: this.#store,
+      owner: this.#owner,
+      freshMs: this.#renewAfterMs,
+      now: () => this.#clock.now(),
+    });
   }
 
   /**
@@ -162,8 +171,9 @@ export class DeliveryWorkers {
     const consumer = this.#consumers.get(name);
     if (!consumer) return undefined;
     this.#consumers.delete(name);
-    const runs = [...this.#running].filter(([slot]) => slot.startsWith(`${name}\n`)).map(([, run]) => run);
-    await Promise.allSettled(runs);
+    const ofIt = (slot: string) => slot.startsWith(`${name}\n`);
+    await Promise.allSettled([...this.#running].filter(([slot]) => ofIt(slot)).map(([, run]) => run));
+    await this.#kept.releaseAll(ofIt);
     return consumer;
   }
 
@@ -207,78 +217,125 @@ export class DeliveryWorkers {
     this.#unwatch?.();
     this.#unwatch = undefined;
     await Promise.allSettled(this.#running.values());
+    await this.#kept.releaseAll();
   }
 
   async #work(consumer: Consumer, partition: number, slot: string): Promise<void> {
-    const lease = `deliver:${consumer.name}:${partition}`;
+    const name = `deliver:${consumer.name}:${partition}`;
+    let held = false;
+    let keep: KeptLease | undefined;
     try {
-      // Idle partitions (the common case on a wake-up) cost two reads and no lease write.
-      const seen = await this.#log.getPosition(consumer.name, partition);
-      if (seen.notBefore > this.#clock.now()) {
-        this.#sleeping.set(slot, seen.notBefore);
-        return;
-      }
-      const batch = await this.#log.readPartition(partition, seen.cursor, BATCH);
-      if (batch.length === 0) return;
-      const asked = this.#clock.now();
-      if (!(await this.#store.acquireLease(lease, this.#owner, this.#leaseTtlMs))) return;
-      try {
-        // Another hub may have moved the position before the lease was ours: then read again.
-        const position = await this.#log.getPosition(consumer.name, partition);
-        const first = position.version === seen.version ? batch : null;
-        await this.#drain(consumer, partition, slot, { lease, renewed: asked, position, first });
-      } finally {
-        await this.#store.releaseLease(lease, this.#owner).catch(() => undefined);
-      }
+      const kept = await this.#kept.claim(slot);
+      held = kept !== undefined;
+      const start = kept ? { lease: kept, first: null } : await this.#take(consumer, partition, slot, name);
+      if (!start) return;
+      held = true;
+      keep = await this.#drain(consumer, partition, slot, start.lease, start.first);
     } catch (err) {
-      // A store or log outage: the next wake tries again; nothing was moved.
+      // A store or log outage: the next wake tries again from the last written position.
       this.#logger.warn({ consumer: consumer.name, partition, err: String(err) }, 'delivery pass failed');
+    } finally {
+      if (keep && !this.#stopped && this.#active(consumer)) this.#kept.keep(slot, keep);
+      else if (held) await this.#store.releaseLease(name, this.#owner).catch(() => undefined);
     }
   }
 
   /**
-   * Delivers from `start.position` while the lease holds. `renewed`: when the lease was asked
-   * for (before the store answered); `first`: the partition's next events if already read.
+   * Takes the slot's lease when there is work for it. Idle partitions (the common case on a
+   * wake-up) cost two reads and no lease write. Resolves the lease with the position read under
+   * it and, when nobody moved that position meanwhile, the events already read.
+   */
+  async #take(
+    consumer: Consumer,
+    partition: number,
+    slot: string,
+    name: string,
+  ): Promise<{ lease: KeptLease; first: LoggedEvent[] | null } | undefined> {
+    const seen = await this.#log.getPosition(consumer.name, partition);
+    if (seen.notBefore > this.#clock.now()) {
+      this.#sleeping.set(slot, seen.notBefore);
+      return undefined;
+    }
+    const batch = await this.#log.readPartition(partition, seen.cursor, BATCH);
+    if (batch.length === 0) return undefined;
+    const asked = this.#clock.now();
+    if (!(await this.#store.acquireLease(name, this.#owner, this.#leaseTtlMs))) return undefined;
+    try {
+      // Another hub may have moved the position before the lease was ours: then read again.
+      const position = await this.#log.getPosition(consumer.name, partition);
+      return {
+        lease: { name, renewed: asked, position },
+        first: position.version === seen.version ? batch : null,
+      };
+    } catch (err) {
+      await this.#store.releaseLease(name, this.#owner).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Delivers from `lease.position` while the lease holds; `first`: the partition's next events
+   * if already read. The position is written once per batch of events read, before each renewal
+   * of the lease, and at once after a failed attempt, not after every event: a store write per
+   * event and subscriber was most of a delivery's cost. So a hub killed mid-batch redelivers
+   * the events it delivered since its last write (about a second's worth at most), each with
+   * its same webhook-id. Resolves the lease to keep for the next run, or undefined when it was
+   * lost (another hub took it, or wrote the position).
    */
   async #drain(
     consumer: Consumer,
     partition: number,
     slot: string,
-    start: { lease: string; renewed: number; position: Position; first: LoggedEvent[] | null },
-  ): Promise<void> {
-    let { renewed, position } = start;
-    let pending = start.first;
+    lease: KeptLease,
+    first: LoggedEvent[] | null,
+  ): Promise<KeptLease | undefined> {
+    let { renewed, position } = lease;
+    /** Where the consumer is past `position` (the last written), not written yet. */
+    let done: PositionInput | null = null;
+    const write = async (): Promise<boolean> => {
+      if (!done) return true;
+      if (!(await this.#log.setPosition(consumer.name, partition, position.version, done))) return false;
+      position = { ...done, version: position.version + 1 };
+      done = null;
+      return true;
+    };
+    const kept = (): KeptLease => ({ name: lease.name, renewed, position });
+    let pending = first;
     while (!this.#stopped && this.#active(consumer)) {
       if (position.notBefore > this.#clock.now()) {
         this.#sleeping.set(slot, position.notBefore);
-        return;
+        return kept();
       }
       const batch = pending ?? (await this.#log.readPartition(partition, position.cursor, BATCH));
       pending = null;
-      if (batch.length === 0) return;
+      if (batch.length === 0) return kept();
       for (const logged of batch) {
-        if (this.#stopped || !this.#active(consumer)) return;
+        if (this.#stopped || !this.#active(consumer)) break;
         // Renewed when a tenth of its TTL (at most a second) has gone, not before every event (a
         // store write each): an attempt starts with nine tenths of the TTL left, so only a hub
         // stalled nearly a whole TTL can deliver after another took over (a duplicate, same
         // webhook-id). Renewing is also the check that nobody else took the partition meanwhile;
-        // the position's compare-and-set below is the other.
+        // the position's compare-and-set is the other.
         if (this.#clock.now() - renewed >= this.#renewAfterMs) {
+          if (!(await write())) return undefined;
           const asked = this.#clock.now();
-          if (!(await this.#store.acquireLease(start.lease, this.#owner, this.#leaseTtlMs))) return;
+          if (!(await this.#store.acquireLease(lease.name, this.#owner, this.#leaseTtlMs))) return undefined;
           renewed = asked;
         }
-        const next = await this.#attempt(consumer, logged, position);
-        if (!(await this.#log.setPosition(consumer.name, partition, position.version, next))) return;
-        position = { ...next, version: position.version + 1 };
+        const next = await this.#attempt(consumer, logged, done ?? position);
+        done = next;
         if (next.cursor !== logged.cursor) {
+          // Retried after a backoff: the attempt count and the wait must survive a takeover.
+          if (!(await write())) return undefined;
           this.#sleeping.set(slot, next.notBefore);
-          return;
+          return kept();
         }
       }
+      if (!(await write())) return undefined;
       // A short batch was the partition's end when read; events logged since woke the slot again.
-      if (batch.length < BATCH) return;
+      if (batch.length < BATCH) return kept();
     }
+    return kept();
   }
 
   /** Still delivered to: not removed (nor replaced by a consumer of the same name) meanwhile. */
@@ -287,11 +344,7 @@ export class DeliveryWorkers {
   }
 
   /** One event for one consumer: the position to write afterwards. */
-  async #attempt(
-    consumer: Consumer,
-    logged: LoggedEvent,
-    position: Position,
-  ): Promise<Omit<Position, 'version'>> {
+  async #attempt(consumer: Consumer, logged: LoggedEvent, position: PositionInput): Promise<PositionInput> {
     const done = { cursor: logged.cursor, attempts: 0, notBefore: 0, lastError: null };
     if (!accepts(consumer.filter, logged.event)) return done;
     const attempts = position.attempts + 1;

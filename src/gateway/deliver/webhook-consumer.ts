@@ -88,6 +88,11 @@ export class WebhookConsumer implements Consumer {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      // A delivery reads no answer: dump() drains it without an async iterator and chunk list.
+      if (maxBody === 0) {
+        await response.body.dump();
+        return { status: response.statusCode, body: '' };
+      }
       return { status: response.statusCode, body: await readCapped(response.body, maxBody) };
     } catch (err) {
       throw new Error(`${this.#where}: ${err instanceof Error ? err.message : String(err)}`);
