@@ -32,6 +32,7 @@ import { hubDashboard } from '../web/dashboard/hub-dashboard.js';
 import { SigningKeyRing } from './drop-in/signing-key-ring.js';
 import { StandInTokens } from './drop-in/stand-in-tokens.js';
 import { type HubGatewayTuning, openHubGateway } from './gateway/hub-gateway.js';
+import { callbackFastLane, callbackOptions } from './http/callback-fast-lane.js';
 import { installErrorReplies, sendError } from './http/error-replies.js';
 import { proxyFastLane } from './http/proxy-fast-lane.js';
 import { installRequestHooks, RequestLog } from './http/request-hooks.js';
@@ -315,22 +316,16 @@ function buildApp(services: HubServices, logger: FastifyBaseLogger, routes: stri
   if (services.oidc) app.register(oidcRoutes, { oidc: services.oidc, limiter: services.limiter });
   app.register(hubDashboard);
   // WeChat's push URL: no client key (WeChat signs its pushes), XML bodies, outside the fast lanes.
-  const { gateway, metrics } = services;
-  app.register(
-    callbackRoutes,
-    gateway.gateway.routes({
-      onReceived: (received, ackMs) => metrics.gateway.received(received, ackMs),
-      onRefused: (_appid, code) => metrics.gateway.refused(code),
-    }),
-  );
+  app.register(callbackRoutes, callbackOptions(services));
   return app;
 }
 
-/** The token lane, then the proxy lane: each declines at once what is not its own. */
+/** The token lane, the proxy lane, WeChat's pushes: each declines at once what is not its own. */
 function fastLanes(services: HubServices, requests: RequestLog, closing: () => boolean): FastLane {
   const token = tokenFastLane(services, requests, closing);
   const proxy = proxyFastLane(services, requests, closing);
-  return (req, res) => token(req, res) || proxy(req, res);
+  const callback = callbackFastLane(services, requests, closing);
+  return (req, res) => token(req, res) || proxy(req, res) || callback(req, res);
 }
 
 /** A node:http server (as Fastify would make it) that offers each request to the lanes first. */

@@ -62,4 +62,25 @@ describe.each(['plain', 'compatible', 'safe'] as const)('the hub as the push URL
     expect(event.xml).toContain('<MsgType><![CDATA[text]]></MsgType>');
     expect(headers['webhook-id']).toBe(event.id);
   });
+
+  it("meters the pushes it answered before Fastify (the hub's callback lane) like any request", async () => {
+    const before = await pushesMetered(gw);
+    await gw.message({ msgType: 'text', content: 'metered' });
+    expect(await pushesMetered(gw)).toBe(before + 1);
+  });
 });
+
+/** The hub's request histogram count for answered pushes, and its gateway push counter, agreed. */
+async function pushesMetered(gw: GatewayHub): Promise<number> {
+  const text = (await gw.hub.app.inject({ url: '/metrics' })).body;
+  const count = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .reduce((n, line) => n + Number(line.split(' ').at(-1)), 0);
+  const requests = count(
+    'wxhub_http_request_duration_seconds_count{route="/callback/:appid",method="POST",status="200"}',
+  );
+  expect(requests).toBe(count(`wxhub_gateway_pushes_total{appid="${gw.appid}"`));
+  return requests;
+}
