@@ -38,6 +38,27 @@ if (url) {
   }
 
   describe('PostgresEventLog', () => {
+    it('appends the pushes of one turn in one INSERT, in their order; a duplicate within it is the second', async () => {
+      const { log, close } = await freshLog();
+      try {
+        const events = Array.from({ length: 5 }, () => sampleEvent());
+        const results = await Promise.all([...events, events[1]!].map((event) => log.append(event, 2)));
+        expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false, false, true]);
+        const read = await log.readPartition(2, null, 10);
+        expect(read.map((e) => e.event.id)).toEqual(events.map((e) => e.id));
+        // One statement, one transaction: every cursor (`TX.SEQ`) has the same transaction id.
+        expect(new Set(read.map((e) => e.cursor.split('.')[0])).size).toBe(1);
+        await log.setAnswer(events[0]!.id, '<xml>first</xml>');
+        const again = await Promise.all([log.append(events[0]!, 2), log.append(sampleEvent(), 2)]);
+        expect(again).toEqual([
+          { duplicate: true, answer: '<xml>first</xml>' },
+          { duplicate: false, answer: null },
+        ]);
+      } finally {
+        await close();
+      }
+    });
+
     it('never lets a cursor pass an append that commits after a later one', async () => {
       const { schema, log, close } = await freshLog();
       try {

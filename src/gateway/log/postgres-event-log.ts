@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { driverCode } from '../../sql/driver-error.js';
 import type { PostgresConnection } from '../../sql/postgres-connection.js';
 import { migratePostgres } from '../../sql/postgres-migrations.js';
 import type { PostgresStore } from '../../store/postgres-store.js';
 import { checkInteger } from '../../store/validate.js';
 import type { PushEvent } from '../receive/push-event.js';
 import type { DeadLetter, EventLog, LoggedEvent, Position, PositionInput } from './event-log.js';
+import { GroupCommit } from './group-commit.js';
 import {
   checkCursor,
   checkLimit,
@@ -23,6 +25,21 @@ const CURSOR = /^([0-9]{1,20})\.([0-9]{1,19})$/;
 const SETTLE_WAIT_MS = 250;
 /** Rows deleted per statement by `trim`: short transactions, since a long one holds readers back. */
 const TRIM_BATCH = 5000;
+/** Most appends per INSERT: a statement's parameters stay small, its locks short. */
+const APPEND_BATCH = 256;
+/** SQLSTATE deadlock_detected, and how often a batch that hit one is tried in all. */
+const DEADLOCK = '40P01';
+const DEADLOCK_TRIES = 3;
+
+interface Append {
+  readonly event: PushEvent;
+  readonly partition: number;
+}
+
+interface Appended {
+  readonly duplicate: boolean;
+  readonly answer: string | null;
+}
 
 interface EventRow {
   tx: string;
@@ -48,6 +65,10 @@ export class PostgresEventLog implements EventLog {
   #migrating: Promise<void> | undefined;
   #announcing: Promise<void> | undefined;
   #announceAgain = false;
+  readonly #appends = new GroupCommit<Append, Appended>({
+    commit: (items) => this.#commitAppends(items),
+    maxBatch: APPEND_BATCH,
+  });
 
   constructor(store: PostgresStore) {
     this.#sql = store.connection;
@@ -58,20 +79,54 @@ export class PostgresEventLog implements EventLog {
     );
   }
 
-  async append(event: PushEvent, partition: number): Promise<{ duplicate: boolean; answer: string | null }> {
+  /**
+   * Group commit (./group-commit.ts): the appends of one event-loop turn are one multi-row
+   * `INSERT`, in their order, and each resolves after that statement committed. Within a batch,
+   * as across batches, the first append of an id is the one logged.
+   */
+  append(event: PushEvent, partition: number): Promise<{ duplicate: boolean; answer: string | null }> {
     checkInteger('partition', partition, 0);
-    const { rowCount } = await this.#query(this.#q.append, [
-      event.id,
-      event.appid,
-      partition,
-      JSON.stringify(event),
-    ]);
-    if (rowCount === 1) {
-      this.#announce();
-      return { duplicate: false, answer: null };
+    return this.#appends.submit({ event, partition });
+  }
+
+  async #commitAppends(items: readonly Append[]): Promise<Appended[]> {
+    const { rows } = await this.#insertBatch(items);
+    const inserted = new Set(rows.map((r) => r.id));
+    // The first item of an inserted id is the new event; later ones and ids logged before are duplicates.
+    const fresh = items.map(({ event }) => inserted.delete(event.id));
+    const duplicates = items.filter((_, i) => !fresh[i]).map(({ event }) => event.id);
+    const answers = new Map<string, string | null>();
+    if (duplicates.length > 0) {
+      const found = await this.#query<{ id: string; answer: string | null }>(this.#q.answersOf, [duplicates]);
+      for (const { id, answer } of found.rows) answers.set(id, answer);
     }
-    const { rows } = await this.#query<{ answer: string | null }>(this.#q.answerOf, [event.id]);
-    return { duplicate: true, answer: rows[0]?.answer ?? null };
+    if (rows.length > 0) this.#announce();
+    return items.map(({ event }, i) =>
+      fresh[i]
+        ? { duplicate: false, answer: null }
+        : { duplicate: true, answer: answers.get(event.id) ?? null },
+    );
+  }
+
+  /**
+   * One INSERT of the batch. Two hubs inserting batches that share ids in another order can
+   * deadlock on the unique index (PostgreSQL then aborts one: nothing of it is written); that
+   * batch is tried again rather than failing its pushes.
+   */
+  async #insertBatch(items: readonly Append[]): Promise<pg.QueryResult<{ id: string }>> {
+    const values = [
+      items.map((i) => i.event.id),
+      items.map((i) => i.event.appid),
+      items.map((i) => i.partition),
+      items.map((i) => JSON.stringify(i.event)),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#query<{ id: string }>(this.#q.appendBatch, values);
+      } catch (err) {
+        if (driverCode(err) !== DEADLOCK || attempt >= DEADLOCK_TRIES) throw err;
+      }
+    }
   }
 
   async setAnswer(id: string, answer: string): Promise<void> {
@@ -260,11 +315,16 @@ function statements(s: string) {
     ORDER BY tx, seq
     LIMIT $4`;
   return {
-    append: `
-      INSERT INTO ${s}.gateway_events (id, appid, partition, event) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (id) DO NOTHING`,
+    /** In the batch's order (seq follows it): ids of the rows inserted. */
+    appendBatch: `
+      INSERT INTO ${s}.gateway_events (id, appid, partition, event)
+      SELECT id, appid, partition, event
+      FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(id, appid, partition, event, n)
+      ORDER BY n
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id`,
     notify: `SELECT pg_notify($1, '')`,
-    answerOf: `SELECT answer FROM ${s}.gateway_events WHERE id = $1`,
+    answersOf: `SELECT id, answer FROM ${s}.gateway_events WHERE id = ANY($1::text[])`,
     setAnswer: `UPDATE ${s}.gateway_events SET answer = $2 WHERE id = $1`,
     readPartition: read('partition'),
     readAppid: read('appid'),
