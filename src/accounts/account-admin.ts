@@ -1,7 +1,13 @@
 import type { AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import type { Clock } from '../util/clock.js';
-import { AppSecret, NewAccountBody, type NewAccountInput } from './account-input.js';
+import {
+  AppSecret,
+  CallbackBody,
+  type CallbackInput,
+  NewAccountBody,
+  type NewAccountInput,
+} from './account-input.js';
 import { requestEnable } from './enable-requests.js';
 import { missingSecretsKey, type SecretBox } from './secret-box.js';
 
@@ -54,6 +60,9 @@ export class AccountAdmin {
       kind: account.kind,
       name: account.name ?? null,
       sealedSecret: this.#box('adding an account').seal(account.appid, account.secret),
+      sealedCallback: account.callback
+        ? this.#box('adding an account').sealCallback(account.appid, account.callback)
+        : null,
       tokenMode: account.token_mode,
       enabled: account.enabled,
       returnTo: account.return_to,
@@ -82,6 +91,28 @@ export class AccountAdmin {
     const updated = await this.#options.database.accounts.update(
       appid,
       { sealedSecret },
+      this.#options.clock.now(),
+    );
+    if (!updated) throw unknown(appid);
+    await this.#changed();
+    return updated;
+  }
+
+  /**
+   * Sets (or, with null, removes) the push URL settings of a runtime account: sealed with the
+   * current key; every hub answers `/callback/:appid` with them within a poll interval.
+   */
+  async setCallback(appid: string, callback: CallbackInput | null): Promise<AccountRecord> {
+    this.#writable(appid);
+    let sealedCallback: string | null = null;
+    if (callback !== null) {
+      const parsed = CallbackBody.safeParse(callback);
+      if (!parsed.success) throw invalid(parsed.error.issues, 'callback');
+      sealedCallback = this.#box('setting a callback').sealCallback(appid, parsed.data);
+    }
+    const updated = await this.#options.database.accounts.update(
+      appid,
+      { sealedCallback },
       this.#options.clock.now(),
     );
     if (!updated) throw unknown(appid);

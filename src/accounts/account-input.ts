@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callbackServerSchema } from '../config/gateway-schema.js';
 import { APPID_HINT, returnTo, WECHAT_APPID } from '../config/schema.js';
 
 /** What an appsecret may be: printable ASCII without spaces (WeChat's are 32 hex digits). */
@@ -15,6 +16,17 @@ export const Appid = z
   .string()
   .regex(WECHAT_APPID, APPID_HINT)
   .meta({ description: 'The AppID: wx and 16 hex digits.', examples: ['wx1234567890abcdef'] });
+
+/**
+ * A runtime account's push URL settings, as WeChat's console (服务器配置) has them: the
+ * configuration file's `callback` block without `reply`, validated by the same schema. The Token
+ * and the EncodingAESKey are stored sealed and never shown again.
+ */
+export const CallbackBody = callbackServerSchema.meta({
+  description:
+    "The push URL `/callback/{appid}` (WeChat's 服务器配置): the Token (3-32 of [A-Za-z0-9]), the EncodingAESKey (43 of [A-Za-z0-9], required in compatible and safe mode) and the mode. Stored encrypted, never shown again.",
+  examples: [{ token: 'Token123', encodingAESKey: 'a'.repeat(43), mode: 'safe' }],
+});
 
 /**
  * The body of `POST /v1/admin/accounts` and the options of `wxhub accounts add`. No schema id:
@@ -41,6 +53,7 @@ export const NewAccountBody = z.strictObject({
     description: 'Where web login may send the browser back (origins, optionally with a path prefix).',
   }),
   enabled: z.boolean().default(true).meta({ description: 'False: stored but not served.' }),
+  callback: CallbackBody.optional(),
 });
 
 /** A new account as given (defaults not yet applied). */
@@ -50,3 +63,6 @@ export type NewAccount = z.output<typeof NewAccountBody>;
 
 /** The body of `PUT /v1/admin/accounts/:appid/secret`. */
 export const SecretBody = z.strictObject({ secret: AppSecret });
+
+/** A push URL configuration as given (the mode's default not yet applied). */
+export type CallbackInput = z.input<typeof CallbackBody>;
