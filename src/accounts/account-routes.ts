@@ -179,6 +179,28 @@ export const accountRoutes: FastifyPluginAsync = async (plain) => {
   );
 
   app.post(
+    '/v1/admin/accounts/:appid/disable',
+    {
+      ...common,
+      schema: {
+        operationId: 'disableAccount',
+        tags: ['v1'],
+        summary:
+          'Stop serving a runtime account, keeping it stored: no token, no login, and `/callback/{appid}` answers as for an unknown account (scope `admin`)',
+        params: AppidPath,
+        response: {
+          200: jsonResponse('Disabled', AccountBody),
+          ...errorResponses([400, 401, 403, 404, 429], WHEN),
+        },
+      },
+    },
+    async (request) => {
+      await admin.disable(request.params.appid);
+      return view(request.params.appid);
+    },
+  );
+
+  app.post(
     '/v1/admin/accounts/:appid/enable',
     {
       ...common,
