@@ -7,13 +7,22 @@ const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of [A-Za-z0
 /** What WeChat's console asks for (服务器配置, shared/wechat-api.md §11): Token, EncodingAESKey, mode. */
 const callbackServerFields = {
   /** 3–32 of `[A-Za-z0-9]`, usually `env:NAME`. */
-  token: z.string().regex(CALLBACK_TOKEN, 'must be 3-32 characters of [A-Za-z0-9] (the Token)'),
+  token: z
+    .string()
+    .regex(CALLBACK_TOKEN, 'must be 3-32 characters of [A-Za-z0-9] (the Token)')
+    .meta({ description: "The Token of WeChat's console.", examples: ['Token123'] }),
   /** 43 of `[A-Za-z0-9]`, usually `env:NAME`; required in compatible and safe mode. */
   encodingAESKey: z
     .string()
     .regex(ENCODING_AES_KEY, 'must be 43 characters of [A-Za-z0-9] (the EncodingAESKey)')
+    .meta({
+      description: "The EncodingAESKey of WeChat's console; required in compatible and safe mode.",
+      examples: ['abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'],
+    })
     .optional(),
-  mode: z.enum(['plain', 'compatible', 'safe']).default('safe'),
+  mode: z.enum(['plain', 'compatible', 'safe']).default('safe').meta({
+    description: '明文 plain, 兼容 compatible (plaintext and encrypted) or 安全 safe (encrypted only).',
+  }),
 };
 
 /** Compatible and safe mode encrypt, so they need the key. */
