@@ -1,7 +1,8 @@
-import { type CallbackServerConfig, callbackServerSchema } from '../config/gateway-schema.js';
+import type { CallbackServerConfig } from '../config/gateway-schema.js';
 import type { Config } from '../config/index.js';
 import { WxhubError } from '../errors/index.js';
 import { parseEncryptionKey, sealedKeyId, TokenCipher } from '../oauth/token-cipher.js';
+import { CallbackBody } from './account-input.js';
 
 /** The environment variable read for the secrets key when the configuration names none. */
 export const SECRETS_KEY_ENV = 'WXHUB_SECRET_KEY';
@@ -71,9 +72,9 @@ export class SecretBox {
    */
   openCallback(appid: string, sealed: string): CallbackServerConfig {
     const text = this.#open(appid, sealed, 'callback');
-    let parsed: ReturnType<typeof callbackServerSchema.safeParse> | undefined;
+    let parsed: ReturnType<typeof CallbackBody.safeParse> | undefined;
     try {
-      parsed = callbackServerSchema.safeParse(JSON.parse(text));
+      parsed = CallbackBody.safeParse(JSON.parse(text));
     } catch {
       parsed = undefined;
     }
