@@ -1,4 +1,4 @@
-import type { AccountRecord, Database } from '../db/index.js';
+import type { AccountPatch, AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import type { Clock } from '../util/clock.js';
 import {
@@ -87,15 +87,7 @@ export class AccountAdmin {
     this.#writable(appid);
     const parsed = AppSecret.safeParse(secret);
     if (!parsed.success) throw invalid(parsed.error.issues, 'secret');
-    const sealedSecret = this.#box('setting a secret').seal(appid, parsed.data);
-    const updated = await this.#options.database.accounts.update(
-      appid,
-      { sealedSecret },
-      this.#options.clock.now(),
-    );
-    if (!updated) throw unknown(appid);
-    await this.#changed();
-    return updated;
+    return this.#update(appid, { sealedSecret: this.#box('setting a secret').seal(appid, parsed.data) });
   }
 
   /**
@@ -110,14 +102,7 @@ export class AccountAdmin {
       if (!parsed.success) throw invalid(parsed.error.issues, 'callback');
       sealedCallback = this.#box('setting a callback').sealCallback(appid, parsed.data);
     }
-    const updated = await this.#options.database.accounts.update(
-      appid,
-      { sealedCallback },
-      this.#options.clock.now(),
-    );
-    if (!updated) throw unknown(appid);
-    await this.#changed();
-    return updated;
+    return this.#update(appid, { sealedCallback });
   }
 
   /**
@@ -143,14 +128,16 @@ export class AccountAdmin {
 
   /** Stops serving a runtime account, keeping it stored (`enable` brings it back). */
   async disable(appid: string): Promise<void> {
+    await this.#update(appid, { enabled: false });
+  }
+
+  /** Writes `patch` to a runtime account (config-file ones refused) and lets the hubs apply it. */
+  async #update(appid: string, patch: AccountPatch): Promise<AccountRecord> {
     this.#writable(appid);
-    const updated = await this.#options.database.accounts.update(
-      appid,
-      { enabled: false },
-      this.#options.clock.now(),
-    );
+    const updated = await this.#options.database.accounts.update(appid, patch, this.#options.clock.now());
     if (!updated) throw unknown(appid);
     await this.#changed();
+    return updated;
   }
 
   #writable(appid: string): void {

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AccountAdmin, AccountRegistry, SecretBox } from '../../src/accounts/index.js';
-import { type AccountConfig, parseConfig } from '../../src/config/index.js';
-import { MemoryDatabase } from '../../src/db/index.js';
+import { SecretBox } from '../../src/accounts/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
-import { systemClock } from '../../src/util/clock.js';
-import { silentLogger } from '../../src/util/logger.js';
+import { accountsWorld, storedRow } from './support/accounts-world.js';
 
 const A = 'wx00000000000000a1';
 const CONFIGURED = 'wx00000000000000c3';
@@ -13,19 +11,7 @@ const SECRET = '0123456789abcdef0123456789abcdef';
 const TOKEN = 'RuntimeToken42';
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-async function world(configAccounts: readonly AccountConfig[] = []) {
-  const database = new MemoryDatabase();
-  const secrets = new SecretBox(randomBytes(32));
-  const registry = await AccountRegistry.open({ database, configAccounts, secrets, logger: silentLogger });
-  const admin = new AccountAdmin({
-    database,
-    secrets,
-    configAppids: () => registry.configAppids(),
-    clock: systemClock,
-    afterChange: () => registry.sync(),
-  });
-  return { database, secrets, registry, admin };
-}
+const world = accountsWorld;
 
 async function refusal(run: () => Promise<unknown>): Promise<Error> {
   const err = await run().then(
@@ -93,19 +79,11 @@ describe('the callback settings of a runtime account', () => {
     }).accounts;
     const { database, secrets, registry, admin } = await world(configAccounts);
     // A row written for the same appid (by a hub that did not have it in its file) is not served.
-    await database.accounts.insert({
-      appid: CONFIGURED,
-      kind: 'official',
-      name: null,
-      sealedSecret: secrets.seal(CONFIGURED, 'row-secret'),
-      sealedCallback: secrets.sealCallback(CONFIGURED, { token: 'RowToken1', mode: 'plain' }),
-      tokenMode: 'stable',
-      enabled: true,
-      returnTo: [],
-      createdAt: 1,
-      updatedAt: 1,
-      version: 1,
-    });
+    await database.accounts.insert(
+      storedRow(CONFIGURED, secrets.seal(CONFIGURED, 'row-secret'), {
+        sealedCallback: secrets.sealCallback(CONFIGURED, { token: 'RowToken1', mode: 'plain' }),
+      }),
+    );
     await registry.sync();
     expect(registry.get(CONFIGURED)?.callback?.token).toBe('FileToken1');
     const err = await refusal(() => admin.setCallback(CONFIGURED, { token: TOKEN, mode: 'plain' }));
