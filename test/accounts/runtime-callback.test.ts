@@ -26,7 +26,7 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
   let a: StartedHub;
   let b: StartedHub;
   let admin: string;
-  const logs = captureLogs('debug');
+  const logs = captureLogs('trace');
   /** Every body the hubs answered in this file: none may hold a secret. */
   const answers: string[] = [];
   /** Every secret given in this file. */
