@@ -56,6 +56,9 @@ function loginPolicy(database: Database) {
     new interactionPolicy.Check(
       'wechat_account',
       "the session's user has not logged in on this client's WeChat account",
+      // A check added after the prompt was built gets no default error: prompt=none must hear
+      // login_required (OpenID Connect Core 3.1.2.6), as for the login prompt's own checks.
+      'login_required',
       async (ctx) => {
         const accountId = ctx.oidc.session?.accountId;
         const accounts = clientAccounts(ctx);
