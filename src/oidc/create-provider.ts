@@ -32,6 +32,13 @@ const PROVIDER_TTL = {
   Grant: 14 * DAY,
 } as const;
 
+/** Client authentication at /token and /token/revocation alike (oidc-provider checks both the same way). */
+const CLIENT_AUTH_METHODS: NonNullable<Configuration['clientAuthMethods']> = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+
 export interface ProviderOptions {
   /** `{publicUrl}/oidc`. */
   readonly issuer: string;
@@ -105,7 +112,10 @@ export function createProvider(options: ProviderOptions): Provider {
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['appid', 'website_appid'] },
     enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    clientAuthMethods: CLIENT_AUTH_METHODS,
+    // RFC 8414 2: absent, this would mean client_secret_basic alone, and a public client would
+    // read that it cannot revoke its refresh token. Revocation takes what /token takes.
+    discovery: { revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS },
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },

@@ -142,6 +142,10 @@ describe.skipIf(!python)('Authlib (Python) as the relying party of the hub', () 
         'none',
       ]),
     });
+    // RFC 8414: without it a reader assumes client_secret_basic only, and a public client gives up.
+    expect(d.metadata.revocation_endpoint_auth_methods_supported).toEqual(
+      d.metadata.token_endpoint_auth_methods_supported,
+    );
     for (const endpoint of ['authorization', 'token', 'userinfo', 'revocation', 'end_session'])
       expect(String(d.metadata[`${endpoint}_endpoint`])).toMatch(new RegExp(`^${issuer}/`));
     expect(d.jwks.length).toBeGreaterThan(0);

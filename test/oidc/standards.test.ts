@@ -109,6 +109,9 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       expect(doc.subject_types_supported).toEqual(expect.arrayContaining(['public', 'pairwise']));
       expect(doc.id_token_signing_alg_values_supported).toContain('RS256');
       expect(doc.claims_supported).toContain('auth_time');
+      expect(doc.revocation_endpoint_auth_methods_supported).toEqual(
+        doc.token_endpoint_auth_methods_supported,
+      );
       const { code: c, request } = await code();
       const res2 = await exchange(c, request.verifier);
       const body = (await res2.json()) as { id_token: string };
@@ -261,6 +264,25 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       const answer = new URLSearchParams(back.hash.slice(1) || back.search);
       expect(answer.get('error')).toBe('unsupported_response_type');
       expect(answer.get('state')).toBe('s-rt');
+    });
+
+    it('answers response_mode=form_post with a form to the redirect URI that works without script', async () => {
+      const user = await f.sim.user(f.shop.appid, {});
+      const request = await f.authorizationRequest(rp, 'openid', {
+        response_mode: 'form_post',
+        state: 's-fp',
+      });
+      const walked = await f.browse(request.url.href, { userAgent: WECHAT_UA, openid: user.openid });
+      expect(walked.page?.status).toBe(200);
+      const page = await walked.page!.text();
+      expect(page).toContain(`<form method="post" action="${REDIRECT_URI}">`);
+      const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page)?.[1];
+      expect(field('code')).toBeTruthy();
+      expect(field('state')).toBe('s-fp');
+      expect(field('iss')).toBe(issuer);
+      expect(page).toMatch(/<noscript>[\s\S]*<button[^>]*type="submit"/);
+      expect(walked.page!.headers.get('cache-control')).toContain('no-store');
+      expect((await exchange(field('code')!, request.verifier)).status).toBe(200);
     });
 
     it('asks WeChat again for prompt=login, even with a session', async () => {
