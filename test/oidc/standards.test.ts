@@ -360,6 +360,23 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
     });
   });
 
+  describe('RP-initiated logout', () => {
+    it('never redirects to a post_logout_redirect_uri the client did not register', async () => {
+      const { code: c, request, walked } = await code();
+      const { id_token } = (await (await exchange(c, request.verifier)).json()) as { id_token: string };
+      const url = new URL(meta.end_session_endpoint!);
+      url.search = new URLSearchParams({
+        id_token_hint: id_token,
+        post_logout_redirect_uri: 'https://evil.example.com/bye',
+        state: 'x',
+      }).toString();
+      const res = await fetch(url, { redirect: 'manual', headers: { cookie: walked.jar.header() } });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).not.toContain('evil.example.com');
+    });
+  });
+
   describe('CORS for single-page apps (a public client)', () => {
     const origin = new URL(REDIRECT_URI).origin;
 
@@ -398,6 +415,19 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
 
       const evil = await token({ ...fields, code: 'x' }, { origin: 'https://evil.example.com' });
       expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+
+      // The SPA revokes its token at logout, from the same origin.
+      const revoked = await fetch(meta.revocation_endpoint!, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: access_token, client_id: 'spa' }),
+      });
+      expect(revoked.status).toBe(200);
+      expect(revoked.headers.get('access-control-allow-origin')).toBe(origin);
+      const after = await fetch(meta.userinfo_endpoint!, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(after.status).toBe(401);
     });
 
     it("gives a confidential client's /token no CORS (its secret never belongs in a browser)", async () => {
