@@ -285,13 +285,52 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       expect((await exchange(field('code')!, request.verifier)).status).toBe(200);
     });
 
-    it('asks WeChat again for prompt=login, even with a session', async () => {
+    /**
+     * Another person logging in over a session: oidc-provider first ends the previous session
+     * with a form its page submits itself (a button without script); this submits it.
+     */
+    async function endPreviousSession(page: Response, jar: CookieJar) {
+      const html = await page.text();
+      const action = /<form method="post" action="([^"]+)">/.exec(html)?.[1];
+      expect(action, html).toBe(`${issuer}/session/end/confirm`);
+      const fields = [...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        m[1]!,
+        m[2]!,
+      ]);
+      const confirmed = await fetch(action!, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+      });
+      jar.take(confirmed);
+      expect(confirmed.status).toBe(303);
+      return f.browse(new URL(confirmed.headers.get('location')!, action).href, {
+        userAgent: WECHAT_UA,
+        jar,
+      });
+    }
+
+    const idTokenOf = async (c: string, verifier: string) => {
+      const body = (await (await exchange(c, verifier)).json()) as { id_token: string };
+      return JSON.parse(Buffer.from(body.id_token.split('.')[1]!, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+    };
+
+    it('asks WeChat again for prompt=login, where another person may log in over the session', async () => {
       const jar = new CookieJar();
       const first = await code(rp, jar);
-      const again = await f.authorizationRequest(rp, 'openid', { prompt: 'login' });
-      const walked = await f.browse(again.url.href, { userAgent: WECHAT_UA, jar, openid: first.user.openid });
+      const other = await f.sim.user(f.shop.appid, {});
+      const again = await f.authorizationRequest(rp, 'openid', { prompt: 'login', state: 's-login' });
+      const walked = await f.browse(again.url.href, { userAgent: WECHAT_UA, jar, openid: other.openid });
       expect(walked.hops.some((h) => h.startsWith(f.sim.url))).toBe(true);
-      expect(walked.final.searchParams.get('code')).toBeTruthy();
+      const done = await endPreviousSession(walked.page!, jar);
+      expect(done.final.searchParams.get('state'), done.hops.join('\n')).toBe('s-login');
+      const claims = await idTokenOf(done.final.searchParams.get('code')!, again.verifier);
+      expect(claims.openid).toBe(other.openid);
+      expect(claims.openid).not.toBe(first.user.openid);
     });
 
     it('returns the client state unchanged through the whole WeChat login', async () => {
