@@ -55,7 +55,7 @@ export interface ProviderOptions {
 /**
  * The login prompt is asked again when the session's user has never logged in on the client's
  * Official Account (or website app): a session made through another account cannot give this
- * client its `openid`.
+ * client its `openid`; and for `prompt=select_account`.
  */
 function loginPolicy(database: Database) {
   const policy = interactionPolicy.base();
@@ -76,6 +76,26 @@ function loginPolicy(database: Database) {
       },
     ),
   );
+  // prompt=select_account (OpenID Connect Core 3.1.2.1), which relying parties set out of habit:
+  // the account is whoever logs in at WeChat, so choosing one is logging in there again (a
+  // desktop QR code may be scanned by someone else). Registered so the value is not refused;
+  // the login prompt resolves it.
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'select_account',
+        'the End-User is asked to choose the account',
+        'account_selection_required',
+        (ctx) =>
+          ctx.oidc.prompts.has('select_account') && !ctx.oidc.result?.login
+            ? interactionPolicy.Check.REQUEST_PROMPT
+            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+  const selectAccount = new interactionPolicy.Prompt({ name: 'select_account', requestable: true });
+  selectAccount.checks.clear();
+  policy.add(selectAccount);
   return policy;
 }
 

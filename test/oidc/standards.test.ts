@@ -333,6 +333,18 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       expect(claims.openid).not.toBe(first.user.openid);
     });
 
+    it('takes prompt=select_account (Core 3.1.2.1) as a login at WeChat again', async () => {
+      const jar = new CookieJar();
+      const first = await code(rp, jar);
+      const again = await f.authorizationRequest(rp, 'openid', { prompt: 'select_account', state: 's-sel' });
+      const walked = await f.browse(again.url.href, { userAgent: WECHAT_UA, jar, openid: first.user.openid });
+      expect(walked.hops.some((h) => h.startsWith(f.sim.url))).toBe(true);
+      expect(walked.final.searchParams.get('error')).toBeNull();
+      expect(walked.final.searchParams.get('state')).toBe('s-sel');
+      const claims = await idTokenOf(walked.final.searchParams.get('code')!, again.verifier);
+      expect(claims.openid).toBe(first.user.openid);
+    });
+
     it('returns the client state unchanged through the whole WeChat login', async () => {
       const state = 'a b+c/d=e&f?g%h~中文😀';
       const user = await f.sim.user(f.shop.appid, {});
