@@ -102,7 +102,6 @@ class Forms(HTMLParser):
     def __init__(self):
         super().__init__()
         self.forms = {}
-        self.buttons = []
         self.current = None
 
     def handle_starttag(self, tag, attrs):
@@ -112,8 +111,6 @@ class Forms(HTMLParser):
             self.current = a.get("id", "")
         elif tag == "input" and self.current is not None and a.get("name") and a.get("type") == "hidden":
             self.forms[self.current]["fields"][a["name"]] = a.get("value", "")
-        elif tag == "button":
-            self.buttons.append(a)
 
 
 class Browser:
