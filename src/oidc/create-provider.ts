@@ -136,6 +136,10 @@ export function createProvider(options: ProviderOptions): Provider {
     // RFC 8414 2: absent, this would mean client_secret_basic alone, and a public client would
     // read that it cannot revoke its refresh token. Revocation takes what /token takes.
     discovery: { revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS },
+    // RFC 9700 2.1.1: a public client must use PKCE; a confidential one should, but many relying
+    // parties (Spring Security, mod_auth_openidc, Keycloak's broker by default) send only a nonce
+    // and authenticate at /token. oidc-provider 8 requires it of every client unless told.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },

@@ -26,7 +26,7 @@ interface Claims {
 }
 
 interface LoginReport {
-  authorization_request: { code_challenge_method: string; state: string; nonce: string };
+  authorization_request: { code_challenge_method: string | null; state: string; nonce: string };
   hops: string[];
   stuck?: { url: string; status: number; body: string };
   callback?: Record<string, string>;
@@ -91,7 +91,7 @@ describe.skipIf(!python)('Authlib (Python) as the relying party of the hub', () 
   afterAll(async () => f?.close());
 
   /** A login by Authlib as `client`, in WeChat's browser as a new simulated follower. */
-  async function login(client: Record<string, string>, extra: Record<string, unknown> = {}) {
+  async function login(client: Record<string, string | boolean>, extra: Record<string, unknown> = {}) {
     const user = await f.sim.user(f.shop.appid, { nickname: 'Lin', subscribe: 1 });
     const report = await runAuthlib<LoginReport>(python!, 'login', {
       issuer,
@@ -198,6 +198,20 @@ describe.skipIf(!python)('Authlib (Python) as the relying party of the hub', () 
     expect(report.token?.has_refresh_token).toBe(false);
     expect(report.revocation?.access_token_revocation_status).toBe(200);
     expect(report.revocation?.userinfo_after_revocation.status).toBe(401);
+  });
+
+  it('a confidential client without PKCE (nonce and client authentication only, RFC 9700 2.1.1)', async () => {
+    const { report, user } = await login(
+      { id: 'rp-basic', secret: SECRET, auth_method: 'client_secret_basic', pkce: false },
+      { scope: 'openid' },
+    );
+    expect(report.authorization_request.code_challenge_method).toBeNull();
+    expect(report.claims).toMatchObject({
+      iss: issuer,
+      aud: 'rp-basic',
+      nonce: report.authorization_request.nonce,
+    });
+    expect(report.claims?.openid).toBe(user.openid);
   });
 
   it('a public client (none): PKCE alone, refresh tokens rotated at each use, revocation', async () => {

@@ -178,6 +178,37 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       await expectOAuthError(res, 400, 'invalid_grant');
     });
 
+    it('takes a confidential client without PKCE, and refuses a verifier its request had no challenge for', async () => {
+      const user = await f.sim.user(f.shop.appid, {});
+      const url = new URL(meta.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        client_id: 'rp',
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        state: 's-nopkce',
+        nonce: 'n-nopkce',
+      }).toString();
+      const codeOf = async () => {
+        const walked = await f.browse(url.href, { userAgent: WECHAT_UA, openid: user.openid });
+        expect(walked.final.searchParams.get('error'), walked.final.href).toBeNull();
+        return walked.final.searchParams.get('code')!;
+      };
+      const fields = (c: string) => ({
+        grant_type: 'authorization_code',
+        code: c,
+        redirect_uri: REDIRECT_URI,
+      });
+      const ok = await token(fields(await codeOf()), { authorization: basic('rp', SECRET) });
+      expect(ok.status).toBe(200);
+      // RFC 9700 2.1.1: a code_verifier without a challenge is a PKCE downgrade, refused.
+      const downgrade = await token(
+        { ...fields(await codeOf()), code_verifier: oidcClient.randomPKCECodeVerifier() },
+        { authorization: basic('rp', SECRET) },
+      );
+      await expectOAuthError(downgrade, 400, 'invalid_grant');
+    });
+
     it('answers invalid_grant to an expired code (older than its 60 s)', async () => {
       const { code: c, request } = await code();
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });

@@ -55,7 +55,7 @@ class WxhubApp(OAuth2Mixin, OpenIDMixin, BaseApp):
     def __init__(self, issuer, client, session):
         self.session = session
         kwargs = {
-            "code_challenge_method": "S256",
+            "code_challenge_method": "S256" if client.get("pkce", True) else None,
             "token_endpoint_auth_method": client["auth_method"],
             "revocation_endpoint_auth_method": client["auth_method"],
             "default_timeout": TIMEOUT,
