@@ -1,7 +1,13 @@
-import type { AccountRecord, Database } from '../db/index.js';
+import type { AccountPatch, AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import type { Clock } from '../util/clock.js';
-import { AppSecret, NewAccountBody, type NewAccountInput } from './account-input.js';
+import {
+  AppSecret,
+  CallbackBody,
+  type CallbackInput,
+  NewAccountBody,
+  type NewAccountInput,
+} from './account-input.js';
 import { requestEnable } from './enable-requests.js';
 import { missingSecretsKey, type SecretBox } from './secret-box.js';
 
@@ -54,6 +60,9 @@ export class AccountAdmin {
       kind: account.kind,
       name: account.name ?? null,
       sealedSecret: this.#box('adding an account').seal(account.appid, account.secret),
+      sealedCallback: account.callback
+        ? this.#box('adding an account').sealCallback(account.appid, account.callback)
+        : null,
       tokenMode: account.token_mode,
       enabled: account.enabled,
       returnTo: account.return_to,
@@ -78,15 +87,22 @@ export class AccountAdmin {
     this.#writable(appid);
     const parsed = AppSecret.safeParse(secret);
     if (!parsed.success) throw invalid(parsed.error.issues, 'secret');
-    const sealedSecret = this.#box('setting a secret').seal(appid, parsed.data);
-    const updated = await this.#options.database.accounts.update(
-      appid,
-      { sealedSecret },
-      this.#options.clock.now(),
-    );
-    if (!updated) throw unknown(appid);
-    await this.#changed();
-    return updated;
+    return this.#update(appid, { sealedSecret: this.#box('setting a secret').seal(appid, parsed.data) });
+  }
+
+  /**
+   * Sets (or, with null, removes) the push URL settings of a runtime account: sealed with the
+   * current key; every hub answers `/callback/:appid` with them within a poll interval.
+   */
+  async setCallback(appid: string, callback: CallbackInput | null): Promise<AccountRecord> {
+    this.#writable(appid);
+    let sealedCallback: string | null = null;
+    if (callback !== null) {
+      const parsed = CallbackBody.safeParse(callback);
+      if (!parsed.success) throw invalid(parsed.error.issues, 'callback');
+      sealedCallback = this.#box('setting a callback').sealCallback(appid, parsed.data);
+    }
+    return this.#update(appid, { sealedCallback });
   }
 
   /**
@@ -112,14 +128,16 @@ export class AccountAdmin {
 
   /** Stops serving a runtime account, keeping it stored (`enable` brings it back). */
   async disable(appid: string): Promise<void> {
+    await this.#update(appid, { enabled: false });
+  }
+
+  /** Writes `patch` to a runtime account (config-file ones refused) and lets the hubs apply it. */
+  async #update(appid: string, patch: AccountPatch): Promise<AccountRecord> {
     this.#writable(appid);
-    const updated = await this.#options.database.accounts.update(
-      appid,
-      { enabled: false },
-      this.#options.clock.now(),
-    );
+    const updated = await this.#options.database.accounts.update(appid, patch, this.#options.clock.now());
     if (!updated) throw unknown(appid);
     await this.#changed();
+    return updated;
   }
 
   #writable(appid: string): void {

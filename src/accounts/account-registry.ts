@@ -1,3 +1,4 @@
+import type { CallbackServerConfig } from '../config/gateway-schema.js';
 import type { AccountConfig } from '../config/index.js';
 import type { AccountKind, AccountRecord, Database } from '../db/index.js';
 import { isWxhubError, type WxhubError } from '../errors/index.js';
@@ -54,7 +55,8 @@ interface Decoded {
  * sealed, see SecretBox). The database is polled, so a change made on any hub or by
  * `wxhub accounts` reaches every hub of a fleet within a poll interval; each change is told to
  * `onChange` listeners (the token engine follows it through `followAccounts`). A config-file
- * account wins over a database row of the same appid.
+ * account wins over a database row of the same appid, as a whole: its appsecret and its callback
+ * (or lack of one) are served, the row's are not.
  */
 export class AccountRegistry {
   readonly #database: Database;
@@ -244,7 +246,9 @@ export class AccountRegistry {
     try {
       if (!this.#secrets)
         throw missingSecretsKey(`runtime account ${record.appid} cannot be opened without the secrets key`);
-      result = fromRecord(record, this.#secrets.open(record.appid, record.sealedSecret));
+      const { sealedCallback } = record;
+      const callback = sealedCallback ? this.#secrets.openCallback(record.appid, sealedCallback) : undefined;
+      result = fromRecord(record, this.#secrets.open(record.appid, record.sealedSecret), callback);
     } catch (err) {
       if (!isWxhubError(err)) throw err;
       result = err;
@@ -324,10 +328,15 @@ function fromConfig(account: AccountConfig): RegisteredAccount {
 }
 
 /** A database row as an account, with the defaults a config-file account would have. */
-function fromRecord(record: AccountRecord, secret: string): RegisteredAccount {
+function fromRecord(
+  record: AccountRecord,
+  secret: string,
+  callback: CallbackServerConfig | undefined,
+): RegisteredAccount {
   return Object.freeze({
     appid: record.appid,
     secret,
+    ...(callback ? { callback: Object.freeze(callback) } : {}),
     ...(record.name !== null ? { name: record.name } : {}),
     tokenMode: record.tokenMode,
     dailyBudget: 2000,

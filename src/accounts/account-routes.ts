@@ -5,7 +5,7 @@ import { WxhubError } from '../errors/index.js';
 import type { HubServices } from '../hub/hub-services.js';
 import { errorResponses, jsonBodiesOnly, jsonResponse, keyGate } from '../server/index.js';
 import { AccountAdmin } from './account-admin.js';
-import { Appid, NewAccountBody, SecretBody } from './account-input.js';
+import { Appid, CallbackBody, NewAccountBody, SecretBody } from './account-input.js';
 import { AccountBody, accountView } from './account-view.js';
 
 const AppidPath = z.object({ appid: Appid });
@@ -30,8 +30,8 @@ export function hubAccountAdmin(hub: Pick<HubServices, 'database' | 'accounts' |
 }
 
 /**
- * `/v1/admin/accounts` (scope `admin`): list, add, remove, set the secret of, and enable
- * accounts at run time (see docs/hub-api.md). Changes are written to the database and applied
+ * `/v1/admin/accounts` (scope `admin`): list, add, remove, set the secret or the push URL
+ * settings of, and enable accounts at run time (see docs/hub-api.md). Changes are written to the database and applied
  * on this hub before the answer; every other hub of the fleet applies them within its poll
  * interval. The `:appid` of these routes may be an account the hub does not serve (a disabled
  * one), so the key gate here does not refuse unknown appids: each route answers 404 itself.
@@ -129,6 +129,73 @@ export const accountRoutes: FastifyPluginAsync = async (plain) => {
     },
     async (request) => {
       await admin.setSecret(request.params.appid, request.body.secret);
+      return view(request.params.appid);
+    },
+  );
+
+  app.put(
+    '/v1/admin/accounts/:appid/callback',
+    {
+      ...common,
+      schema: {
+        operationId: 'setAccountCallback',
+        tags: ['v1'],
+        summary:
+          "Set a runtime account's push URL settings (Token, EncodingAESKey, mode), as entered in WeChat's console; every hub answers `/callback/{appid}` with them within 5 s (scope `admin`)",
+        params: AppidPath,
+        body: CallbackBody,
+        response: {
+          200: jsonResponse('Set', AccountBody),
+          ...errorResponses([400, 401, 403, 404, 415, 429, 500], WHEN),
+        },
+      },
+    },
+    async (request) => {
+      await admin.setCallback(request.params.appid, request.body);
+      return view(request.params.appid);
+    },
+  );
+
+  app.delete(
+    '/v1/admin/accounts/:appid/callback',
+    {
+      ...common,
+      schema: {
+        operationId: 'removeAccountCallback',
+        tags: ['v1'],
+        summary:
+          "Remove a runtime account's push URL settings: `/callback/{appid}` then refuses WeChat's pushes (scope `admin`)",
+        params: AppidPath,
+        response: {
+          200: jsonResponse('Removed', AccountBody),
+          ...errorResponses([400, 401, 403, 404, 429], WHEN),
+        },
+      },
+    },
+    async (request) => {
+      await admin.setCallback(request.params.appid, null);
+      return view(request.params.appid);
+    },
+  );
+
+  app.post(
+    '/v1/admin/accounts/:appid/disable',
+    {
+      ...common,
+      schema: {
+        operationId: 'disableAccount',
+        tags: ['v1'],
+        summary:
+          'Stop serving a runtime account, keeping it stored: no token, no login, and `/callback/{appid}` answers as for an unknown account (scope `admin`)',
+        params: AppidPath,
+        response: {
+          200: jsonResponse('Disabled', AccountBody),
+          ...errorResponses([400, 401, 403, 404, 429], WHEN),
+        },
+      },
+    },
+    async (request) => {
+      await admin.disable(request.params.appid);
       return view(request.params.appid);
     },
   );

@@ -4,7 +4,22 @@ import type { RegisteredAccount } from './account-registry.js';
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** An account as `/v1/admin/accounts` shows it: never its secret. */
+const SetOrNot = z.enum(['set', 'not set']);
+
+/** Whether an account has push URL settings, never their values (the Token and key are secrets). */
+const CallbackState = z
+  .object({
+    token: SetOrNot,
+    encodingAESKey: SetOrNot,
+    mode: z.enum(['plain', 'compatible', 'safe']).nullable(),
+  })
+  .meta({
+    id: 'AccountCallbackState',
+    description:
+      "The push URL `/callback/{appid}`: whether its Token and EncodingAESKey are set, and its mode (null: no callback, WeChat's pushes are refused). Never the values.",
+  });
+
+/** An account as `/v1/admin/accounts` shows it: never its secret, its Token or its EncodingAESKey. */
 export const AccountBody = z
   .object({
     appid: z.string(),
@@ -19,6 +34,7 @@ export const AccountBody = z
     version: z.number().int().optional().meta({ description: 'Runtime accounts: one more on every change.' }),
     created_at: z.number().int().optional().meta({ description: 'Epoch seconds (runtime accounts).' }),
     updated_at: z.number().int().optional().meta({ description: 'Epoch seconds (runtime accounts).' }),
+    callback: CallbackState,
     token: z
       .object({
         disabled_until: z.number().int().nullable().meta({
@@ -59,6 +75,11 @@ export function accountView(
           updated_at: seconds(account.stored.updatedAt),
         }
       : {}),
+    callback: {
+      token: account.callback ? 'set' : 'not set',
+      encodingAESKey: account.callback?.encodingAESKey ? 'set' : 'not set',
+      mode: account.callback?.mode ?? null,
+    },
     token: status
       ? {
           disabled_until: status.disabledUntil === null ? null : seconds(status.disabledUntil),

@@ -2,6 +2,8 @@ export { AccountAdmin, type AccountAdminOptions, type EnableResult } from './acc
 export {
   Appid,
   AppSecret,
+  CallbackBody,
+  type CallbackInput,
   type NewAccount,
   NewAccountBody,
   type NewAccountInput,

@@ -1,6 +1,8 @@
+import type { CallbackServerConfig } from '../config/gateway-schema.js';
 import type { Config } from '../config/index.js';
 import { WxhubError } from '../errors/index.js';
 import { parseEncryptionKey, sealedKeyId, TokenCipher } from '../oauth/token-cipher.js';
+import { CallbackBody } from './account-input.js';
 
 /** The environment variable read for the secrets key when the configuration names none. */
 export const SECRETS_KEY_ENV = 'WXHUB_SECRET_KEY';
@@ -8,13 +10,23 @@ export const SECRETS_KEY_ENV = 'WXHUB_SECRET_KEY';
 /** How a person is told to provide the key. */
 export const SECRETS_KEY_HINT = `set ${SECRETS_KEY_ENV} (32 bytes as base64 or 64 hex digits, e.g. \`openssl rand -base64 32\`) or "secretsKey": "env:NAME" in the configuration`;
 
-/** The associated data of a sealed appsecret: a value copied into another account's row does not open. */
-function context(appid: string): string {
-  return `wxhub:appsecret:${appid}`;
+/** What a box seals for an account, each with the command that sets it again. */
+const SEALED = {
+  appsecret: { what: 'appsecret', fix: 'wxhub accounts set-secret' },
+  callback: { what: 'callback settings (Token, EncodingAESKey)', fix: 'wxhub accounts set-callback' },
+} as const;
+type Sealed = keyof typeof SEALED;
+
+/**
+ * The associated data of a sealed value: one copied into another account's row, or an appsecret
+ * moved into the callback column, does not open.
+ */
+function context(appid: string, kind: Sealed): string {
+  return `wxhub:${kind}:${appid}`;
 }
 
 /**
- * Seals and opens the appsecrets of runtime accounts for the database, with the AES-256-GCM
+ * Seals and opens the appsecrets and callback settings of runtime accounts for the database, with the AES-256-GCM
  * cipher the login flow uses for web tokens (src/oauth/token-cipher.ts), bound to the appid.
  * Errors name key ids (8 hex digits of the key's SHA-256), never a key or a secret.
  */
@@ -45,7 +57,32 @@ export class SecretBox {
   }
 
   seal(appid: string, secret: string): string {
-    return this.#cipher.seal(secret, context(appid));
+    return this.#cipher.seal(secret, context(appid, 'appsecret'));
+  }
+
+  /** Seals an account's push URL settings (its Token and EncodingAESKey are secrets). */
+  sealCallback(appid: string, callback: CallbackServerConfig): string {
+    const { token, encodingAESKey, mode } = callback;
+    return this.#cipher.seal(JSON.stringify({ token, encodingAESKey, mode }), context(appid, 'callback'));
+  }
+
+  /**
+   * The push URL settings of `appid`, checked again with the configuration's schema; errors as
+   * `open`'s, and `WXHUB_ERR_SECRETS_KEY` for settings that open but do not validate.
+   */
+  openCallback(appid: string, sealed: string): CallbackServerConfig {
+    const text = this.#open(appid, sealed, 'callback');
+    let parsed: ReturnType<typeof CallbackBody.safeParse> | undefined;
+    try {
+      parsed = CallbackBody.safeParse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.success) return parsed.data;
+    throw new WxhubError(
+      'WXHUB_ERR_SECRETS_KEY',
+      `the stored callback settings of ${appid} are not valid: set them again with ${SEALED.callback.fix}`,
+    );
   }
 
   /**
@@ -53,18 +90,23 @@ export class SecretBox {
    * named), or not openable with this one (tampered with, or copied from another account).
    */
   open(appid: string, sealed: string): string {
-    const opened = this.#cipher.open(sealed, context(appid));
+    return this.#open(appid, sealed, 'appsecret');
+  }
+
+  #open(appid: string, sealed: string, kind: Sealed): string {
+    const opened = this.#cipher.open(sealed, context(appid, kind));
     if (opened !== null) return opened;
+    const { what, fix } = SEALED[kind];
     const sealedWith = sealedKeyId(sealed);
     if (sealedWith !== undefined && sealedWith !== this.keyId) {
       throw new WxhubError(
         'WXHUB_ERR_SECRETS_KEY',
-        `the appsecret of ${appid} was sealed with key ${sealedWith}, but the configured secrets key is ${this.keyId}: start the hub with the key that sealed it`,
+        `the ${what} of ${appid} was sealed with key ${sealedWith}, but the configured secrets key is ${this.keyId}: start the hub with the key that sealed it`,
       );
     }
     throw new WxhubError(
       'WXHUB_ERR_SECRETS_KEY',
-      `the stored appsecret of ${appid} does not open with key ${this.keyId} (altered in the database?): set it again with wxhub accounts set-secret`,
+      `the stored ${what} of ${appid} does not open with key ${this.keyId} (altered in the database?): set it again with ${fix}`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AccountAdmin, SecretBox } from '../accounts/index.js';
+import { AccountAdmin, type CallbackInput, SecretBox } from '../accounts/index.js';
 import type { Config } from '../config/index.js';
 import type { AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
@@ -16,7 +16,21 @@ interface SecretFlags extends ConfigFlag {
   secretEnv?: string;
 }
 
-interface AddFlags extends SecretFlags {
+/** The push URL settings as `add` takes them (`--callback-*`). */
+interface CallbackFlags {
+  callbackToken?: string;
+  callbackAesKey?: string;
+  callbackMode?: string;
+}
+
+/** The push URL settings as `set-callback` takes them. */
+interface SetCallbackFlags extends ConfigFlag {
+  token?: string;
+  aesKey?: string;
+  mode?: string;
+}
+
+interface AddFlags extends SecretFlags, CallbackFlags {
   name?: string;
   kind: string;
   tokenMode: string;
@@ -28,10 +42,12 @@ interface AddFlags extends SecretFlags {
 const STDIN_LIMIT = 4096;
 
 /**
- * `wxhub accounts add|list|remove|set-secret|enable|disable`: accounts kept in the hub's
- * database, served by every running hub within 5 s. The appsecret is read from `--secret-env NAME`
- * or stdin, stored encrypted with the secrets key (`WXHUB_SECRET_KEY` or `secretsKey`), and never
- * printed. Config-file accounts are listed and may be enabled, but are changed in the file.
+ * `wxhub accounts add|list|remove|set-secret|set-callback|remove-callback|enable|disable`:
+ * accounts kept in the hub's database, served by every running hub within 5 s. The appsecret is
+ * read from `--secret-env NAME` or stdin; the callback Token and EncodingAESKey from `env:NAME`
+ * (or given as is, with a warning). All are stored encrypted with the secrets key
+ * (`WXHUB_SECRET_KEY` or `secretsKey`) and never printed. Config-file accounts are listed and may
+ * be enabled, but are changed in the file.
  */
 export function registerAccounts(program: Command): void {
   const accounts = program
@@ -40,6 +56,10 @@ export function registerAccounts(program: Command): void {
   const configOption =
     'configuration file naming the database (default: $WXHUB_CONFIG, else ./wxhub.config.json)';
   const secretEnvOption = 'read the AppSecret from this environment variable (default: read it from stdin)';
+  const tokenOption = "the push URL's Token (3-32 of [A-Za-z0-9]); env:NAME reads it from the environment";
+  const aesKeyOption =
+    'the EncodingAESKey (43 of [A-Za-z0-9]; compatible and safe mode); env:NAME reads it from the environment';
+  const modeOption = 'plain, compatible or safe (default: safe)';
   /** A subcommand on one account: the appid as its argument or `--appid`, and `--config`. */
   const onAccount = (name: string, description: string) =>
     accounts
@@ -68,9 +88,16 @@ export function registerAccounts(program: Command): void {
       collect,
     )
     .option('--disabled', 'store it without serving it (enable it later)')
+    .option('--callback-token <token>', tokenOption)
+    .option('--callback-aes-key <key>', aesKeyOption)
+    .option('--callback-mode <mode>', modeOption)
     .option('--config <file>', configOption)
     .action(async (given: string | undefined, flags: AddFlags) => {
       const appid = appidOf(given, flags);
+      const callback = callbackOf(
+        { token: flags.callbackToken, aesKey: flags.callbackAesKey, mode: flags.callbackMode },
+        '--callback-',
+      );
       await withAdmin(flags, async (admin) => {
         const secret = await readSecret(flags);
         const record = await admin.add({
@@ -81,10 +108,12 @@ export function registerAccounts(program: Command): void {
           token_mode: flags.tokenMode as 'stable',
           return_to: flags.returnTo ?? [],
           enabled: !flags.disabled,
+          ...(callback ? { callback } : {}),
         });
         const state = record.enabled ? 'running hubs serve it within 5 s' : 'disabled: enable it to serve it';
+        const push = callback ? `, pushes at /callback/${record.appid} (${callback.mode ?? 'safe'})` : '';
         process.stdout.write(
-          `Added account ${record.appid} (${record.kind}, ${record.tokenMode}); ${state}\n`,
+          `Added account ${record.appid} (${record.kind}, ${record.tokenMode}${push}); ${state}\n`,
         );
       });
     });
@@ -96,7 +125,11 @@ export function registerAccounts(program: Command): void {
     .option('--config <file>', configOption)
     .action(async (flags: ConfigFlag & { json?: boolean }) => {
       await withDatabase(flags, async (database, config) => {
-        const rows = [...configRows(config), ...(await database.accounts.list()).map(databaseRow)];
+        const box = openingBox(config);
+        const rows = [
+          ...configRows(config),
+          ...(await database.accounts.list()).map((r) => databaseRow(r, box)),
+        ];
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
@@ -106,13 +139,14 @@ export function registerAccounts(program: Command): void {
           return;
         }
         printTable(
-          ['APPID', 'SOURCE', 'KIND', 'STATE', 'TOKEN', 'NAME', 'RETURN_TO', 'UPDATED'],
+          ['APPID', 'SOURCE', 'KIND', 'STATE', 'TOKEN', 'CALLBACK', 'NAME', 'RETURN_TO', 'UPDATED'],
           rows.map((r) => [
             r.appid,
             r.source,
             r.kind,
             r.enabled ? 'enabled' : 'disabled',
             r.token_mode,
+            r.callback ?? '-',
             r.name ?? '',
             r.return_to.join(','),
             r.updated_at === undefined ? '' : new Date(r.updated_at).toISOString(),
@@ -140,6 +174,38 @@ export function registerAccounts(program: Command): void {
         process.stdout.write(`Replaced the AppSecret of ${appid}; running hubs use it within 5 s\n`);
       });
     });
+
+  onAccount(
+    'set-callback',
+    "Set a runtime account's push URL settings (WeChat's 服务器配置); running hubs answer /callback/APPID with them within 5 s",
+  )
+    .option('--token <token>', tokenOption)
+    .option('--aes-key <key>', aesKeyOption)
+    .option('--mode <mode>', modeOption)
+    .action(async (given: string | undefined, flags: SetCallbackFlags) => {
+      const appid = appidOf(given, flags);
+      const callback = callbackOf(flags, '--');
+      if (!callback) throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', '--token is required');
+      await withAdmin(flags, async (admin) => {
+        await admin.setCallback(appid, callback);
+        process.stdout.write(
+          `Set the push URL of ${appid} (${callback.mode ?? 'safe'}); running hubs answer /callback/${appid} within 5 s\n`,
+        );
+      });
+    });
+
+  onAccount(
+    'remove-callback',
+    "Remove a runtime account's push URL settings: /callback/APPID then refuses WeChat's pushes",
+  ).action(async (given: string | undefined, flags: ConfigFlag) => {
+    const appid = appidOf(given, flags);
+    await withAdmin(flags, async (admin) => {
+      await admin.setCallback(appid, null);
+      process.stdout.write(
+        `Removed the push URL settings of ${appid}; running hubs refuse its pushes within 5 s\n`,
+      );
+    });
+  });
 
   onAccount(
     'enable',
@@ -216,6 +282,58 @@ async function readSecret(flags: SecretFlags): Promise<string> {
   return secret;
 }
 
+/**
+ * The push URL settings given on the command line; undefined when no Token is given (and then no
+ * other callback flag may be). `env:NAME` values are read from the environment, as in the
+ * configuration file; a value given as is works, with a warning, since the process list and the
+ * shell history show it.
+ */
+function callbackOf(
+  flags: { token?: string | undefined; aesKey?: string | undefined; mode?: string | undefined },
+  prefix: '--' | '--callback-',
+): CallbackInput | undefined {
+  if (flags.token === undefined) {
+    if (flags.aesKey !== undefined || flags.mode !== undefined)
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        `${prefix}token is required with ${prefix}aes-key and ${prefix}mode`,
+      );
+    return undefined;
+  }
+  const token = fromEnv(flags.token, `${prefix}token`);
+  const key = flags.aesKey === undefined ? undefined : fromEnv(flags.aesKey, `${prefix}aes-key`);
+  return {
+    token,
+    ...(key !== undefined ? { encodingAESKey: key } : {}),
+    ...(flags.mode !== undefined ? { mode: flags.mode as 'safe' } : {}),
+  };
+}
+
+/** `env:NAME` read from the environment; any other value as is, with a warning on stderr. */
+function fromEnv(value: string, flag: string): string {
+  if (!value.startsWith('env:')) {
+    process.stderr.write(
+      `warning: ${flag}: a secret given on the command line shows in the process list and the shell history; give env:NAME instead\n`,
+    );
+    return value;
+  }
+  const name = value.slice(4);
+  const found = process.env[name];
+  if (!found)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${flag}: environment variable ${name} is not set`);
+  return found;
+}
+
+/** The box that opens stored callback settings for `list` (their mode); null without a usable key. */
+function openingBox(config: Config): SecretBox | null {
+  if (config.secretsKey === UNSET_ENV) return null;
+  try {
+    return SecretBox.fromConfig(config);
+  } catch {
+    return null;
+  }
+}
+
 interface ListedAccount {
   appid: string;
   source: 'config' | 'database';
@@ -224,6 +342,8 @@ interface ListedAccount {
   token_mode: string;
   name?: string;
   return_to: readonly string[];
+  /** The push URL's mode; `set` when stored but not opened here (no secrets key); null: none. */
+  callback: 'plain' | 'compatible' | 'safe' | 'set' | null;
   version?: number;
   created_at?: number;
   updated_at?: number;
@@ -238,10 +358,19 @@ function configRows(config: Config): ListedAccount[] {
     token_mode: a.tokenMode,
     ...(a.name !== undefined ? { name: a.name } : {}),
     return_to: a.oauth.returnTo,
+    callback: a.callback?.mode ?? null,
   }));
 }
 
-function databaseRow(r: AccountRecord): ListedAccount {
+function databaseRow(r: AccountRecord, box: SecretBox | null): ListedAccount {
+  let callback: ListedAccount['callback'] = r.sealedCallback ? 'set' : null;
+  if (r.sealedCallback && box) {
+    try {
+      callback = box.openCallback(r.appid, r.sealedCallback).mode;
+    } catch {
+      // Sealed with another key: shown as set, as without a key.
+    }
+  }
   return {
     appid: r.appid,
     source: 'database',
@@ -250,6 +379,7 @@ function databaseRow(r: AccountRecord): ListedAccount {
     token_mode: r.tokenMode,
     ...(r.name !== null ? { name: r.name } : {}),
     return_to: r.returnTo,
+    callback,
     version: r.version,
     created_at: r.createdAt,
     updated_at: r.updatedAt,

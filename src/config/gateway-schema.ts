@@ -2,14 +2,55 @@ import { z } from 'zod';
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9_-]');
 
+/**
+ * What WeChat's console asks for (服务器配置, shared/wechat-api.md §11): Token, EncodingAESKey,
+ * mode. Their formats are checked when the codec is built (src/gateway/receive/callback-codec.ts),
+ * not here: commands that need no secret load the file with unset `env:` values standing in.
+ */
+const callbackServerFields = {
+  /** 3–32 of `[A-Za-z0-9]`, usually `env:NAME`. */
+  token: z
+    .string()
+    .min(1, 'must not be empty')
+    .meta({ description: "The Token of WeChat's console.", examples: ['Token123'] }),
+  /** 43 of `[A-Za-z0-9]`, usually `env:NAME`; required in compatible and safe mode. */
+  encodingAESKey: z
+    .string()
+    .min(1)
+    .meta({
+      description: "The EncodingAESKey of WeChat's console; required in compatible and safe mode.",
+      examples: ['abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'],
+    })
+    .optional(),
+  mode: z.enum(['plain', 'compatible', 'safe']).default('safe').meta({
+    description: '明文 plain, 兼容 compatible (plaintext and encrypted) or 安全 safe (encrypted only).',
+  }),
+};
+
+/** Compatible and safe mode encrypt, so they need the key. */
+function requireAesKey(
+  callback: { mode: string; encodingAESKey?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (callback.mode !== 'plain' && !callback.encodingAESKey) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['encodingAESKey'],
+      message: `is required in ${callback.mode} mode`,
+    });
+  }
+}
+
+/**
+ * The three console fields alone: what a runtime account carries (src/accounts), validated as
+ * the configuration file's block is.
+ */
+export const callbackServerSchema = z.strictObject(callbackServerFields).superRefine(requireAesKey);
+
 /** An account's server configuration, as entered in WeChat's console (shared/wechat-api.md §11). */
 export const callbackSchema = z
   .strictObject({
-    /** 3–32 of `[A-Za-z0-9]`, usually `env:NAME`. */
-    token: z.string().min(1, 'must not be empty'),
-    /** 43 of `[A-Za-z0-9]`, usually `env:NAME`; required in compatible and safe mode. */
-    encodingAESKey: z.string().min(1).optional(),
-    mode: z.enum(['plain', 'compatible', 'safe']).default('safe'),
+    ...callbackServerFields,
     /** A subscriber that answers pushes of this account synchronously (see docs/gateway.md). */
     reply: z
       .strictObject({
@@ -21,15 +62,7 @@ export const callbackSchema = z
       })
       .optional(),
   })
-  .superRefine((callback, ctx) => {
-    if (callback.mode !== 'plain' && !callback.encodingAESKey) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['encodingAESKey'],
-        message: `is required in ${callback.mode} mode`,
-      });
-    }
-  });
+  .superRefine(requireAesKey);
 
 const filter = z
   .strictObject({
@@ -75,5 +108,6 @@ export const gatewaySchema = z
   .default({ partitions: 16, retentionDays: 3, maxSkewSeconds: 300, leaseTtlMs: 30_000 });
 
 export type CallbackConfig = z.output<typeof callbackSchema>;
+export type CallbackServerConfig = z.output<typeof callbackServerSchema>;
 export type SubscriberConfig = z.output<typeof subscriberSchema>;
 export type GatewayConfig = z.output<typeof gatewaySchema>;

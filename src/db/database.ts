@@ -75,6 +75,11 @@ export interface AccountRecord {
   readonly name: string | null;
   /** The sealed appsecret (`v1.<key id>.<data>`). */
   readonly sealedSecret: string;
+  /**
+   * The sealed push URL settings (Token, EncodingAESKey, mode as JSON, `v1.<key id>.<data>`);
+   * null or absent: the account has no callback.
+   */
+  readonly sealedCallback?: string | null;
   readonly tokenMode: 'stable' | 'classic';
   /** False: kept but not served (no token fetched, no login). */
   readonly enabled: boolean;
@@ -90,7 +95,7 @@ export interface AccountRecord {
 
 /** What an update may change; absent fields keep their value. */
 export type AccountPatch = Partial<
-  Pick<AccountRecord, 'sealedSecret' | 'enabled' | 'name' | 'tokenMode' | 'returnTo'>
+  Pick<AccountRecord, 'sealedSecret' | 'sealedCallback' | 'enabled' | 'name' | 'tokenMode' | 'returnTo'>
 >;
 
 /** The runtime account table. */

@@ -53,10 +53,17 @@ export function checkAccountAppid(appid: unknown): asserts appid is string {
 /** Checks the fields an insert or an update writes, so every backend stores the same shapes. */
 export function checkAccountPatch(patch: AccountPatch): void {
   if (!patch || typeof patch !== 'object') throw accountProblem('patch must be an object');
-  const { sealedSecret, enabled, name, tokenMode, returnTo } = patch;
+  const { sealedSecret, sealedCallback, enabled, name, tokenMode, returnTo } = patch;
   // A sealed value only: a plaintext appsecret must never reach the table.
   if (sealedSecret !== undefined && (typeof sealedSecret !== 'string' || !SEALED.test(sealedSecret)))
     throw accountProblem('sealedSecret must be a sealed value (v1.<key id>.<data>)');
+  // Null removes the callback; a value is sealed, never the Token or EncodingAESKey in clear.
+  if (
+    sealedCallback !== undefined &&
+    sealedCallback !== null &&
+    (typeof sealedCallback !== 'string' || !SEALED.test(sealedCallback))
+  )
+    throw accountProblem('sealedCallback must be null or a sealed value (v1.<key id>.<data>)');
   if (enabled !== undefined && typeof enabled !== 'boolean')
     throw accountProblem('enabled must be a boolean');
   if (

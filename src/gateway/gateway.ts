@@ -25,6 +25,11 @@ export interface GatewayOptions {
   /** The hub's accounts; those with a `callback` block get a push URL. */
   readonly accounts: readonly { readonly appid: string; readonly callback?: CallbackConfig }[];
   readonly subscribers: readonly SubscriberConfig[];
+  /**
+   * The codec of an account, looked up on every push (the hub asks its account registry, so
+   * accounts added at run time receive pushes). Default: those of `accounts`, built once.
+   */
+  readonly codec?: (appid: string) => CallbackCodec | undefined;
   readonly settings: GatewayConfig;
   /** Leases for the delivery workers: the hub's store, shared by the fleet. */
   readonly store: Store;
@@ -89,7 +94,7 @@ export class Gateway {
       ...(options.onDelivery ? { onOutcome: options.onDelivery } : {}),
     });
     this.receiver = new PushReceiver({
-      codec: (appid) => codecs.get(appid),
+      codec: options.codec ?? ((appid) => codecs.get(appid)),
       log: options.log,
       partitions: options.settings.partitions,
       clock: options.clock,

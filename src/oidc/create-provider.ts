@@ -32,6 +32,13 @@ const PROVIDER_TTL = {
   Grant: 14 * DAY,
 } as const;
 
+/** Client authentication at /token and /token/revocation alike (oidc-provider checks both the same way). */
+const CLIENT_AUTH_METHODS: NonNullable<Configuration['clientAuthMethods']> = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+
 export interface ProviderOptions {
   /** `{publicUrl}/oidc`. */
   readonly issuer: string;
@@ -48,7 +55,7 @@ export interface ProviderOptions {
 /**
  * The login prompt is asked again when the session's user has never logged in on the client's
  * Official Account (or website app): a session made through another account cannot give this
- * client its `openid`.
+ * client its `openid`; and for `prompt=select_account`.
  */
 function loginPolicy(database: Database) {
   const policy = interactionPolicy.base();
@@ -56,6 +63,9 @@ function loginPolicy(database: Database) {
     new interactionPolicy.Check(
       'wechat_account',
       "the session's user has not logged in on this client's WeChat account",
+      // A check added after the prompt was built gets no default error: prompt=none must hear
+      // login_required (OpenID Connect Core 3.1.2.6), as for the login prompt's own checks.
+      'login_required',
       async (ctx) => {
         const accountId = ctx.oidc.session?.accountId;
         const accounts = clientAccounts(ctx);
@@ -66,6 +76,26 @@ function loginPolicy(database: Database) {
       },
     ),
   );
+  // prompt=select_account (OpenID Connect Core 3.1.2.1), which relying parties set out of habit:
+  // the account is whoever logs in at WeChat, so choosing one is logging in there again (a
+  // desktop QR code may be scanned by someone else). Registered so the value is not refused;
+  // the login prompt resolves it.
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'select_account',
+        'the End-User is asked to choose the account',
+        'account_selection_required',
+        (ctx) =>
+          ctx.oidc.prompts.has('select_account') && !ctx.oidc.result?.login
+            ? interactionPolicy.Check.REQUEST_PROMPT
+            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+  const selectAccount = new interactionPolicy.Prompt({ name: 'select_account', requestable: true });
+  selectAccount.checks.clear();
+  policy.add(selectAccount);
   return policy;
 }
 
@@ -102,7 +132,14 @@ export function createProvider(options: ProviderOptions): Provider {
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['appid', 'website_appid'] },
     enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    clientAuthMethods: CLIENT_AUTH_METHODS,
+    // RFC 8414 2: absent, this would mean client_secret_basic alone, and a public client would
+    // read that it cannot revoke its refresh token. Revocation takes what /token takes.
+    discovery: { revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS },
+    // RFC 9700 2.1.1: a public client must use PKCE; a confidential one should, but many relying
+    // parties (Spring Security, mod_auth_openidc, Keycloak's broker by default) send only a nonce
+    // and authenticate at /token. oidc-provider 8 requires it of every client unless told.
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },

@@ -14,6 +14,19 @@ interface Stored {
 /** Where `Client` lookups of ids not in the config go (the runtime clients). */
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
 
+/**
+ * The models `revokeByGrantId` ends, as oidc-provider's own adapter indexes them by grant. Not an
+ * Interaction: one that carries the grant of a session being replaced (another person logging
+ * in) must survive that session's logout to finish.
+ */
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
+
 const key = (model: string, id: string) => `oidc:${model}:${id}`;
 const uidKey = (uid: string) => `oidc:uid:${uid}`;
 const revokedKey = (grantId: string) => `oidc:revoked-grant:${grantId}`;
@@ -88,7 +101,11 @@ export function storeAdapter(store: Store, clock: Clock, clients: ClientLookup) 
         return undefined;
       }
       const { grantId } = stored.payload ?? {};
-      if (typeof grantId === 'string' && (await store.getDocument(revokedKey(grantId))) !== null)
+      if (
+        GRANTABLE.has(this.#model) &&
+        typeof grantId === 'string' &&
+        (await store.getDocument(revokedKey(grantId))) !== null
+      )
         return undefined;
       return stored;
     }

@@ -1,41 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  AccountAdmin,
-  type AccountChange,
-  AccountRegistry,
-  followAccounts,
-  SecretBox,
-} from '../../src/accounts/index.js';
+import { AccountAdmin, AccountRegistry, followAccounts, SecretBox } from '../../src/accounts/index.js';
 import { type AccountConfig, parseConfig } from '../../src/config/index.js';
 import { MemoryDatabase } from '../../src/db/index.js';
 import { isWxhubError, WxhubError } from '../../src/errors/index.js';
 import { TokenManager } from '../../src/tokens/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { accountsWorld, storedRow } from './support/accounts-world.js';
 
 const config = (accounts: object[]): readonly AccountConfig[] => parseConfig({ accounts }).accounts;
 const A = 'wx00000000000000a1';
 const B = 'wx00000000000000b2';
 const C = 'wx00000000000000c3';
 
-async function world(configAccounts: readonly AccountConfig[] = []) {
-  const database = new MemoryDatabase();
-  const secrets = new SecretBox(randomBytes(32));
-  const registry = await AccountRegistry.open({ database, configAccounts, secrets, logger: silentLogger });
-  const admin = new AccountAdmin({
-    database,
-    secrets,
-    configAppids: () => registry.configAppids(),
-    clock: systemClock,
-    afterChange: () => registry.sync(),
-  });
-  const changes: string[] = [];
-  registry.onChange((c: AccountChange) =>
-    changes.push(`${c.type} ${c.type === 'enabled' ? c.appid : c.account.appid}`),
-  );
-  return { database, registry, admin, changes };
-}
+const world = accountsWorld;
 
 describe('AccountRegistry', () => {
   it('merges the file and the database; the file wins an appid both have', async () => {
@@ -47,18 +26,7 @@ describe('AccountRegistry', () => {
     ]);
     // A row for the file's appid (written by an older hub, say) is shadowed by the file.
     const sealed = new SecretBox(randomBytes(32)).seal(A, 'shadow');
-    await database.accounts.insert({
-      appid: A,
-      kind: 'official',
-      name: null,
-      sealedSecret: sealed,
-      tokenMode: 'classic',
-      enabled: true,
-      returnTo: [],
-      createdAt: 1,
-      updatedAt: 1,
-      version: 1,
-    });
+    await database.accounts.insert(storedRow(A, sealed, { tokenMode: 'classic' }));
     await registry.sync();
     expect(registry.get(A)).toMatchObject({ source: 'config', secret: 'file', tokenMode: 'stable' });
     expect(changes).toEqual([`added ${B}`]);

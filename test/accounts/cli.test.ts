@@ -82,7 +82,9 @@ describe('wxhub accounts', () => {
     const table = await cli(['list']);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`${CONFIG_APPID}\\s+config`));
-    expect(table.stdout).toMatch(new RegExp(`${A}\\s+database\\s+official\\s+enabled\\s+stable\\s+Shop`));
+    expect(table.stdout).toMatch(
+      new RegExp(`${A}\\s+database\\s+official\\s+enabled\\s+stable\\s+-\\s+Shop`),
+    );
     const json = await cli(['list', '--json']);
     const rows = JSON.parse(json.stdout) as { appid: string; source: string }[];
     expect(rows.map((r) => r.appid)).toEqual(expect.arrayContaining([CONFIG_APPID, A, B]));
@@ -171,6 +173,61 @@ describe('wxhub accounts', () => {
     );
     expect(add.code).toBe(1);
     expect(add.stderr).toContain('secretsKey: its environment variable is not set');
+  });
+
+  it('add --callback-*, set-callback and remove-callback reach the running hub, never printing the Token or key', async () => {
+    const C = `wx${randomBytes(8).toString('hex')}`;
+    const token = `Tok${randomBytes(6).toString('hex')}`;
+    const key = randomBytes(32).toString('base64url').replace(/[-_]/g, 'x').slice(0, 43);
+    const secrets = { WX_CB_TOKEN: token, WX_CB_KEY: key };
+    const settle = async (check: () => boolean) => {
+      const start = Date.now();
+      while (!check() && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(check()).toBe(true);
+    };
+    const added = await cli(
+      [
+        'add',
+        C,
+        '--secret-env',
+        'WX_SECRET_A',
+        '--callback-token',
+        'env:WX_CB_TOKEN',
+        '--callback-aes-key',
+        'env:WX_CB_KEY',
+      ],
+      undefined,
+      secrets,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain(`pushes at /callback/${C} (safe)`);
+    await settle(() => hub.services.accounts.get(C)?.callback?.token === token);
+    expect(hub.services.accounts.get(C)?.callback).toEqual({ token, encodingAESKey: key, mode: 'safe' });
+
+    const plain = await cli(['set-callback', C, '--token', 'PlainToken9', '--mode', 'plain']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain('env:NAME'); // given as is: warned
+    await settle(() => hub.services.accounts.get(C)?.callback?.mode === 'plain');
+    const listed = await cli(['list']);
+    expect(listed.stdout).toMatch(new RegExp(`${C}\\s+database\\s+official\\s+enabled\\s+stable\\s+plain`));
+
+    const bad = await cli(
+      ['set-callback', C, '--token', 'env:WX_CB_TOKEN', '--mode', 'safe'],
+      undefined,
+      secrets,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('encodingAESKey: is required in safe mode');
+
+    const removed = await cli(['remove-callback', C]);
+    expect(removed.code, removed.stderr).toBe(0);
+    await settle(() => hub.services.accounts.get(C)?.callback === undefined);
+    for (const out of [added, plain, listed, bad, removed]) {
+      expect(out.stdout + out.stderr).not.toContain(token);
+      expect(out.stdout + out.stderr).not.toContain(key);
+      expect(out.stdout + out.stderr).not.toContain('PlainToken9');
+    }
+    expect(filesContain(dir, token)).toBe(false);
   });
 
   it('set-secret, disable, enable and remove reach the running hub', async () => {

@@ -77,7 +77,8 @@ describe('wxhub serve reloads its configuration on SIGHUP', () => {
     write([{ appid: Y, secret: 'env:SECRET_Y', oauth: { returnTo: ['https://shop.example.com'] } }]);
     child.kill('SIGHUP');
     await eventually(5000, async () => (await listed()).join() === `${Y} https://shop.example.com`);
-    expect(stderr).toMatch(/configuration reloaded/);
+    // The log line crosses a pipe: it may arrive after the reloaded accounts are served.
+    await eventually(5000, () => /configuration reloaded/.test(stderr));
     write([
       { appid: Y, secret: 'env:SECRET_Y', oauth: { returnTo: ['https://other.example.com'] } },
       { appid: X, secret: 'env:SECRET_X' },

@@ -26,6 +26,7 @@ const accountRecord = (overrides: Partial<AccountRecord> = {}): AccountRecord =>
   kind: 'official',
   name: null,
   sealedSecret: `v1.0a1b2c3d.${randomBytes(48).toString('base64url')}`,
+  sealedCallback: null,
   tokenMode: 'stable',
   enabled: true,
   returnTo: ['https://shop.example.com'],
@@ -634,6 +635,24 @@ export function describeDatabaseContract(
         expect(await a.accounts.update('wxffffffffffffffff', { enabled: true }, 1)).toBeNull();
         await expect(a.accounts.update(r.appid, { sealedSecret: 'plain' }, 1)).rejects.toThrow(
           /sealedSecret/,
+        );
+      });
+
+      it('sets, keeps and clears the sealed callback; never a plaintext one', async () => {
+        const sealed = `v1.0a1b2c3d.${randomBytes(60).toString('base64url')}`;
+        const r = accountRecord({ sealedCallback: sealed });
+        await a.accounts.insert(r);
+        expect(await b.accounts.get(r.appid)).toEqual(r);
+        const kept = await b.accounts.update(r.appid, { enabled: false }, 1_800_000_000_000);
+        expect(kept?.sealedCallback).toBe(sealed);
+        const cleared = await a.accounts.update(r.appid, { sealedCallback: null }, 1_800_000_000_001);
+        expect(cleared).toMatchObject({ sealedCallback: null, enabled: false, version: 3 });
+        expect(await b.accounts.get(r.appid)).toEqual(cleared);
+        await expect(a.accounts.update(r.appid, { sealedCallback: '{"token":"Tok123"}' }, 1)).rejects.toThrow(
+          /sealedCallback/,
+        );
+        await expect(a.accounts.insert(accountRecord({ sealedCallback: 'Tok123' }))).rejects.toThrow(
+          /sealedCallback/,
         );
       });
 

@@ -85,6 +85,39 @@ if (url) {
       }
     });
 
+    it('orders cursors as numbers, not text, across a digit boundary of tx and seq', async () => {
+      const { schema, log, close } = await freshLog();
+      try {
+        // Settled rows (old transaction ids) whose tx and seq gain a digit: as text, "1000" sorts
+        // before "999" and "100" before "99", which once made a consumer get a partition again.
+        const rows: [number, number][] = [
+          [999, 99],
+          [999, 100],
+          [1000, 8],
+        ];
+        const ids: string[] = [];
+        await withPostgres(url, async (client) => {
+          for (const [tx, seq] of rows) {
+            const event = sampleEvent();
+            ids.push(event.id);
+            await client.query(
+              `INSERT INTO "${schema}".gateway_events (tx, seq, id, appid, partition, event)
+               VALUES ($1::text::xid8, $2, $3, $4, 3, $5)`,
+              [tx, seq, event.id, event.appid, JSON.stringify(event)],
+            );
+          }
+        });
+        const all = await log.readPartition(3, null, 10);
+        expect(all.map((e) => e.cursor)).toEqual(['999.99', '999.100', '1000.8']);
+        expect(all.map((e) => e.event.id)).toEqual(ids);
+        expect((await log.readPartition(3, '999.100', 10)).map((e) => e.cursor)).toEqual(['1000.8']);
+        expect(await log.readPartition(3, '1000.8', 10)).toEqual([]);
+        expect(await log.latestCursor(3)).toBe('1000.8');
+      } finally {
+        await close();
+      }
+    });
+
     it('a read right after an append sees it while other short transactions run', async () => {
       const { log, close } = await freshLog();
       try {

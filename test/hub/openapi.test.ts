@@ -353,6 +353,18 @@ describe('OpenAPI document', () => {
       live: async () => ({ path: { appid: await runtimeAccount() } }),
     },
     'POST /v1/admin/accounts/{appid}/enable': { accepted: 200 },
+    'POST /v1/admin/accounts/{appid}/disable': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'PUT /v1/admin/accounts/{appid}/callback': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
+    'DELETE /v1/admin/accounts/{appid}/callback': {
+      accepted: 200,
+      live: async () => ({ path: { appid: await runtimeAccount() } }),
+    },
     'GET /callback/{appid}': {
       accepted: 200,
       live: async () => ({ query: { ...signedQuery(), echostr: 'echo' } }),
@@ -411,6 +423,7 @@ describe('OpenAPI document', () => {
     expect([...registered].filter((r) => r.includes(' /v1/')).sort()).toMatchInlineSnapshot(`
       [
         "DELETE /v1/admin/accounts/{appid}",
+        "DELETE /v1/admin/accounts/{appid}/callback",
         "DELETE /v1/admin/subscribers/{name}",
         "GET /v1/accounts/{appid}/access-token",
         "GET /v1/accounts/{appid}/events",
@@ -424,11 +437,13 @@ describe('OpenAPI document', () => {
         "POST /v1/accounts/{appid}/access-token/refresh",
         "POST /v1/accounts/{appid}/jsapi-signature",
         "POST /v1/admin/accounts",
+        "POST /v1/admin/accounts/{appid}/disable",
         "POST /v1/admin/accounts/{appid}/enable",
         "POST /v1/admin/accounts/{appid}/followers/sync",
         "POST /v1/admin/dead-letters/replay",
         "POST /v1/admin/subscribers",
         "POST /v1/oauth/tickets/redeem",
+        "PUT /v1/admin/accounts/{appid}/callback",
         "PUT /v1/admin/accounts/{appid}/secret",
       ]
     `);

@@ -52,6 +52,17 @@ describe('storeAdapter (oidc-provider storage on the Store)', () => {
     expect(await access.find('t2')).toEqual({ grantId: 'g2' });
   });
 
+  it("keeps an interaction that carries a revoked grant (a session replaced by another person's)", async () => {
+    const { Adapter } = setup();
+    const interactions = new Adapter('Interaction');
+    const codes = new Adapter('AuthorizationCode');
+    await interactions.upsert('i1', { grantId: 'g1', uid: 'i1' }, 600);
+    await codes.upsert('c1', { grantId: 'g1' }, 60);
+    await codes.revokeByGrantId('g1');
+    expect(await interactions.find('i1')).toEqual({ grantId: 'g1', uid: 'i1' });
+    expect(await codes.find('c1')).toBeUndefined();
+  });
+
   it('looks clients up in the runtime list, and has no user codes', async () => {
     const { Adapter } = setup();
     const clients = new Adapter('Client');

@@ -39,5 +39,9 @@ export function memoryAccounts(open: () => void): AccountTable {
 }
 
 function freeze(record: AccountRecord): AccountRecord {
-  return Object.freeze({ ...record, returnTo: Object.freeze([...record.returnTo]) });
+  return Object.freeze({
+    ...record,
+    sealedCallback: record.sealedCallback ?? null,
+    returnTo: Object.freeze([...record.returnTo]),
+  });
 }

@@ -9,6 +9,7 @@ interface AccountRow {
   kind: string;
   name: string | null;
   sealed_secret: string;
+  sealed_callback: string | null;
   token_mode: string;
   enabled: boolean;
   return_to: string[];
@@ -25,8 +26,8 @@ export function postgresAccountTable(query: PgQuery, schema: string): AccountTab
       checkAccountRecord(record);
       try {
         await query(
-          `INSERT INTO ${table} (appid, kind, name, sealed_secret, token_mode, enabled, return_to, created_at, updated_at, version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          `INSERT INTO ${table} (appid, kind, name, sealed_secret, token_mode, enabled, return_to, created_at, updated_at, version, sealed_callback)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
           [
             record.appid,
             record.kind,
@@ -38,6 +39,7 @@ export function postgresAccountTable(query: PgQuery, schema: string): AccountTab
             record.createdAt,
             record.updatedAt,
             record.version,
+            record.sealedCallback ?? null,
           ],
         );
       } catch (err) {
@@ -63,6 +65,7 @@ export function postgresAccountTable(query: PgQuery, schema: string): AccountTab
            name = CASE WHEN $4 THEN $5 ELSE name END,
            token_mode = COALESCE($6, token_mode),
            return_to = COALESCE($7, return_to),
+           sealed_callback = CASE WHEN $9 THEN $10 ELSE sealed_callback END,
            updated_at = $8,
            version = version + 1
          WHERE appid = $1 RETURNING *`,
@@ -75,6 +78,8 @@ export function postgresAccountTable(query: PgQuery, schema: string): AccountTab
           patch.tokenMode ?? null,
           patch.returnTo === undefined ? null : [...patch.returnTo],
           at,
+          patch.sealedCallback !== undefined,
+          patch.sealedCallback ?? null,
         ],
       );
       return rows[0] ? fromRow(rows[0]) : null;
@@ -92,6 +97,7 @@ function fromRow(row: AccountRow): AccountRecord {
     kind: row.kind as AccountRecord['kind'],
     name: row.name,
     sealedSecret: row.sealed_secret,
+    sealedCallback: row.sealed_callback ?? null,
     tokenMode: row.token_mode as AccountRecord['tokenMode'],
     enabled: row.enabled,
     returnTo: row.return_to,

@@ -111,4 +111,9 @@ export const POSTGRES_DATABASE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // A runtime account's push URL settings, sealed like its appsecret (src/accounts/secret-box.ts).
+    id: 'db_0008_account_callbacks',
+    sql: 'ALTER TABLE accounts ADD COLUMN sealed_callback text;',
+  },
 ];

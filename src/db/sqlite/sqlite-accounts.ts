@@ -9,6 +9,7 @@ interface AccountRow {
   kind: string;
   name: string | null;
   sealed_secret: string;
+  sealed_callback: string | null;
   token_mode: string;
   enabled: number;
   return_to: string;
@@ -21,15 +22,16 @@ interface AccountRow {
 export function sqliteAccountTable(db: BetterSqlite3.Database, run: SqliteRun): AccountTable {
   const sql = {
     insert: db.prepare(
-      `INSERT INTO accounts (appid, kind, name, sealed_secret, token_mode, enabled, return_to, created_at, updated_at, version)
-       VALUES (@appid, @kind, @name, @sealed_secret, @token_mode, @enabled, @return_to, @created_at, @updated_at, @version)`,
+      `INSERT INTO accounts (appid, kind, name, sealed_secret, sealed_callback, token_mode, enabled, return_to, created_at, updated_at, version)
+       VALUES (@appid, @kind, @name, @sealed_secret, @sealed_callback, @token_mode, @enabled, @return_to, @created_at, @updated_at, @version)`,
     ),
     get: db.prepare('SELECT * FROM accounts WHERE appid = ?'),
     list: db.prepare('SELECT * FROM accounts ORDER BY created_at, appid'),
-    // One statement for every patch: a null parameter keeps the column (name is set with its flag).
+    // One statement for every patch: a null parameter keeps the column (name and callback are set with their flags).
     update: db.prepare(
       `UPDATE accounts SET
          sealed_secret = COALESCE(@sealed_secret, sealed_secret),
+         sealed_callback = CASE WHEN @set_callback = 1 THEN @sealed_callback ELSE sealed_callback END,
          enabled = COALESCE(@enabled, enabled),
          name = CASE WHEN @set_name = 1 THEN @name ELSE name END,
          token_mode = COALESCE(@token_mode, token_mode),
@@ -70,6 +72,8 @@ export function sqliteAccountTable(db: BetterSqlite3.Database, run: SqliteRun): 
             appid,
             at,
             sealed_secret: patch.sealedSecret ?? null,
+            set_callback: patch.sealedCallback === undefined ? 0 : 1,
+            sealed_callback: patch.sealedCallback ?? null,
             enabled: patch.enabled === undefined ? null : Number(patch.enabled),
             set_name: patch.name === undefined ? 0 : 1,
             name: patch.name ?? null,
@@ -91,6 +95,7 @@ function toRow(r: AccountRecord): AccountRow {
     kind: r.kind,
     name: r.name,
     sealed_secret: r.sealedSecret,
+    sealed_callback: r.sealedCallback ?? null,
     token_mode: r.tokenMode,
     enabled: Number(r.enabled),
     return_to: JSON.stringify(r.returnTo),
@@ -106,6 +111,7 @@ function fromRow(row: AccountRow): AccountRecord {
     kind: row.kind as AccountRecord['kind'],
     name: row.name,
     sealedSecret: row.sealed_secret,
+    sealedCallback: row.sealed_callback ?? null,
     tokenMode: row.token_mode as AccountRecord['tokenMode'],
     enabled: row.enabled === 1,
     returnTo: JSON.parse(row.return_to) as string[],

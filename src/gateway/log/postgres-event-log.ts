@@ -307,12 +307,15 @@ export class PostgresEventLog implements EventLog {
 
 /** The log's SQL with the (validated, quoted) schema filled in. */
 function statements(s: string) {
+  // ORDER BY names the table's columns (e.tx, e.seq): a bare `tx` would bind to the output
+  // alias `tx::text AS tx` and sort cursors as text ("11508" before "2084"), while the WHERE
+  // compares them as numbers, so a consumer would be handed events again.
   const read = (column: string) => `
-    SELECT tx::text AS tx, seq::text AS seq, partition, event,
+    SELECT e.tx::text AS tx, e.seq::text AS seq, e.partition, e.event,
            pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
-    FROM ${s}.gateway_events
-    WHERE ${column} = $1 AND (tx, seq) > ($2::xid8, $3::bigint)
-    ORDER BY tx, seq
+    FROM ${s}.gateway_events e
+    WHERE e.${column} = $1 AND (e.tx, e.seq) > ($2::xid8, $3::bigint)
+    ORDER BY e.tx, e.seq
     LIMIT $4`;
   return {
     /** In the batch's order (seq follows it): ids of the rows inserted. */
@@ -329,8 +332,8 @@ function statements(s: string) {
     readPartition: read('partition'),
     readAppid: read('appid'),
     latestCursor: `
-      SELECT tx::text AS tx, seq::text AS seq FROM ${s}.gateway_events
-      WHERE partition = $1 ORDER BY tx DESC, seq DESC LIMIT 1`,
+      SELECT e.tx::text AS tx, e.seq::text AS seq FROM ${s}.gateway_events e
+      WHERE e.partition = $1 ORDER BY e.tx DESC, e.seq DESC LIMIT 1`,
     getPosition: `
       SELECT cursor, attempts, not_before, last_error, version
       FROM ${s}.gateway_positions WHERE consumer = $1 AND partition = $2`,

@@ -10,6 +10,7 @@ import type { OAuthContext } from '../../oauth/oauth-context.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { accountCodecs } from './account-codecs.js';
 import { PushListeners } from './push-listeners.js';
 import { SUBSCRIBER_SYNC_MS, SubscriberSync } from './subscriber-sync.js';
 
@@ -36,9 +37,10 @@ export interface HubGatewayOptions extends HubGatewayTuning {
   readonly logger: Logger;
   /**
    * The web login's WeChat clients, on the hub's token engine (late replies go out through
-   * them), and its cipher (runtime subscribers' secrets are sealed with it).
+   * them), its cipher (runtime subscribers' secrets are sealed with it), and its lookup of the
+   * served accounts (the registry: pushes find their account's callback settings there).
    */
-  readonly login: Pick<OAuthContext, 'client' | 'cipher'>;
+  readonly login: Pick<OAuthContext, 'client' | 'cipher' | 'account'>;
   readonly onDelivery?: (outcome: DeliveryOutcome) => void;
 }
 
@@ -64,7 +66,8 @@ export const CUSTOM_SEND_PATH = '/cgi-bin/message/custom/send';
 
 /**
  * Builds the hub's callback gateway from its configuration: the event log on the hub's store
- * (so a fleet on one store shares dedup, partitions and positions), the accounts' codecs, the
+ * (so a fleet on one store shares dedup, partitions and positions), the accounts' codecs (looked
+ * up in the account registry on every push: config-file and runtime accounts alike), the
  * subscribers, and late replies sent as customer-service messages through the token engine
  * (WeChat's refusals, 45015 outside the 48 h window, stay WeChatErrors so the reply subscriber
  * dead-letters them). Built on every hub, with or without callbacks: the pull API, runtime
@@ -76,7 +79,9 @@ export function openHubGateway(options: HubGatewayOptions): HubGateway {
   const log = openEventLog(options.store, { retentionMs, clock });
   const events = new PushListeners(options.logger);
   const gateway = new Gateway({
+    // The config file's accounts: their codecs are checked at start and their reply subscribers built.
     accounts: config.accounts,
+    codec: accountCodecs(options.login.account, config.gateway.maxSkewSeconds, options.logger),
     subscribers: config.subscribers,
     settings: config.gateway,
     store: options.store,

@@ -153,12 +153,8 @@ describe.each(STORES)(
         const total = USERS * PER_USER;
         await until(() => crm.answered().length >= total, 30_000, `${total} deliveries after the restart`);
         await new Promise((r) => setTimeout(r, 1500)); // nothing more comes
-        // PostgreSQL: a restarted hub has been seen (3 of about 30 runs) to deliver a whole
-        // partition a second time, every delivery answered; not understood yet, so on that
-        // store only at least once is held here (docs/gateway.md, "Delivery guarantees").
-        const atLeastOnce = storeUrl.startsWith('postgres');
-        const { duplicates } = checkDelivered(crm.deliveries, pushed, { atLeastOnce });
-        if (!atLeastOnce) for (const duplicate of duplicates) expect(inFlight).toContain(duplicate.msgId);
+        const { duplicates } = checkDelivered(crm.deliveries, pushed);
+        for (const duplicate of duplicates) expect(inFlight).toContain(duplicate.msgId);
         expect(inFlight.length).toBeGreaterThan(0);
         await second.stop();
         rmSync(dir, { recursive: true, force: true });

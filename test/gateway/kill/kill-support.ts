@@ -134,19 +134,13 @@ export type ServeChild = Awaited<ReturnType<typeof startServeChild>>;
  * What "delivered after a crash" must mean: every pushed MsgId answered 2xx exactly once (so a
  * duplicate only where the 2xx never reached the hub), each event always under one webhook-id,
  * and each user's events first answered in the order WeChat pushed them. Returns the duplicates.
- * `atLeastOnce`: answered once or more (the weaker promise; each user's first answers still in
- * push order), for the PostgreSQL store's known repeat after a restart (docs/gateway.md).
  */
 export function checkDelivered(
   deliveries: readonly Delivery[],
   pushed: ReadonlyMap<string, readonly string[]>,
-  { atLeastOnce = false } = {},
 ): { duplicates: Delivery[] } {
   const all = [...pushed.values()].flat();
-  const seenAnswer = new Set<string>();
-  const answered = deliveries.filter(
-    (d) => d.answered && (!atLeastOnce || (!seenAnswer.has(d.msgId) && seenAnswer.add(d.msgId))),
-  );
+  const answered = deliveries.filter((d) => d.answered);
   const problems: string[] = [];
   for (const msgId of all) {
     const n = answered.filter((d) => d.msgId === msgId).length;
