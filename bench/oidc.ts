@@ -1,7 +1,9 @@
 /**
- * Complete OpenID Connect logins per second beside the ticket flow's, in the same run, on one
- * hub (SQLite store and database) with the simulator in a child process. Both in WeChat's
- * browser with `snsapi_userinfo`, both for known people (each was logged in once before):
+ * Complete OpenID Connect logins per second beside the ticket flow's, in the same run, against one
+ * hub in its own process (`wxhub serve`, bench/lib/hub-server.ts: SQLite store and database, as an
+ * operator runs it) with the simulator in another; this process is the people's browsers and the
+ * relying party. Both in WeChat's browser with `snsapi_userinfo`, both for known people (each was
+ * logged in once before); the flows are in bench/lib/login-flows.ts:
  *
  * - ticket flow: `/oauth/:appid/login` → consent (X-Sim-User) → callback → `POST /v1/oauth/tickets/redeem`;
  * - OIDC: openid-client builds the authorization request (PKCE S256, state, nonce) → `/oidc/auth`
@@ -9,23 +11,26 @@
  *   token endpoint (code + verifier, ID token signature and claims checked) → userinfo.
  *
  * The two alternate in rounds (ticket, OIDC, ticket, OIDC…), so drift of a shared VM falls on both;
- * the ratio is OIDC logins/s over ticket logins/s summed over the rounds (target ≥ 0.5).
+ * the ratio is OIDC logins/s over ticket logins/s summed over the rounds (target ≥ 0.5). Each row
+ * gives the CPU per login of each process: the hub, this one, the simulator.
  *
- *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16] [--only ticket|oidc]
+ * `--breakdown N` then runs N logins of each flow one at a time and charges each HTTP request's
+ * CPU to the hub, this process and the simulator (per-thread scheduler counters, in ns).
  *
- * Prints a table and writes bench/results/oidc.json.
+ *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16]
+ *     [--only ticket|oidc] [--breakdown N]
+ *
+ * A profile of the hub alone: `BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"`.
+ * Prints tables and writes bench/results/oidc.json.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as oidc from 'openid-client';
-import pino from 'pino';
-import { Pool } from 'undici';
-import { type StartedHub, startHub } from '../src/hub/index.js';
-import { printTable, round, type Summary, writeResults } from './lib/index.js';
+import { startHubServer } from './lib/hub-server.js';
+import { printTable, processCpuNanos, round, type Summary, writeResults } from './lib/index.js';
+import { browserGet, type HopObserver, oidcFlow, Pools, ticketFlow } from './lib/login-flows.js';
 import { measureLogins } from './lib/measure-logins.js';
 import { runMain } from './lib/run-main.js';
 import { startSimChild } from './lib/sim-control.js';
@@ -38,72 +43,41 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     /** Measure one flow only (for a profile of it): `ticket` or `oidc`. */
     only: { type: 'string' },
+    /** Logins of each flow, one at a time, for the CPU of each HTTP request. 0: none. */
+    breakdown: { type: 'string', default: '0' },
   },
 });
 const SECONDS = Number(flags.seconds);
 const LOGINS = Number(flags.logins);
 const ROUNDS = Number(flags.rounds);
 const CONCURRENCY = Number(flags.concurrency);
+const BREAKDOWN = Number(flags.breakdown);
 const PEOPLE = 400;
 const WARMUP = 50;
 const TARGET = 0.5;
 const RETURN_TO = 'https://app.example.com/after-login';
 const REDIRECT_URI = 'https://rp.example.com/cb';
-const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/WIFI Language/zh_CN';
+
+type Flow = 'ticket' | 'oidc';
 
 interface Row extends Summary {
-  readonly flow: 'ticket' | 'oidc';
+  readonly flow: Flow;
   readonly round: number;
-  /** CPU of this process (the hub, and the load generator and relying party) per login, µs. */
+  /** CPU of this process (the load generator and the relying party) per login, µs. */
   readonly benchCpuUsPerLogin: number;
+  /** CPU of the hub's process per login, µs. */
+  readonly hubCpuUsPerLogin?: number | null;
   /** CPU of the simulator's process per login, µs. */
   readonly simCpuUsPerLogin: number | null;
 }
 
-const pools = new Map<string, Pool>();
-function pool(origin: string): Pool {
-  let p = pools.get(origin);
-  if (!p) {
-    p = new Pool(origin, { connections: CONCURRENCY * 2, pipelining: 1 });
-    pools.set(origin, p);
-  }
-  return p;
-}
-
-/** One GET as a browser would send it: the User-Agent and the cookies of this login. */
-async function get(url: URL, headers: Record<string, string> = {}) {
-  const res = await pool(url.origin).request({
-    method: 'GET',
-    path: url.pathname + url.search,
-    headers: { 'user-agent': WECHAT_UA, ...headers },
-  });
-  const text = await res.body.text();
-  const setCookie = [res.headers['set-cookie'] ?? []].flat() as string[];
-  const location = res.headers.location as string | undefined;
-  return { status: res.statusCode, location: location ? new URL(location, url) : undefined, setCookie, text };
-}
-
-/** A login's cookies (names only: the paths do not matter to these hops). */
-class Jar {
-  readonly #cookies = new Map<string, string>();
-  take(lines: readonly string[]): void {
-    for (const line of lines) {
-      const pair = line.split(';', 1)[0]!;
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
-        this.#cookies.delete(pair.slice(0, eq));
-      else this.#cookies.set(pair.slice(0, eq).trim(), value);
-    }
-  }
-  header(): Record<string, string> {
-    return this.#cookies.size ? { cookie: [...this.#cookies].map(([n, v]) => `${n}=${v}`).join('; ') } : {};
-  }
-}
-
-function expectStatus(what: string, got: number, want: number | number[], text: string): void {
-  if (![want].flat().includes(got)) throw new Error(`${what}: HTTP ${got} ${text.slice(0, 200)}`);
+/** The mean CPU of one HTTP request of a flow, by process, µs. */
+interface HopRow {
+  readonly flow: Flow;
+  readonly hop: string;
+  readonly hubUs: number;
+  readonly benchUs: number;
+  readonly simUs: number;
 }
 
 async function freePort(): Promise<number> {
@@ -114,28 +88,55 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-let simPid: number | undefined;
+/**
+ * Charges each request of a login to each process: the hub's and the simulator's threads by their
+ * scheduler counters (ns), this one by `process.cpuUsage`. Logins must run one at a time.
+ */
+class HopMeter {
+  readonly #sums = new Map<string, { n: number; hub: number; bench: number; sim: number }>();
+  constructor(
+    private readonly hubPid: number | undefined,
+    private readonly simPid: number | undefined,
+  ) {}
 
-/** A closed-loop phase of `login(i)` at this run's load: its summary and CPU per login. */
-async function measure(login: (i: number) => Promise<void>, label: string) {
-  const { row } = await measureLogins(login, label, {
-    concurrency: CONCURRENCY,
-    logins: LOGINS,
-    seconds: SECONDS,
-    simPid,
-  });
-  return row;
+  readonly observe: HopObserver = async (hop, send) => {
+    const hub0 = processCpuNanos(this.hubPid) ?? 0;
+    const sim0 = processCpuNanos(this.simPid) ?? 0;
+    const bench0 = process.cpuUsage();
+    try {
+      return await send();
+    } finally {
+      const bench = process.cpuUsage(bench0);
+      const sum = this.#sums.get(hop) ?? { n: 0, hub: 0, bench: 0, sim: 0 };
+      sum.n++;
+      sum.hub += ((processCpuNanos(this.hubPid) ?? 0) - hub0) / 1000;
+      sum.sim += ((processCpuNanos(this.simPid) ?? 0) - sim0) / 1000;
+      sum.bench += bench.user + bench.system;
+      this.#sums.set(hop, sum);
+    }
+  };
+
+  rows(flow: Flow): HopRow[] {
+    return [...this.#sums].map(([hop, s]) => ({
+      flow,
+      hop,
+      hubUs: round(s.hub / s.n, 0),
+      benchUs: round(s.bench / s.n, 0),
+      simUs: round(s.sim / s.n, 0),
+    }));
+  }
 }
 
 async function main(): Promise<void> {
   const { server, control } = await startSimChild();
-  simPid = server.child.pid;
+  const simPid = server.child.pid;
   const sim = server.url.replace(/\/+$/, '');
   const appid = `wx${randomBytes(8).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'wxhub-bench-oidc-'));
+  const pools = new Pools(CONCURRENCY * 2);
   const rows: Row[] = [];
-  let hub: StartedHub | undefined;
+  const hops: HopRow[] = [];
+  let hub: Awaited<ReturnType<typeof startHubServer>> | undefined;
   try {
     await control.createAccount({
       appid,
@@ -147,129 +148,71 @@ async function main(): Promise<void> {
         subscribe: i % 3 === 0 ? 0 : 1,
       })),
     });
-    const listed = await get(new URL(`${sim}/__sim/accounts/${appid}/users`));
+    const listed = await browserGet(pools, new URL(`${sim}/__sim/accounts/${appid}/users`));
     const people = (JSON.parse(listed.text) as { users: { openid: string }[] }).users.map((u) => u.openid);
 
+    // The issuer is fixed before the hub listens: its port is chosen here.
     const port = await freePort();
     const hubUrl = `http://127.0.0.1:${port}`;
-    const file = join(dir, 'hub.db');
-    hub = await startHub({
+    hub = await startHubServer({
+      simUrl: sim,
+      appid,
+      secret,
+      port,
+      scopes: ['oauth'],
+      account: { oauth: { returnTo: ['https://app.example.com'], defaultScope: 'snsapi_userinfo' } },
       config: {
         publicUrl: hubUrl,
-        store: `sqlite:${file}`,
-        database: `sqlite:${file}`,
         wechat: { apiBase: sim, openBase: sim, mpBase: sim, timeoutMs: 5000 },
-        accounts: [
-          {
-            appid,
-            secret,
-            tokenMode: 'classic',
-            oauth: { returnTo: ['https://app.example.com'], defaultScope: 'snsapi_userinfo' },
-          },
-        ],
         oauth: {
-          encryptionKey: randomBytes(32).toString('base64'),
+          encryptionKey: 'env:BENCH_OAUTH_KEY',
           loginRateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
         },
         oidc: { clients: [{ client_id: 'bench', redirect_uris: [REDIRECT_URI], appid }] },
         rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
       },
-      port,
-      host: '127.0.0.1',
-      logger: pino({ level: 'silent' }),
-      proactiveRefresh: false,
+      env: { BENCH_OAUTH_KEY: randomBytes(32).toString('base64') },
     });
-    const key = (await hub.services.keys.create({ name: 'bench', appids: [appid], scopes: ['oauth'] })).key;
-    const loginUrl = new URL(
-      `${hubUrl}/oauth/${appid}/login?return_to=${encodeURIComponent(RETURN_TO)}&scope=snsapi_userinfo`,
-    );
-
-    const ticketLogin = async (openid: string) => {
-      const start = await get(loginUrl);
-      expectStatus('login', start.status, 302, start.text);
-      const consent = await get(new URL(start.location!.href.replace(/#.*$/, '')), { 'x-sim-user': openid });
-      expectStatus('consent', consent.status, 302, consent.text);
-      const callback = await get(consent.location!);
-      expectStatus('callback', callback.status, 302, callback.text);
-      const ticket = callback.location!.searchParams.get('wxhub_ticket');
-      if (!ticket) throw new Error(`callback: no ticket in ${callback.location}`);
-      const res = await pool(hubUrl).request({
-        method: 'POST',
-        path: '/v1/oauth/tickets/redeem',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ ticket }),
-      });
-      const text = await res.body.text();
-      expectStatus('redeem', res.statusCode, 200, text);
-      if ((JSON.parse(text) as { identity: { openid: string } }).identity.openid !== openid)
-        throw new Error('redeem: another openid');
-    };
-
+    const hubPid = hub.child.pid;
+    const targets = { pools, sim, hubUrl };
     const rp = await oidc.discovery(new URL(`${hubUrl}/oidc`), 'bench', undefined, oidc.None(), {
       execute: [oidc.allowInsecureRequests],
     });
-    const oidcLogin = async (openid: string) => {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
-      let url: URL = oidc.buildAuthorizationUrl(rp, {
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid profile',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
-      });
-      const jar = new Jar();
-      for (let hop = 0; !url.href.startsWith(REDIRECT_URI); hop++) {
-        if (hop > 10) throw new Error('too many hops');
-        const toSim = url.origin === sim;
-        const res = await get(
-          new URL(url.href.replace(/#.*$/, '')),
-          toSim ? { 'x-sim-user': openid } : jar.header(),
-        );
-        if (!toSim) jar.take(res.setCookie);
-        expectStatus(`hop ${url.pathname}`, res.status, [302, 303], res.text);
-        url = res.location!;
-      }
-      const tokens = await oidc.authorizationCodeGrant(rp, url, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-      });
-      const claims = tokens.claims()!;
-      if (claims.openid !== openid) throw new Error('ID token: another openid');
-      const info = await oidc.fetchUserInfo(rp, tokens.access_token, claims.sub);
-      if (info.openid !== openid) throw new Error('userinfo: another openid');
-    };
+    const logins = (observe?: HopObserver) => ({
+      ticket: ticketFlow(targets, { appid, key: hub!.key, returnTo: RETURN_TO }, observe),
+      oidc: oidcFlow(targets, { rp, redirectUri: REDIRECT_URI }, observe),
+    });
+    const login = logins();
 
     // Everyone logs in once (the users exist), then each flow warms up.
-    for (const openid of people) await ticketLogin(openid);
-    for (let i = 0; i < WARMUP; i++) await oidcLogin(people[i]!);
-    for (let i = 0; i < WARMUP; i++) await ticketLogin(people[i]!);
+    for (const openid of people) await login.ticket(openid);
+    for (let i = 0; i < WARMUP; i++) await login.oidc(people[i]!);
+    for (let i = 0; i < WARMUP; i++) await login.ticket(people[i]!);
 
+    const flows = (['ticket', 'oidc'] as const).filter((f) => !flags.only || flags.only === f);
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
-      if (flags.only !== 'oidc') {
-        const ticket = await measure(
-          (i) => ticketLogin(people[i % people.length]!),
-          `ticket round ${round_}`,
+      for (const flow of flows) {
+        const { row } = await measureLogins(
+          (i) => login[flow](people[i % people.length]!),
+          `${flow} round ${round_}`,
+          { concurrency: CONCURRENCY, logins: LOGINS, seconds: SECONDS, simPid, hubPid },
         );
-        rows.push({ flow: 'ticket', round: round_, ...ticket });
-      }
-      if (flags.only !== 'ticket') {
-        const viaOidc = await measure((i) => oidcLogin(people[i % people.length]!), `oidc round ${round_}`);
-        rows.push({ flow: 'oidc', round: round_, ...viaOidc });
+        rows.push({ flow, round: round_, ...row });
       }
     }
+    for (const flow of BREAKDOWN > 0 ? flows : []) {
+      const meter = new HopMeter(hubPid, simPid);
+      const metered = logins(meter.observe)[flow];
+      for (let i = 0; i < BREAKDOWN; i++) await metered(people[i % people.length]!);
+      hops.push(...meter.rows(flow));
+    }
   } finally {
-    await hub?.close();
-    for (const p of pools.values()) await p.close();
+    await hub?.stop();
+    await pools.close();
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 
-  const total = (flow: Row['flow']) => {
+  const total = (flow: Flow) => {
     const of = rows.filter((r) => r.flow === flow);
     const logins = of.reduce((n, r) => n + r.requests, 0);
     const seconds = of.reduce((s, r) => s + r.requests / Math.max(r.rps, 1e-9), 0);
@@ -287,17 +230,41 @@ async function main(): Promise<void> {
       'p99 ms': r.p99Ms,
       errors: r.errors,
       logins: r.requests,
-      'bench+hub CPU µs': r.benchCpuUsPerLogin,
+      'hub CPU µs': r.hubCpuUsPerLogin ?? undefined,
+      'bench/RP CPU µs': r.benchCpuUsPerLogin,
       'sim CPU µs': r.simCpuUsPerLogin ?? undefined,
     })),
   );
   process.stdout.write(
     `OIDC ${viaOidc.rps} logins/s vs ticket flow ${ticket.rps} logins/s: ratio ${ratio} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'met' : 'NOT met'})\n`,
   );
+  if (hops.length > 0) {
+    process.stdout.write(`\nCPU per HTTP request, ${BREAKDOWN} logins of each flow one at a time:\n`);
+    const sum = (flow: Flow, field: 'hubUs' | 'benchUs' | 'simUs') =>
+      hops.filter((h) => h.flow === flow).reduce((n, h) => n + h[field], 0);
+    printTable([
+      ...hops.map((h) => ({
+        flow: h.flow,
+        request: h.hop,
+        'hub µs': h.hubUs,
+        'bench/RP µs': h.benchUs,
+        'sim µs': h.simUs,
+      })),
+      ...[...new Set(hops.map((h) => h.flow))].map((flow) => ({
+        flow,
+        request: '(login)',
+        'hub µs': sum(flow, 'hubUs'),
+        'bench/RP µs': sum(flow, 'benchUs'),
+        'sim µs': sum(flow, 'simUs'),
+      })),
+    ]);
+  }
   const out = await writeResults('oidc', {
     settings: { seconds: SECONDS, logins: LOGINS, rounds: ROUNDS, concurrency: CONCURRENCY, people: PEOPLE },
+    topology: 'hub (wxhub serve), simulator, and load generator with the relying party: three processes',
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     rows,
+    ...(hops.length > 0 ? { breakdown: { logins: BREAKDOWN, hops } } : {}),
     summary: {
       ticketLoginsPerSecond: ticket.rps,
       oidcLoginsPerSecond: viaOidc.rps,

@@ -8,8 +8,12 @@ import { ClientKeys } from '../../src/hub/index.js';
 import type { ChildServer } from './child-server.js';
 
 const HUB_CLI = fileURLToPath(new URL('./hub-cli.ts', import.meta.url));
-/** tsx by path: the hub runs in its own directory, where `--import tsx` would not resolve. */
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+/**
+ * tsx by path: the hub runs in its own directory, where `--import tsx` would not resolve. Its ES
+ * module hooks only (`tsx/esm`): its CommonJS hook breaks `require('generator-function')` (koa,
+ * under oidc-provider, which a hub with OpenID Connect clients loads).
+ */
+const TSX = new URL('../../node_modules/tsx/dist/esm/index.mjs', import.meta.url).href;
 
 export interface HubServerOptions {
   /** WeChat (the simulator) for `wechat.apiBase` and `openBase`. */
@@ -20,6 +24,8 @@ export interface HubServerOptions {
   readonly logLevel?: string;
   /** Scopes of the client key made for the run. */
   readonly scopes: Scope[];
+  /** More fields of `appid`'s own entry (e.g. its `oauth` block). */
+  readonly account?: Record<string, unknown>;
   /** More accounts' entries, after the one of `appid`. */
   readonly moreAccounts?: readonly Record<string, unknown>[];
   /** `callback` blocks by appid, added to those accounts' entries. */
@@ -28,6 +34,8 @@ export interface HubServerOptions {
   readonly config?: Record<string, unknown>;
   /** Environment of the hub, for the configuration's `env:` references. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The port to listen on, when the configuration must know it first (`publicUrl`). Default: any. */
+  readonly port?: number;
 }
 
 export interface HubServer extends ChildServer {
@@ -51,7 +59,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       database: 'sqlite:hub.db',
       wechat: { apiBase: options.simUrl, openBase: options.simUrl },
       accounts: [
-        { appid: options.appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic' },
+        { appid: options.appid, secret: 'env:BENCH_WX_SECRET', tokenMode: 'classic', ...options.account },
         ...(options.moreAccounts ?? []),
       ].map((account) => {
         const callback = options.callbacks?.[String(account.appid)];
@@ -72,7 +80,17 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
   const child = spawn(
     process.execPath,
-    [...nodeArgs(), '--import', TSX, HUB_CLI, 'serve', '--config', configFile, '--port', '0'],
+    [
+      ...nodeArgs(),
+      '--import',
+      TSX,
+      HUB_CLI,
+      'serve',
+      '--config',
+      configFile,
+      '--port',
+      String(options.port ?? 0),
+    ],
     {
       cwd: dir,
       env: { ...process.env, ...options.env, BENCH_WX_SECRET: options.secret },

@@ -8,6 +8,8 @@ export interface LoginLoad {
   readonly seconds: number;
   /** The simulator's process, whose CPU is counted apart; undefined when not known. */
   readonly simPid: number | undefined;
+  /** The hub's process when it runs apart (its CPU counted apart); absent: in this process. */
+  readonly hubPid?: number;
 }
 
 /** A phase's summary with the CPU each process spent per completed login, µs. */
@@ -15,6 +17,8 @@ export interface LoginRow extends Summary {
   /** This process (load generator, relying party, and the hub when in-process). */
   readonly benchCpuUsPerLogin: number;
   readonly simCpuUsPerLogin: number | null;
+  /** The hub's process, when it runs apart (`hubPid`). */
+  readonly hubCpuUsPerLogin?: number | null;
 }
 
 /** A closed-loop run of `login(i)`; the first error, if any, goes to stderr under `label`. */
@@ -25,6 +29,7 @@ export async function measureLogins(
 ): Promise<{ result: Awaited<ReturnType<typeof runClosedLoop>>; row: LoginRow }> {
   const cpu0 = process.cpuUsage();
   const sim0 = processCpuSeconds(load.simPid);
+  const hub0 = processCpuSeconds(load.hubPid);
   const result = await runClosedLoop(login, {
     concurrency: load.concurrency,
     maxRequests: load.logins,
@@ -32,15 +37,18 @@ export async function measureLogins(
   });
   const cpu = process.cpuUsage(cpu0);
   const sim1 = processCpuSeconds(load.simPid);
+  const hub1 = processCpuSeconds(load.hubPid);
   if (result.firstError) process.stderr.write(`${label}: ${String(result.firstError)}\n`);
   const done = Math.max(1, result.requests);
+  const perLogin = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? null : round(((b - a) * 1e6) / done, 0);
   return {
     result,
     row: {
       ...summarize(result),
       benchCpuUsPerLogin: round((cpu.user + cpu.system) / done, 0),
-      simCpuUsPerLogin:
-        sim0 === undefined || sim1 === undefined ? null : round(((sim1 - sim0) * 1e6) / done, 0),
+      simCpuUsPerLogin: perLogin(sim0, sim1),
+      ...(load.hubPid === undefined ? {} : { hubCpuUsPerLogin: perLogin(hub0, hub1) }),
     },
   };
 }
