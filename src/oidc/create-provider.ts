@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { clientAccounts, findAccount, SCOPE_CLAIMS } from './account-claims.js';
+import { skipAcrChecksWithoutAcr } from './acr-checks.js';
 import {
   clientMetadata,
   type OidcClientConfig,
@@ -59,6 +60,7 @@ export interface ProviderOptions {
  */
 function loginPolicy(database: Database) {
   const policy = interactionPolicy.base();
+  skipAcrChecksWithoutAcr(policy.get('login')!);
   policy.get('login')!.checks.add(
     new interactionPolicy.Check(
       'wechat_account',
