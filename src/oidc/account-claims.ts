@@ -1,5 +1,5 @@
 import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
-import type { Database, IdentityRecord } from '../db/index.js';
+import type { Database, IdentityRecord, UserRecord } from '../db/index.js';
 
 /**
  * Claims by scope. `openid`, `unionid` and `is_follower` come with `openid` itself: every client is
@@ -27,14 +27,16 @@ export interface WeChatClaims {
  * that Official Account (absent when they never logged in there, e.g. a desktop QR login of a
  * user not joined by unionid); `is_follower` is whether that openid follows it, by the last login
  * or follower event; the profile is the one captured most recently on the account or the website app.
+ * The user's record instead of its id saves reading it again (`findAccount` has just read it).
  */
 export async function claimsFor(
   database: Database,
-  userId: string,
+  userOrId: string | UserRecord,
   accounts: { appid: string; websiteAppid?: string },
 ): Promise<WeChatClaims | null> {
-  const user = await database.users.get(userId);
+  const user = typeof userOrId === 'string' ? await database.users.get(userOrId) : userOrId;
   if (!user) return null;
+  const userId = user.id;
   const identities = await database.identities.listByUser(userId);
   const official = identities.find((i) => i.appid === accounts.appid);
   const profile = newestProfile(
@@ -83,7 +85,7 @@ export function findAccount(database: Database): FindAccount {
       accountId: sub,
       async claims() {
         const accounts = clientAccounts(ctx);
-        const claims = accounts ? await claimsFor(database, sub, accounts) : null;
+        const claims = accounts ? await claimsFor(database, user, accounts) : null;
         return claims ?? { sub };
       },
     };

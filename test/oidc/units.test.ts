@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
 import { hashKeySecret } from '../../src/hub/keys/client-key-format.js';
 import { claimsFor } from '../../src/oidc/account-claims.js';
@@ -108,6 +108,15 @@ describe('claimsFor', () => {
         nickname: 'New',
         picture: 'https://wx.qlogo.cn/a/132',
       });
+      // The record findAccount has just read gives the same claims without reading the user again.
+      const read = vi.spyOn(database.users, 'get');
+      expect(await claimsFor(database, user, { appid: OA, websiteAppid: SITE })).toMatchObject({
+        sub: user.id,
+        openid: 'o-oa',
+        unionid: 'u1',
+      });
+      expect(read).not.toHaveBeenCalled();
+      read.mockRestore();
       // Another account: no openid there, not a follower.
       expect(await claimsFor(database, user.id, { appid: 'wx99999999999999ff' })).toEqual({
         sub: user.id,
