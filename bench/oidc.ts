@@ -18,7 +18,7 @@
  * CPU to the hub, this process and the simulator (per-thread scheduler counters, in ns).
  *
  *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16]
- *     [--only ticket|oidc] [--breakdown N]
+ *     [--only ticket|oidc] [--breakdown N] [--alg RS256|ES256]
  *
  * A profile of the hub alone: `BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"`.
  * Prints tables and writes bench/results/oidc.json.
@@ -45,6 +45,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     /** Logins of each flow, one at a time, for the CPU of each HTTP request. 0: none. */
     breakdown: { type: 'string', default: '0' },
+    /** How the client's ID tokens are signed: RS256 (every client's default) or ES256. */
+    alg: { type: 'string', default: 'RS256' },
   },
 });
 const SECONDS = Number(flags.seconds);
@@ -52,6 +54,7 @@ const LOGINS = Number(flags.logins);
 const ROUNDS = Number(flags.rounds);
 const CONCURRENCY = Number(flags.concurrency);
 const BREAKDOWN = Number(flags.breakdown);
+const ALG = flags.alg === 'ES256' ? 'ES256' : 'RS256';
 const PEOPLE = 400;
 const WARMUP = 50;
 const TARGET = 0.5;
@@ -168,16 +171,24 @@ async function main(): Promise<void> {
           encryptionKey: 'env:BENCH_OAUTH_KEY',
           loginRateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
         },
-        oidc: { clients: [{ client_id: 'bench', redirect_uris: [REDIRECT_URI], appid }] },
+        oidc: {
+          clients: [
+            { client_id: 'bench', redirect_uris: [REDIRECT_URI], appid, id_token_signed_response_alg: ALG },
+          ],
+        },
         rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
       },
       env: { BENCH_OAUTH_KEY: randomBytes(32).toString('base64') },
     });
     const hubPid = hub.child.pid;
     const targets = { pools, sim, hubUrl };
-    const rp = await oidc.discovery(new URL(`${hubUrl}/oidc`), 'bench', undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    const rp = await oidc.discovery(
+      new URL(`${hubUrl}/oidc`),
+      'bench',
+      { id_token_signed_response_alg: ALG },
+      oidc.None(),
+      { execute: [oidc.allowInsecureRequests] },
+    );
     const logins = (observe?: HopObserver) => ({
       ticket: ticketFlow(targets, { appid, key: hub!.key, returnTo: RETURN_TO }, observe),
       oidc: oidcFlow(targets, { rp, redirectUri: REDIRECT_URI }, observe),
@@ -260,7 +271,14 @@ async function main(): Promise<void> {
     ]);
   }
   const out = await writeResults('oidc', {
-    settings: { seconds: SECONDS, logins: LOGINS, rounds: ROUNDS, concurrency: CONCURRENCY, people: PEOPLE },
+    settings: {
+      seconds: SECONDS,
+      logins: LOGINS,
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      people: PEOPLE,
+      idTokenAlg: ALG,
+    },
     topology: 'hub (wxhub serve), simulator, and load generator with the relying party: three processes',
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     rows,

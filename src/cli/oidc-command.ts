@@ -5,7 +5,7 @@ import { loginEncryptionKey } from '../oauth/oauth-context.js';
 import { TokenCipher } from '../oauth/token-cipher.js';
 import { clientProblems, RuntimeClients } from '../oidc/oidc-clients.js';
 import { issuerOf } from '../oidc/oidc-service.js';
-import { SigningKeys } from '../oidc/signing-keys.js';
+import { SIGNING_ALGS, SigningKeys } from '../oidc/signing-keys.js';
 import { systemClock } from '../util/clock.js';
 import { type ConfigFlag, printTable, warn, withDatabase } from './keys-command.js';
 
@@ -137,16 +137,19 @@ export function registerOidc(program: Command): void {
     .description('The signing keys (JWKS), kept sealed in the database')
     .command('rotate')
     .description(
-      'Sign with a new key; the previous ones stay published (3 in all), hubs switch within a minute',
+      'Sign with a new key of each algorithm; the previous ones stay published (3 of each), hubs switch within a minute',
     )
     .option('--config <file>', configOption)
     .action(async (flags: ConfigFlag) => {
       await withDatabase(flags, async (database, config) => {
         const cipher = new TokenCipher(await loginEncryptionKey(database, config.oauth));
         const keys = await new SigningKeys(database, cipher, systemClock).rotate();
-        process.stdout.write(
-          `New OpenID Connect signing key ${keys[0]!.kid}; published: ${keys.map((k) => k.kid).join(', ')}\n`,
-        );
+        // RS256 first, in the line scripts already read; then a line per other algorithm.
+        for (const alg of SIGNING_ALGS) {
+          const of = keys.filter((k) => k.alg === alg);
+          const name = alg === 'RS256' ? 'New OpenID Connect signing key' : `New ${alg} signing key`;
+          process.stdout.write(`${name} ${of[0]!.kid}; published: ${of.map((k) => k.kid).join(', ')}\n`);
+        }
       });
     });
 }

@@ -108,6 +108,8 @@ export const oidcClientSchema = z.strictObject({
   websiteAppid: z.string().regex(WECHAT_APPID, APPID_HINT).optional(),
   /** A `sub` of its own for this client (pairwise subject identifiers). */
   pairwise: z.boolean().default(false),
+  /** How its ID tokens are signed: `RS256` (default, what OpenID Connect requires of everyone) or `ES256`. */
+  id_token_signed_response_alg: z.enum(['RS256', 'ES256']).optional(),
 });
 
 /**

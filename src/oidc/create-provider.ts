@@ -15,7 +15,7 @@ import {
 } from './oidc-clients.js';
 import { errorPage, loggedOutPage, logoutPage } from './oidc-pages.js';
 import type { ProviderSecrets } from './provider-secrets.js';
-import { providerJwks, type SigningJwk } from './signing-keys.js';
+import { providerJwks, SIGNING_ALGS, type SigningJwk } from './signing-keys.js';
 import { storeAdapter } from './store-adapter.js';
 
 /** The interaction pages live under the issuer's path: `{issuer}/interaction/:uid`. */
@@ -133,7 +133,8 @@ export function createProvider(options: ProviderOptions): Provider {
     // Profile claims go in the ID token too: many relying parties read only the ID token.
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['appid', 'website_appid'] },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    // RS256 stays every client's default; ES256 for a client that asks (a cheaper signature).
+    enabledJWA: { idTokenSigningAlgValues: [...SIGNING_ALGS] },
     clientAuthMethods: CLIENT_AUTH_METHODS,
     // RFC 8414 2: absent, this would mean client_secret_basic alone, and a public client would
     // read that it cannot revoke its refresh token. Revocation takes what /token takes.

@@ -5,6 +5,7 @@ import type { Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
 import { hashKeySecret } from '../hub/keys/client-key-format.js';
 import type { Clock } from '../util/clock.js';
+import type { SigningAlg } from './signing-keys.js';
 
 /** A relying party as the config writes it (`oidc.clients[]`). */
 export type OidcClientConfig = Config['oidc']['clients'][number];
@@ -20,6 +21,8 @@ export interface StoredOidcClient {
   readonly appid: string;
   readonly websiteAppid?: string;
   readonly pairwise: boolean;
+  /** Absent: RS256. */
+  readonly id_token_signed_response_alg?: SigningAlg;
   /** Epoch ms. */
   readonly created_at: number;
 }
@@ -38,7 +41,7 @@ const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /**
  * The oidc-provider metadata of a client: the authorization code flow only (with refresh tokens
- * under `offline_access`), exact redirect URIs, RS256 ID tokens, and the WeChat accounts it logs
+ * under `offline_access`), exact redirect URIs, ID tokens signed RS256 unless it asks for ES256, and the WeChat accounts it logs
  * in with as extra metadata (`appid`, `website_appid`).
  */
 export function clientMetadata(client: OidcClientConfig | StoredOidcClient): ClientMetadata {
@@ -58,7 +61,7 @@ export function clientMetadata(client: OidcClientConfig | StoredOidcClient): Cli
     post_logout_redirect_uris: [...client.post_logout_redirect_uris],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    id_token_signed_response_alg: 'RS256',
+    id_token_signed_response_alg: client.id_token_signed_response_alg ?? 'RS256',
     subject_type: client.pairwise ? 'pairwise' : 'public',
     appid: client.appid,
     ...(client.websiteAppid ? { website_appid: client.websiteAppid } : {}),

@@ -1,6 +1,6 @@
 import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OidcFixture, oidcFixture, WECHAT_UA } from './support/oidc-fixture.js';
+import { type OidcFixture, oidcFixture, SECRET, WECHAT_UA } from './support/oidc-fixture.js';
 
 describe('OpenID Connect provider: code flow with openid-client', () => {
   let f: OidcFixture;
@@ -14,17 +14,40 @@ describe('OpenID Connect provider: code flow with openid-client', () => {
   });
   afterAll(async () => f?.close());
 
-  it('publishes discovery and a JWKS of RS256 keys', async () => {
+  it('publishes discovery and a JWKS of an RS256 key (first) and an ES256 key, public parts only', async () => {
     const meta = rp.serverMetadata();
     expect(meta.issuer).toBe(issuer);
     expect(meta.authorization_endpoint).toBe(`${issuer}/auth`);
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
     expect(meta.response_types_supported).toEqual(['code']);
+    expect([...meta.id_token_signing_alg_values_supported!].sort()).toEqual(['ES256', 'RS256']);
     const jwks = (await (await fetch(meta.jwks_uri!)).json()) as { keys: Record<string, unknown>[] };
-    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys).toHaveLength(2);
     expect(jwks.keys[0]!).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
-    expect(jwks.keys[0]!.d).toBeUndefined();
+    expect(jwks.keys[1]!).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    for (const key of jwks.keys) expect(key.d).toBeUndefined();
+  });
+
+  it('signs ID tokens RS256 by default, and ES256 for a client that asks', async () => {
+    const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString());
+    const jwks = (await (await fetch(rp.serverMetadata().jwks_uri!)).json()) as { keys: { kid: string }[] };
+    const user = await f.sim.user(f.shop.appid, {});
+    const checked = await f.discover(issuer);
+    oidcClient.enableNonRepudiationChecks(checked);
+    const rs = (await f.login(checked, { openid: user.openid })).tokens;
+    expect(header(rs.id_token!)).toMatchObject({ alg: 'RS256', kid: jwks.keys[0]!.kid });
+
+    const es = await oidcClient.discovery(
+      new URL(issuer),
+      'es',
+      { client_secret: SECRET, id_token_signed_response_alg: 'ES256' },
+      oidcClient.ClientSecretBasic(SECRET),
+      { execute: [oidcClient.allowInsecureRequests, oidcClient.enableNonRepudiationChecks] },
+    );
+    const tokens = (await f.login(es, { openid: user.openid })).tokens;
+    expect(header(tokens.id_token!)).toMatchObject({ alg: 'ES256', kid: jwks.keys[1]!.kid });
+    expect(tokens.claims()).toMatchObject({ aud: 'es', openid: user.openid });
   });
 
   it('logs a follower in through WeChat with PKCE: ID token, userinfo, refresh', async () => {

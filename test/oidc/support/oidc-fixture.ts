@@ -95,6 +95,13 @@ export async function oidcFixture() {
           { client_id: 'spa', redirect_uris: [REDIRECT_URI], appid: shop.appid },
           { client_id: 'news', client_secret: SECRET, redirect_uris: [REDIRECT_URI], appid: news.appid },
           {
+            client_id: 'es',
+            client_secret: SECRET,
+            redirect_uris: [REDIRECT_URI],
+            appid: shop.appid,
+            id_token_signed_response_alg: 'ES256',
+          },
+          {
             client_id: 'pw',
             client_secret: SECRET,
             redirect_uris: [REDIRECT_URI],
