@@ -1,17 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
-import type { OAuthScope } from '../db/index.js';
 import { isWxhubError } from '../errors/index.js';
 import { redactUrl } from '../http/index.js';
 import { completeLogin } from '../oauth/complete-login.js';
-import { putState, STATE_PATTERN, takeState } from '../oauth/login-state.js';
+import { STATE_PATTERN, takeState } from '../oauth/login-state.js';
 import { type LoginProblem, sendProblem } from '../oauth/pages.js';
 import { INTERACTION_PATH } from './create-provider.js';
 import { bindFollowLogin } from './follow-binding.js';
-import { chooseLoginRoute } from './login-routing.js';
 import { openInWeChatPage } from './oidc-pages.js';
 import type { OidcService } from './oidc-service.js';
+import { loginRouteFor, pendingTtlMs, wechatAuthorizeUrl } from './wechat-start.js';
 
 type Details = Awaited<ReturnType<ReturnType<OidcService['provider']>['interactionDetails']>>;
 
@@ -38,13 +37,15 @@ const callbackQuery = z.object({
  *   authorization in WeChat's browser, to the website QR login on a desktop with a website app,
  *   to follow-to-log-in when the hub has it, else an "open in WeChat" page. A consent prompt
  *   (a known user, a new client or scope) is granted at once: the clients are the operator's own.
+ *   The authorization endpoint sends the browser to WeChat itself when this page would only
+ *   redirect there (`directWeChatUrl`): the page then serves restarts (a "try again" link).
  * - `GET .../interaction/:uid/wechat/:appid` takes WeChat's `code` and `state` (single-use, bound
  *   to the appid and this interaction), binds the user as the web login does, and finishes the
  *   interaction with a 302; no code (refused) or a snapshot-page user is `access_denied`.
  * - `GET .../interaction/:uid/follow` finishes a follow-to-log-in once its scan arrived.
  */
 export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = async (app, { oidc }) => {
-  const { login, store, clock, issuer } = oidc;
+  const { login, store, issuer } = oidc;
   const base = `${issuer}${INTERACTION_PATH}`;
 
   // A person's page whatever fails (a store or database down): bilingual, the code, nothing internal.
@@ -123,45 +124,18 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
     if (found.prompt.name !== 'login' && found.session?.accountId)
       return finish(request, reply, await grant(found, found.session.accountId));
 
-    const scopes = String(found.params.scope ?? '').split(' ');
-    const scope: OAuthScope = scopes.includes('profile') ? 'snsapi_userinfo' : 'snsapi_base';
-    const route = chooseLoginRoute(
-      request.headers['user-agent'],
-      { appid: metadata.appid, ...(metadata.website_appid ? { websiteAppid: metadata.website_appid } : {}) },
-      oidc.followLogin !== undefined && (oidc.followLogin.available?.(metadata.appid) ?? true),
-    );
-    const ttlMs = Math.max(
-      1000,
-      Math.min(login.oauth.stateTtlSeconds * 1000, found.exp * 1000 - clock.now()),
-    );
+    const route = loginRouteFor(oidc, request.headers['user-agent'], metadata)!;
     reply.header('cache-control', 'no-store');
     switch (route.kind) {
       case 'web-authorization':
-      case 'website-qr': {
-        const state = await putState(
-          store,
-          {
-            appid: route.appid,
-            returnTo: `${base}/${uid}`,
-            scope,
-            startedAt: clock.now(),
-            oidcInteraction: uid,
-          },
-          ttlMs,
-        );
-        const redirectUri = `${base}/${uid}/wechat/${route.appid}`;
-        const wechat = login.client(route.appid).oauth;
-        const location =
-          route.kind === 'website-qr'
-            ? wechat.qrConnectUrl({ redirectUri, state })
-            : wechat.authorizeUrl({ redirectUri, scope, state });
-        return reply.redirect(location, 302);
-      }
+      case 'website-qr':
+        return reply.redirect(await wechatAuthorizeUrl(oidc, found, route), 302);
       case 'follow': {
         const started = await oidc.followLogin!.start(route.appid, {
           continueUrl: `${base}/${uid}/follow`,
           clientIp: request.ip,
         });
+        const ttlMs = pendingTtlMs(oidc, found.exp);
         await store.setDocument(followKey(uid), JSON.stringify({ ...started, appid: route.appid }), ttlMs);
         return reply.redirect(started.pageUrl, 302);
       }

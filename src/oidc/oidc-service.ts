@@ -11,6 +11,7 @@ import type { FollowLoginPort } from './login-routing.js';
 import { clientProblems, RuntimeClients } from './oidc-clients.js';
 import { providerSecrets } from './provider-secrets.js';
 import { SigningKeys } from './signing-keys.js';
+import { type ClientWeChat, directWeChatUrl } from './wechat-start.js';
 
 /** How often a hub checks whether another one rotated the signing keys, ms. */
 export const KEY_RELOAD_MS = 60_000;
@@ -79,6 +80,13 @@ export async function createOidcService(options: OidcServiceOptions): Promise<Oi
       runtimeClients,
       keys: await signingKeys.load(),
       secrets,
+      directLogin: (ctx, interaction) =>
+        directWeChatUrl(
+          { issuer, login, store, clock, followLogin: options.followLogin },
+          interaction,
+          ctx.get('user-agent'),
+          ctx.oidc.client as ClientWeChat | undefined,
+        ),
     });
   let current = await build();
   // oidc-provider checks a static client's metadata on first use: check them all now instead.

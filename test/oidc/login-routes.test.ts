@@ -52,6 +52,39 @@ describe('OpenID Connect provider: login routes and refusals', () => {
     }
   });
 
+  it("sends WeChat's browser from the authorization endpoint straight to WeChat; the interaction page still routes", async () => {
+    const request = await f.authorizationRequest(rp, 'openid profile');
+    const res = await fetch(request.url, { redirect: 'manual', headers: { 'user-agent': WECHAT_UA } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    const wechat = new URL(res.headers.get('location')!);
+    expect(wechat.origin + wechat.pathname).toBe(`${f.sim.url}/connect/oauth2/authorize`);
+    expect(wechat.searchParams.get('scope')).toBe('snsapi_userinfo');
+    const back = new URL(wechat.searchParams.get('redirect_uri')!);
+    const uid = /^\/oidc\/interaction\/([^/]+)\/wechat\/wx[0-9a-f]{16}$/.exec(back.pathname)?.[1];
+    expect(uid).toBeTruthy();
+    // The login's cookie is scoped to its interaction page, as when the browser went through it.
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('_interaction='))!;
+    expect(cookie).toContain(`path=/oidc/interaction/${uid}`);
+    const jar = new CookieJar();
+    jar.take(res);
+    const page = await fetch(`${issuer}/interaction/${uid}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': WECHAT_UA, cookie: jar.header() },
+    });
+    expect(page.status).toBe(302);
+    const again = new URL(page.headers.get('location')!);
+    expect(again.searchParams.get('redirect_uri')).toBe(back.href);
+    expect(again.searchParams.get('state')).not.toBe(wechat.searchParams.get('state'));
+  });
+
+  it('sends a desktop browser without a website app to the interaction page', async () => {
+    const request = await f.authorizationRequest(spa, 'openid');
+    const res = await fetch(request.url, { redirect: 'manual', headers: { 'user-agent': DESKTOP_UA } });
+    expect(res.status).toBe(303);
+    expect(new URL(res.headers.get('location')!, issuer).pathname).toMatch(/^\/oidc\/interaction\/[^/]+$/);
+  });
+
   it('requires PKCE of a public client (no client_secret)', async () => {
     const url = oidcClient.buildAuthorizationUrl(spa, {
       redirect_uri: REDIRECT_URI,
