@@ -17,6 +17,7 @@ interface CreateFlags extends ConfigFlag {
   clientId?: string;
   public?: boolean;
   pairwise?: boolean;
+  idTokenAlg?: string;
 }
 
 const configOption =
@@ -43,6 +44,7 @@ export function registerOidc(program: Command): void {
     .option('--client-id <id>', 'the client_id (default: generated)')
     .option('--public', 'a public client: no secret, PKCE required (single-page and native apps)')
     .option('--pairwise', 'give this client a sub of its own for each user')
+    .option('--id-token-alg <alg>', 'how its ID tokens are signed: RS256 (default) or ES256')
     .option('--config <file>', configOption)
     .action(async (flags: CreateFlags) => {
       await withDatabase(flags, async (database, config) => {
@@ -52,6 +54,7 @@ export function registerOidc(program: Command): void {
           post_logout_redirect_uris: flags.postLogoutRedirectUri ?? [],
           appid: flags.appid,
           ...(flags.websiteAppid ? { websiteAppid: flags.websiteAppid } : {}),
+          ...(flags.idTokenAlg ? { id_token_signed_response_alg: flags.idTokenAlg } : {}),
         });
         const problems = checked.success
           ? []
@@ -68,6 +71,9 @@ export function registerOidc(program: Command): void {
           appid: flags.appid,
           websiteAppid: flags.websiteAppid,
           pairwise: flags.pairwise ?? false,
+          ...(checked.success && checked.data.id_token_signed_response_alg
+            ? { id_token_signed_response_alg: checked.data.id_token_signed_response_alg }
+            : {}),
         });
         const out = (line: string) => process.stdout.write(`${line}\n`);
         out(`Created OpenID Connect client ${client.client_id}`);
@@ -162,6 +168,7 @@ function flagOf(field: string): string {
         post_logout_redirect_uris: 'post-logout-redirect-uri',
         client_id: 'client-id',
         websiteAppid: 'website-appid',
+        id_token_signed_response_alg: 'id-token-alg',
       } as Record<string, string>
     )[field] ?? field
   );

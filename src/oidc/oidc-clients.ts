@@ -109,6 +109,8 @@ export interface NewOidcClient {
   readonly appid: string;
   readonly websiteAppid?: string;
   readonly pairwise?: boolean;
+  /** Absent: RS256. */
+  readonly id_token_signed_response_alg?: SigningAlg;
 }
 
 /**
@@ -155,6 +157,9 @@ export class RuntimeClients {
       appid: input.appid,
       ...(input.websiteAppid ? { websiteAppid: input.websiteAppid } : {}),
       pairwise: input.pairwise ?? false,
+      ...(input.id_token_signed_response_alg
+        ? { id_token_signed_response_alg: input.id_token_signed_response_alg }
+        : {}),
       created_at: this.clock.now(),
     };
     await this.#change((clients) => {

@@ -46,6 +46,8 @@ describe('wxhub oidc', { timeout: 180_000 }, () => {
         'https://app.example.com/cb',
         '--client-id',
         'shop',
+        '--id-token-alg',
+        'ES256',
       ],
       dir,
     );
@@ -60,6 +62,7 @@ describe('wxhub oidc', { timeout: 180_000 }, () => {
         appid: OA,
         websiteAppid: SITE,
         redirect_uris: ['https://app.example.com/cb'],
+        id_token_signed_response_alg: 'ES256',
       });
       expect(JSON.stringify(stored)).not.toContain(secret);
       expect(stored!.client_secret_sha256).toMatch(/^[0-9a-f]{64}$/);
