@@ -37,6 +37,32 @@ export interface LoadResult {
 }
 
 /**
+ * Sends one request on `pool`, reads the whole answer and counts its status (`error` for a
+ * transport failure) in `statuses`. True when the answer came and `ok` accepts its status.
+ */
+export async function sendCounted(
+  pool: Dispatcher,
+  req: LoadRequest,
+  statuses: Record<string, number>,
+  ok: (status: number) => boolean,
+): Promise<boolean> {
+  try {
+    const res = await pool.request({
+      method: req.method ?? 'GET',
+      path: req.path,
+      headers: req.headers,
+      body: req.body,
+    });
+    await res.body.dump({ limit: Number.POSITIVE_INFINITY });
+    statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+    return ok(res.statusCode);
+  } catch {
+    statuses.error = (statuses.error ?? 0) + 1;
+    return false;
+  }
+}
+
+/**
  * A closed-loop load generator on undici: `concurrency` workers each send a request, wait for the
  * whole response, and send the next, until `maxRequests` were issued or `durationMs` passed.
  * Latencies go into a preallocated array, so the generator itself allocates little per request.
@@ -63,22 +89,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   async function worker(): Promise<void> {
     while (issued < maxRequests && performance.now() < deadline) {
       const index = issued++;
-      const req = make(index);
       const t0 = performance.now();
-      try {
-        const res: Dispatcher.ResponseData = await pool.request({
-          method: req.method ?? 'GET',
-          path: req.path,
-          headers: req.headers,
-          body: req.body,
-        });
-        await res.body.dump({ limit: Number.POSITIVE_INFINITY });
-        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-        if (!ok(res.statusCode)) errors++;
-      } catch {
-        errors++;
-        statuses.error = (statuses.error ?? 0) + 1;
-      }
+      if (!(await sendCounted(pool, make(index), statuses, ok))) errors++;
       latencies[completed++] = performance.now() - t0;
     }
   }

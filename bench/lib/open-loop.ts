@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { type Dispatcher, Pool } from 'undici';
-import type { LoadRequest, LoadResult } from './load.js';
+import { Pool } from 'undici';
+import { type LoadRequest, type LoadResult, sendCounted } from './load.js';
 
 export interface OpenLoopOptions {
   readonly origin: string;
@@ -41,22 +41,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const started = performance.now();
 
   const send = async (index: number, due: number): Promise<void> => {
-    const req = options.request(index);
-    try {
-      const res: Dispatcher.ResponseData = await pool.request({
-        method: req.method ?? 'GET',
-        path: req.path,
-        headers: req.headers,
-        body: req.body,
-      });
-      await res.body.dump({ limit: Number.POSITIVE_INFINITY });
-      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      if (ok(res.statusCode)) answeredAt[index] = performance.timeOrigin + performance.now();
-      else errors++;
-    } catch {
-      errors++;
-      statuses.error = (statuses.error ?? 0) + 1;
-    }
+    if (await sendCounted(pool, options.request(index), statuses, ok))
+      answeredAt[index] = performance.timeOrigin + performance.now();
+    else errors++;
     latencies[index] = performance.now() - due;
   };
 
