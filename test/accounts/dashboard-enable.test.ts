@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../src/hub/index.js';
-import { ADMIN_COOKIE } from '../../src/web/admin/admin-session.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
-import { cookieFrom, HTML } from '../web/support/web-fixture.js';
+import { adminSession, HTML } from '../web/support/web-fixture.js';
 
 describe('dashboard: "Enable" on an account stopped by a configuration error', () => {
   let sim: TestSim;
@@ -27,14 +26,7 @@ describe('dashboard: "Enable" on an account stopped by a configuration error', (
       proactiveRefresh: false,
       tokens: { retryStrategy: () => null },
     });
-    const { key } = await hub.services.keys.create({ name: 'ops', appids: [], scopes: ['admin'] });
-    const login = await hub.app.inject({
-      method: 'POST',
-      url: '/admin/login',
-      headers: HTML,
-      payload: { key },
-    });
-    cookie = cookieFrom(login, ADMIN_COOKIE);
+    cookie = await adminSession(hub);
   });
   afterAll(async () => {
     await hub?.close();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../../src/hub/index.js';
-import { ADMIN_COOKIE } from '../../../src/web/admin/admin-session.js';
-import { cookieFrom, HTML } from '../../web/support/web-fixture.js';
+import { adminSession, HTML } from '../../web/support/web-fixture.js';
 import { startSubscriber, type TestSubscriber, until } from './gateway-hub.js';
 import { injectHub, push, text } from './inject-push.js';
 
@@ -16,14 +15,7 @@ beforeAll(async () => {
     config: { subscribers: [{ name: 'crm', url: crm.url, secret: crm.secret }] },
     gateway: { retryStrategy: () => null, pollMs: 50 },
   });
-  const key = (await hub.services.keys.create({ name: 'ops', appids: [], scopes: ['admin'] })).key;
-  const login = await hub.app.inject({
-    method: 'POST',
-    url: '/admin/login',
-    headers: HTML,
-    payload: { key },
-  });
-  cookie = cookieFrom(login, ADMIN_COOKIE);
+  cookie = await adminSession(hub);
 });
 afterAll(async () => {
   await hub?.close();

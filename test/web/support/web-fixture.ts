@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
+import type { Hub } from '../../../src/hub/index.js';
 import { ActivityLog } from '../../../src/web/activity/activity-log.js';
+import { ADMIN_COOKIE } from '../../../src/web/admin/admin-session.js';
 import type { FollowerSyncControl, FollowersSource } from '../../../src/web/admin/followers-source.js';
 import type { RedeemOutcome, TicketRedeemer } from '../../../src/web/demo-site/ticket-redeemer.js';
 import { ValueSigner } from '../../../src/web/http/signed-value.js';
@@ -81,3 +83,15 @@ export function setCookie(res: LightMyRequestResponse, name: string): string | u
 }
 
 export const HTML = { accept: 'text/html,application/xhtml+xml' };
+
+/** A dashboard session on `hub`: an admin key created and logged in with; its cookie. */
+export async function adminSession(hub: Hub): Promise<string> {
+  const { key } = await hub.services.keys.create({ name: 'ops', appids: [], scopes: ['admin'] });
+  const login = await hub.app.inject({
+    method: 'POST',
+    url: '/admin/login',
+    headers: HTML,
+    payload: { key },
+  });
+  return cookieFrom(login, ADMIN_COOKIE);
+}
