@@ -131,21 +131,24 @@ describe('wxhub accounts', () => {
   });
 
   it('without the secrets key, add says which variable to set', async () => {
+    /** `accounts add` of a new appid with secret A, on the configuration `file`. */
+    const addWith = (file: string) =>
+      runCli(
+        [
+          'accounts',
+          'add',
+          `wx${randomBytes(8).toString('hex')}`,
+          '--secret-env',
+          'WX_SECRET_A',
+          '--config',
+          file,
+        ],
+        dir,
+        { WX_SECRET_A: SECRET_A },
+      );
     const keyless = join(dir, 'keyless.json');
     writeFileSync(keyless, JSON.stringify({ database: `sqlite:${join(dir, 'hub.db')}` }));
-    const res = await runCli(
-      [
-        'accounts',
-        'add',
-        `wx${randomBytes(8).toString('hex')}`,
-        '--secret-env',
-        'WX_SECRET_A',
-        '--config',
-        keyless,
-      ],
-      dir,
-      { WX_SECRET_A: SECRET_A },
-    );
+    const res = await addWith(keyless);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('WXHUB_SECRET_KEY');
     expect(res.stderr).not.toContain(SECRET_A);
@@ -158,19 +161,7 @@ describe('wxhub accounts', () => {
     );
     const keys = await runCli(['keys', 'list', '--config', unsetKey], dir);
     expect(keys.code, keys.stderr).toBe(0);
-    const add = await runCli(
-      [
-        'accounts',
-        'add',
-        `wx${randomBytes(8).toString('hex')}`,
-        '--secret-env',
-        'WX_SECRET_A',
-        '--config',
-        unsetKey,
-      ],
-      dir,
-      { WX_SECRET_A: SECRET_A },
-    );
+    const add = await addWith(unsetKey);
     expect(add.code).toBe(1);
     expect(add.stderr).toContain('secretsKey: its environment variable is not set');
   });

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/sim/index.js';
 import { type RunningDemo, startDemo } from '../../src/web/index.js';
-import { until } from '../gateway/hub/gateway-hub.js';
+import { followTicketOf, untilScanned } from '../oidc/follow-login/support.js';
 import { CookieJar, DESKTOP_UA, WECHAT_UA } from '../oidc/support/oidc-fixture.js';
 
 const SHOP = DEMO_ACCOUNTS[0]!.appid;
@@ -108,25 +108,14 @@ describe('the OpenID Connect demo site', () => {
     const shown = await walk(`${demo.url}/oidc-demo/login`, DESKTOP_UA, jar);
     expect(shown.res.status, shown.hops.join('\n')).toBe(200);
     expect(shown.final.pathname).toMatch(/^\/login\/follow\//);
-    const ticket = /data-ticket="([^"]+)"/.exec(await shown.res.text())![1]!.replace(/&amp;/g, '&');
+    const ticket = followTicketOf(await shown.res.text());
     const scanned = await fetch(`${demo.simulatorUrl}/__sim/qrcodes/${encodeURIComponent(ticket)}/scan`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ openid: wang.openid }),
     });
     expect(scanned.status).toBe(200);
-    await until(
-      async () =>
-        (
-          (await (
-            await fetch(`${shown.final.href}/status`, { headers: { cookie: jar.header() } })
-          ).json()) as {
-            status: string;
-          }
-        ).status === 'scanned',
-      5000,
-      'the scan',
-    );
+    await untilScanned(shown.final.href, jar);
     const done = await walk(shown.final.href, DESKTOP_UA, jar);
     expect(done.final.href).toBe(`${demo.url}/oidc-demo`);
     const page = await done.res.text();

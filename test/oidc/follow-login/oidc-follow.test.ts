@@ -1,6 +1,5 @@
 import * as oidcClient from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../gateway/hub/gateway-hub.js';
 import {
   CookieJar,
   DESKTOP_UA,
@@ -8,6 +7,7 @@ import {
   oidcFixture,
   REDIRECT_URI,
 } from '../support/oidc-fixture.js';
+import { followTicketOf, untilScanned } from './support.js';
 
 const CALLBACK = {
   token: 'FollowLoginToken',
@@ -55,7 +55,7 @@ describe('OpenID Connect: follow to log in through a pushed scan', () => {
     expect(shown.page?.status, shown.hops.join('\n')).toBe(200);
     expect(shown.final.pathname).toMatch(/^\/login\/follow\/[A-Za-z0-9]{32}$/);
     const html = await shown.page!.text();
-    const ticket = /data-ticket="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+    const ticket = followTicketOf(html);
     expect(html).toContain(`${f.sim.url}/cgi-bin/showqrcode?ticket=`);
     // Before the scan, the page stays.
     const before = await f.browse(shown.final.href, { userAgent: DESKTOP_UA, jar });
@@ -67,14 +67,7 @@ describe('OpenID Connect: follow to log in through a pushed scan', () => {
       { openid },
     );
     expect(pushed.delivered).toBe(true);
-    await until(
-      async () => {
-        const res = await fetch(`${shown.final.href}/status`, { headers: { cookie: jar.header() } });
-        return ((await res.json()) as { status: string }).status === 'scanned';
-      },
-      5000,
-      'the scan event',
-    );
+    await untilScanned(shown.final.href, jar, 'the scan event');
     const done = await f.browse(shown.final.href, { userAgent: DESKTOP_UA, jar });
     expect(done.final.href.startsWith(REDIRECT_URI), done.hops.join('\n')).toBe(true);
     const tokens = await oidcClient.authorizationCodeGrant(rp, done.final, {
@@ -115,19 +108,9 @@ describe('OpenID Connect: follow to log in through a pushed scan', () => {
     const request = await f.authorizationRequest(rp, 'openid');
     const jar = new CookieJar();
     const shown = await f.browse(request.url.href, { userAgent: DESKTOP_UA, jar });
-    const ticket = /data-ticket="([^"]+)"/.exec(await shown.page!.text())![1]!.replace(/&amp;/g, '&');
+    const ticket = followTicketOf(await shown.page!.text());
     await f.sim.control('POST', `/__sim/qrcodes/${encodeURIComponent(ticket)}/scan`, { openid: user.openid });
-    await until(
-      async () =>
-        (
-          (await (
-            await fetch(`${shown.final.href}/status`, { headers: { cookie: jar.header() } })
-          ).json()) as {
-            status: string;
-          }
-        ).status === 'scanned',
-      5000,
-    );
+    await untilScanned(shown.final.href, jar);
     const stranger = await f.browse(shown.final.href, { userAgent: DESKTOP_UA, jar: new CookieJar() });
     expect(stranger.page?.status).toBe(403);
     expect(stranger.hops.some((h) => h.startsWith(REDIRECT_URI))).toBe(false);
