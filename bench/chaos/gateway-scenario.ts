@@ -9,6 +9,7 @@ import { ChaosSubscriber } from './chaos-subscriber.js';
 import { HubSlot } from './fleet.js';
 import { judgeDeliveries, kept, type PushRecord, type SubscriberVerdict } from './gateway-ledger.js';
 import { freePort } from './redis-server.js';
+import { SimClient } from './sim-client.js';
 
 export interface GatewayChaosOptions {
   /** How long WeChat pushes, s; the faults are spread over this window. */
@@ -65,16 +66,7 @@ export async function runGatewayChaos(options: GatewayChaosOptions): Promise<Gat
   const kills: number[] = [];
   const sim = await startSimulator({ port: 0, host: '127.0.0.1' });
   const simUrl = sim.url.replace(/\/+$/, '');
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(simUrl + path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`sim ${method} ${path}: HTTP ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const simClient = new SimClient(simUrl);
   const subscribers = [
     new ChaosSubscriber('crm', { delayMs: options.subscriberDelayMs, started }),
     new ChaosSubscriber('bot', { delayMs: options.subscriberDelayMs, started }),
@@ -85,12 +77,15 @@ export async function runGatewayChaos(options: GatewayChaosOptions): Promise<Gat
   try {
     const appid = `wx${randomBytes(8).toString('hex')}`;
     const secret = randomBytes(16).toString('hex');
-    await control('POST', '/__sim/accounts', { appid, secret });
+    await simClient.control('POST', '/__sim/accounts', { appid, secret });
     const openids: string[] = [];
     for (let i = 0; i < options.users; i++)
       openids.push(
-        (await control<{ openid: string }>('POST', `/__sim/accounts/${appid}/users`, { subscribe: 1 }))
-          .openid,
+        (
+          await simClient.control<{ openid: string }>('POST', `/__sim/accounts/${appid}/users`, {
+            subscribe: 1,
+          })
+        ).openid,
       );
     for (const s of subscribers) await s.start();
 
@@ -141,7 +136,7 @@ export async function runGatewayChaos(options: GatewayChaosOptions): Promise<Gat
     }
     balancer = new Balancer(hubs.map((h) => h.url));
     const front = await balancer.start();
-    await control('POST', `/__sim/accounts/${appid}/server`, {
+    await simClient.control('POST', `/__sim/accounts/${appid}/server`, {
       url: `${front}/callback/${appid}`,
       token: TOKEN,
       mode: 'safe',
@@ -158,7 +153,7 @@ export async function runGatewayChaos(options: GatewayChaosOptions): Promise<Gat
         await sleep((gapMs * u) / options.users);
         for (let i = 0; now() - pushStart < windowMs; i++) {
           const t0 = now();
-          const outcome = await control<{ msgId?: string; delivered: boolean }>(
+          const outcome = await simClient.control<{ msgId?: string; delivered: boolean }>(
             'POST',
             `/__sim/accounts/${appid}/users/${openid}/messages`,
             { msgType: 'text', content: `user ${u} message ${i}` },

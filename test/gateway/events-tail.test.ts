@@ -8,7 +8,7 @@ import { MemoryEventLog } from '../../src/gateway/log/memory-event-log.js';
 import { openEventLog } from '../../src/gateway/log/open-event-log.js';
 import type { PushEvent } from '../../src/gateway/receive/push-event.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { runCli, spawnCli } from '../hub/support/run-cli.js';
+import { outputOf, runCli, spawnCli } from '../hub/support/run-cli.js';
 import { sampleEvent } from './event-log-contract.js';
 
 const APPID = 'wx0b0be00c0000e001';
@@ -122,22 +122,15 @@ describe('wxhub events tail', () => {
       const added: PushEvent[] = [];
       for (const json of [false, true]) {
         const child = spawnCli(['events', 'tail', '-n', '2', ...(json ? ['--json'] : [])], dir);
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-          stdout += c;
-        });
-        child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-          stderr += c;
-        });
+        const output = outputOf(child);
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        await until(() => stderr.includes('following'), 'the tail to start');
+        await until(() => output.stderr.includes('following'), 'the tail to start');
         const fresh = sampleEvent({ appid: APPID, fields: { Content: `new ${json}` } });
         await log.append(fresh, 3);
         const logged = [...before, ...added, fresh];
         added.push(fresh);
-        const lines = () => stdout.split('\n').filter(Boolean);
-        await until(() => lines().length === 3, `three lines (got ${stdout})`);
+        const lines = () => output.stdout.split('\n').filter(Boolean);
+        await until(() => lines().length === 3, `three lines (got ${output.stdout})`);
         child.kill('SIGINT');
         expect(await exited).toBe(0);
         if (json) {

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { newWebhookSecret } from '../../../src/gateway/deliver/webhook-signature.js';
 import type { PushEvent } from '../../../src/gateway/receive/push-event.js';
 import type { Clock } from '../../../src/util/clock.js';
-import { spawnCli } from '../../hub/support/run-cli.js';
+import { outputOf, spawnCli } from '../../hub/support/run-cli.js';
 
 /** Standard Webhooks verification; on a virtual clock, the library signs and the window is the clock's. */
 function verify(verifier: Webhook, body: string, headers: Record<string, string>, clock?: Clock): PushEvent {
@@ -89,20 +89,15 @@ export type GateSubscriber = Awaited<ReturnType<typeof startGateSubscriber>>;
 /** `wxhub serve --config FILE --port 0` in `dir` as a child process, until it listens. */
 export async function startServeChild(dir: string, file: string, env: NodeJS.ProcessEnv) {
   const child = spawnCli(['serve', '--config', file, '--port', '0'], dir, env);
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
+  const output = outputOf(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`wxhub serve did not start: ${stdout}${stderr}`)),
+      () => reject(new Error(`wxhub serve did not start: ${output.stdout}${output.stderr}`)),
       30_000,
     );
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+    child.stdout!.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output.stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -110,13 +105,13 @@ export async function startServeChild(dir: string, file: string, env: NodeJS.Pro
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`wxhub serve exited with ${code}: ${stdout}${stderr}`));
+      reject(new Error(`wxhub serve exited with ${code}: ${output.stdout}${output.stderr}`));
     });
   });
   return {
     url,
     child,
-    stderr: () => stderr,
+    stderr: () => output.stderr,
     /** SIGKILL: no shutdown, no lease released, in-flight deliveries cut off. */
     async kill() {
       child.kill('SIGKILL');

@@ -41,13 +41,20 @@ export function runCli(
 ): Promise<CliResult> {
   const child = spawnCli(args, cwd, env, input !== undefined);
   if (input !== undefined) child.stdin!.end(input);
-  let stdout = '';
-  let stderr = '';
+  const output = outputOf(child);
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout: output.stdout, stderr: output.stderr })),
+  );
+}
+
+/** What a child has written so far to stdout and stderr, read as it runs. */
+export function outputOf(child: ChildProcess): { readonly stdout: string; readonly stderr: string } {
+  const output = { stdout: '', stderr: '' };
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-    stdout += c;
+    output.stdout += c;
   });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
+    output.stderr += c;
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return output;
 }
