@@ -2,8 +2,10 @@
  * The callback gateway's receiver under WeChat's pushes (issue #13): signed pushes (plaintext and
  * safe mode) to `/callback/:appid` with three webhook subscribers on loopback, beside a bare
  * `node:http` server that only verifies the signature (and in safe mode msg_signature) and
- * answers `success`, each in its own process, one load generator (undici pooled connections) for
- * both, in the same run.
+ * answers `success`, and a bare fan-out server that also sends each push to the three subscribers
+ * as a signed webhook, with no log and no guarantee (bench/lib/bare-push-servers.ts: the ceiling
+ * of any receiver that delivers per event), each in its own process, one load generator (undici
+ * pooled connections) for all, in the same run.
  *
  *   node --import tsx bench/gateway.ts [--rate 1000] [--seconds 5] [--concurrency 50]
  *                                     [--requests 20000] [--max-seconds 5] [--rounds 1]
@@ -21,17 +23,14 @@
  * Prints a table and writes bench/results/gateway.json. Targets: ack p99 < 100 ms at 1,000
  * pushes/s; gateway / bare ≥ 0.5.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { newWebhookSecret } from '../src/gateway/deliver/webhook-signature.js';
+import { serveBare, serveBareFanout } from './lib/bare-push-servers.js';
 import { startHubServer } from './lib/hub-server.js';
 import {
-  announceAndWait,
   type ChildServer,
   median,
   percentile,
@@ -68,45 +67,24 @@ const ACCOUNTS: Record<'plain' | 'safe', PushAccount> = {
 /** Users the pushes come from: spread over the gateway's 16 partitions. */
 const USERS = 500;
 
-/** Child mode: node:http checking `signature` (and `msg_signature` in safe mode), answering `success`. */
-async function serveBare(): Promise<void> {
-  const sha1 = (...parts: string[]) => createHash('sha1').update(parts.sort().join('')).digest('hex');
-  const same = (a: string, b: string) =>
-    a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://bare');
-      const q = (name: string) => url.searchParams.get(name) ?? '';
-      let ok = same(q('signature'), sha1(TOKEN, q('timestamp'), q('nonce')));
-      if (ok && q('encrypt_type') === 'aes') {
-        const encrypt = /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(
-          Buffer.concat(chunks).toString(),
-        )?.[1];
-        ok =
-          encrypt !== undefined && same(q('msg_signature'), sha1(TOKEN, q('timestamp'), q('nonce'), encrypt));
-      }
-      res.writeHead(ok ? 200 : 401, { 'content-type': 'text/plain; charset=utf-8' }).end(ok ? 'success' : '');
-    });
-  });
-  server.keepAliveTimeout = 72_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  announceAndWait(
-    `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    () => new Promise((resolve) => server.close(resolve)),
-  );
-}
+type TargetName = 'gateway' | 'bare fan-out' | 'bare node:http';
 
 interface Target {
-  readonly name: 'gateway' | 'bare node:http';
+  readonly name: TargetName;
   readonly server: ChildServer;
 }
 
 /** One measurement of one target in one mode. */
 interface Measured {
   readonly fixed: Summary & { rate: number; lagP50Ms?: number; lagP99Ms?: number; lagMaxMs?: number };
-  readonly max: Summary & { drainSeconds?: number; cpuUsPerPush?: number };
+  readonly max: Summary & {
+    drainSeconds?: number;
+    /** Pushes over the closed loop and the draining of their deliveries: what is sustained. */
+    deliveredPerSecond?: number;
+    cpuUsPerPush?: number;
+    receiversCpuUsPerPush?: number;
+    loadCpuUsPerPush?: number;
+  };
   readonly duplicates?: number;
 }
 
@@ -125,7 +103,16 @@ async function main(): Promise<void> {
       subscribers: { type: 'string', default: '3' },
     },
   });
-  if (values.serve === 'bare') return serveBare();
+  const account = { token: TOKEN, encodingAESKey: AES_KEY };
+  if (values.serve === 'bare') return serveBare(account);
+  if (values.serve === 'fanout') {
+    const urls = (process.env.BENCH_FANOUT_URLS ?? '').split(',').filter(Boolean);
+    const secrets = receiverSecretsFromEnv();
+    return serveBareFanout(
+      account,
+      urls.map((url, i) => ({ url, secret: secrets[i]! })),
+    );
+  }
   if (values.serve === 'receivers') return serveWebhookReceivers(receiverSecretsFromEnv());
 
   const rate = Number(values.rate);
@@ -177,10 +164,15 @@ async function main(): Promise<void> {
     servers.push(gateway);
     const bare = await startChildServer([SELF, '--serve', 'bare']);
     servers.push(bare);
-    const targets: Target[] = [
-      { name: 'gateway', server: gateway },
-      { name: 'bare node:http', server: bare },
-    ];
+    const targets: Target[] = [{ name: 'gateway', server: gateway }];
+    if (receivers) {
+      const fanout = await startChildServer([SELF, '--serve', 'fanout'], {
+        env: { BENCH_FANOUT_URLS: receivers.urls.join(','), BENCH_WEBHOOK_SECRETS: secrets.join(',') },
+      });
+      servers.push(fanout);
+      targets.push({ name: 'bare fan-out', server: fanout });
+    }
+    targets.push({ name: 'bare node:http', server: bare });
 
     let nextMsgId = BigInt(Date.now()) * 1000n;
     const fresh = (mode: 'plain' | 'safe', count: number): SignedPush[] => {
@@ -196,10 +188,10 @@ async function main(): Promise<void> {
     );
     const runs: Record<string, Record<string, Measured[]>> = {};
     for (const mode of modes) {
-      runs[mode] = { gateway: [], 'bare node:http': [] };
+      runs[mode] = Object.fromEntries(targets.map(({ name }) => [name, []]));
       for (let roundNo = 1; roundNo <= rounds; roundNo++) {
         for (const target of roundNo % 2 ? targets : [...targets].reverse()) {
-          const delivers = target.name === 'gateway' ? receivers : undefined;
+          const delivers = target.name === 'bare node:http' ? undefined : receivers;
           // Warm-up: JIT, connections, the SQLite file's first pages.
           const warm = fresh(mode, 2000);
           const warmRun = await runLoad({
@@ -236,6 +228,8 @@ async function main(): Promise<void> {
 
           const maxPushes = fresh(mode, maxRequests);
           const cpuBefore = processCpuSeconds(target.server.child.pid);
+          const receiversCpuBefore = delivers && processCpuSeconds(delivers.server.child.pid);
+          const loadCpuBefore = process.cpuUsage();
           const maxRun = summarize(
             await runLoad({
               origin: target.server.url,
@@ -246,12 +240,17 @@ async function main(): Promise<void> {
               ok: isSuccess,
             }),
           );
+          const loadCpu = process.cpuUsage(loadCpuBefore);
           const drainStarted = performance.now();
-          const max: Measured['max'] = { ...maxRun };
+          const max: Measured['max'] = {
+            ...maxRun,
+            loadCpuUsPerPush: round((loadCpu.user + loadCpu.system) / maxRun.requests, 1),
+          };
           if (maxRun.errors) throw new Error(`${mode} ${target.name}: ${maxRun.errors} failed pushes`);
           if (delivers) {
             await drained(delivers, drainMs, maxRun.requests);
             max.drainSeconds = round((performance.now() - drainStarted) / 1000, 2);
+            max.deliveredPerSecond = round(maxRun.requests / (maxRun.seconds + max.drainSeconds), 0);
             const logs = checkedLogs(await delivers.logs());
             duplicates = (duplicates ?? 0) + countDuplicates(logs);
             await delivers.reset();
@@ -259,6 +258,12 @@ async function main(): Promise<void> {
           const cpuAfter = processCpuSeconds(target.server.child.pid);
           if (cpuBefore !== undefined && cpuAfter !== undefined)
             max.cpuUsPerPush = round(((cpuAfter - cpuBefore) * 1e6) / maxRun.requests, 1);
+          const receiversCpuAfter = delivers && processCpuSeconds(delivers.server.child.pid);
+          if (receiversCpuBefore !== undefined && receiversCpuAfter !== undefined)
+            max.receiversCpuUsPerPush = round(
+              ((receiversCpuAfter - receiversCpuBefore) * 1e6) / maxRun.requests,
+              1,
+            );
           runs[mode]![target.name]!.push({ fixed, max, ...(duplicates === undefined ? {} : { duplicates }) });
           process.stdout.write(
             `  ${mode} round ${roundNo} ${target.name}: ${rate}/s → p99 ${fixed.p99Ms} ms${fixed.lagP99Ms === undefined ? '' : `, lag p99 ${fixed.lagP99Ms} ms`}; max ${maxRun.rps.toLocaleString('en-US')}/s p99 ${maxRun.p99Ms} ms${max.drainSeconds === undefined ? '' : `, drained in ${max.drainSeconds} s`}\n`,
@@ -285,7 +290,14 @@ async function main(): Promise<void> {
           'max pushes/s': pick((m) => m.max.rps),
           'p99 ms @max': pick((m) => m.max.p99Ms),
           ratio: round(median(list.map((m) => m.max.rps)) / bareRps, 2),
+          'delivered/s': pick((m) => m.max.deliveredPerSecond ?? m.max.rps),
+          'delivered ratio': round(
+            median(list.map((m) => m.max.deliveredPerSecond ?? m.max.rps)) / bareRps,
+            2,
+          ),
           'CPU µs/push': pick((m) => m.max.cpuUsPerPush),
+          'subscribers CPU µs/push': pick((m) => m.max.receiversCpuUsPerPush),
+          'load CPU µs/push': pick((m) => m.max.loadCpuUsPerPush),
           'drain s': pick((m) => m.max.drainSeconds),
         };
       });
@@ -295,9 +307,14 @@ async function main(): Promise<void> {
     const gatewayRows = rows.filter((r) => r.server === 'gateway');
     const ackOk = modes.every((mode) => median(runs[mode]!.gateway!.map((m) => m.fixed.p99Ms)) < 100);
     const ratioOk = gatewayRows.every((r) => r.ratio >= 0.5);
+    const ceilings = rows.filter((r) => r.server === 'bare fan-out');
     process.stdout.write(
       `\nack p99 at ${rate}/s < 100 ms: ${ackOk ? 'PASS' : 'FAIL'}; gateway / bare ≥ 0.5: ${ratioOk ? 'PASS' : 'FAIL'} (${gatewayRows.map((r) => `${r.mode} ${r.ratio}`).join(', ')})\n`,
     );
+    if (ceilings.length)
+      process.stdout.write(
+        `the ceiling, bare fan-out / bare: ${ceilings.map((r) => `${r.mode} ${r.ratio}`).join(', ')}; gateway / bare fan-out: ${gatewayRows.map((r) => `${r.mode} ${round(r.ratio / ceilings.find((c) => c.mode === r.mode)!.ratio, 2)}`).join(', ')}\n`,
+      );
     const file = await writeResults('gateway', {
       loadAverage: { before: loadBefore, after: loadavg().map((v) => round(v, 2)) },
       settings: {
@@ -313,6 +330,7 @@ async function main(): Promise<void> {
       },
       targets: { ackP99Ms: 100, ratio: 0.5 },
       passed: { ack: ackOk, ratio: ratioOk },
+      ceiling: Object.fromEntries(ceilings.map((r) => [r.mode, r.ratio])),
       summary: rows,
       runs,
     });

@@ -26,8 +26,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as oidc from 'openid-client';
+import { serveBareProvider } from './lib/bare-provider.js';
+import { startChildServer } from './lib/child-server.js';
 import { startHubServer } from './lib/hub-server.js';
 import { printTable, processCpuNanos, round, type Summary, writeResults } from './lib/index.js';
 import { browserGet, type HopObserver, oidcFlow, Pools, ticketFlow } from './lib/login-flows.js';
@@ -47,6 +50,9 @@ const { values: flags } = parseArgs({
     breakdown: { type: 'string', default: '0' },
     /** How the client's ID tokens are signed: RS256 (every client's default) or ES256. */
     alg: { type: 'string', default: 'RS256' },
+    /** Child mode: `bare-provider` serves oidc-provider alone on `--port`. */
+    serve: { type: 'string' },
+    port: { type: 'string' },
   },
 });
 const SECONDS = Number(flags.seconds);
@@ -61,7 +67,13 @@ const TARGET = 0.5;
 const RETURN_TO = 'https://app.example.com/after-login';
 const REDIRECT_URI = 'https://rp.example.com/cb';
 
-type Flow = 'ticket' | 'oidc';
+type Flow = 'ticket' | 'oidc' | 'bare';
+
+const FLOW_NAMES: Record<Flow, string> = {
+  ticket: 'ticket flow',
+  oidc: 'OpenID Connect (openid-client)',
+  bare: 'oidc-provider alone (openid-client)',
+};
 
 interface Row extends Summary {
   readonly flow: Flow;
@@ -130,7 +142,11 @@ class HopMeter {
   }
 }
 
+const SELF = fileURLToPath(import.meta.url);
+
 async function main(): Promise<void> {
+  if (flags.serve === 'bare-provider')
+    return serveBareProvider(Number(flags.port), { clientId: 'bench', redirectUri: REDIRECT_URI });
   const { server, control } = await startSimChild();
   const simPid = server.child.pid;
   const sim = server.url.replace(/\/+$/, '');
@@ -140,6 +156,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const hops: HopRow[] = [];
   let hub: Awaited<ReturnType<typeof startHubServer>> | undefined;
+  let bare: Awaited<ReturnType<typeof startChildServer>> | undefined;
   try {
     await control.createAccount({
       appid,
@@ -195,9 +212,17 @@ async function main(): Promise<void> {
       oidc.None(),
       { execute: [oidc.allowInsecureRequests] },
     );
+    const barePort = await freePort();
+    bare = await startChildServer([SELF, '--serve', 'bare-provider', '--port', String(barePort)], {
+      esmOnly: true,
+    });
+    const bareRp = await oidc.discovery(new URL(bare.url), 'bench', {}, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
     const logins = (observe?: HopObserver) => ({
       ticket: ticketFlow(targets, { appid, key: hub!.key, returnTo: RETURN_TO }, observe),
       oidc: oidcFlow(targets, { rp, redirectUri: REDIRECT_URI }, observe),
+      bare: oidcFlow(targets, { rp: bareRp, redirectUri: REDIRECT_URI, loginHint: true }, observe),
     });
     const login = logins();
 
@@ -205,14 +230,21 @@ async function main(): Promise<void> {
     for (const openid of people) await login.ticket(openid);
     for (let i = 0; i < WARMUP; i++) await login.oidc(people[i]!);
     for (let i = 0; i < WARMUP; i++) await login.ticket(people[i]!);
+    for (let i = 0; i < WARMUP; i++) await login.bare(people[i]!);
 
-    const flows = (['ticket', 'oidc'] as const).filter((f) => !flags.only || flags.only === f);
+    const flows = (['ticket', 'oidc', 'bare'] as const).filter((f) => !flags.only || flags.only === f);
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
       for (const flow of flows) {
         const { row } = await measureLogins(
           (i) => login[flow](people[i % people.length]!),
           `${flow} round ${round_}`,
-          { concurrency: CONCURRENCY, logins: LOGINS, seconds: SECONDS, simPid, hubPid },
+          {
+            concurrency: CONCURRENCY,
+            logins: LOGINS,
+            seconds: SECONDS,
+            simPid,
+            hubPid: flow === 'bare' ? bare.child.pid : hubPid,
+          },
         );
         rows.push({ flow, round: round_, ...row });
       }
@@ -225,6 +257,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await hub?.stop();
+    await bare?.stop();
     await pools.close();
     await server.stop();
   }
@@ -238,16 +271,20 @@ async function main(): Promise<void> {
   const ticket = total('ticket');
   const viaOidc = total('oidc');
   const ratio = round(viaOidc.rps / ticket.rps, 2);
+  const alone = total('bare');
+  // A login through wxhub does a WeChat login (the ticket flow's part) and an OpenID Connect
+  // login (oidc-provider's part): with the machine's CPU the limit, at best 1 / (1/T + 1/B).
+  const ceiling = alone.logins ? round(1 / (1 + ticket.rps / alone.rps), 2) : undefined;
   printTable(
     rows.map((r) => ({
-      flow: r.flow === 'oidc' ? 'OpenID Connect (openid-client)' : 'ticket flow',
+      flow: FLOW_NAMES[r.flow],
       round: r.round,
       'logins/s': r.rps,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
       errors: r.errors,
       logins: r.requests,
-      'hub CPU µs': r.hubCpuUsPerLogin ?? undefined,
+      'hub (provider) CPU µs': r.hubCpuUsPerLogin ?? undefined,
       'bench/RP CPU µs': r.benchCpuUsPerLogin,
       'sim CPU µs': r.simCpuUsPerLogin ?? undefined,
     })),
@@ -255,6 +292,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `OIDC ${viaOidc.rps} logins/s vs ticket flow ${ticket.rps} logins/s: ratio ${ratio} (target ≥ ${TARGET}: ${ratio >= TARGET ? 'met' : 'NOT met'})\n`,
   );
+  if (ceiling !== undefined)
+    process.stdout.write(
+      `oidc-provider alone ${alone.rps} logins/s: a login doing a ticket login's work and oidc-provider's reaches about ${ceiling} of the ticket flow (1 / (1 + T/B)); wxhub reaches ${round(ratio / ceiling, 2)} of that\n`,
+    );
   if (hops.length > 0) {
     process.stdout.write(`\nCPU per HTTP request, ${BREAKDOWN} logins of each flow one at a time:\n`);
     const sum = (flow: Flow, field: 'hubUs' | 'benchUs' | 'simUs') =>
@@ -293,6 +334,8 @@ async function main(): Promise<void> {
       ticketLoginsPerSecond: ticket.rps,
       oidcLoginsPerSecond: viaOidc.rps,
       ratio,
+      bareProviderLoginsPerSecond: alone.rps,
+      ceiling,
       target: TARGET,
       met: ratio >= TARGET,
     },

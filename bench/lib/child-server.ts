@@ -12,13 +12,14 @@ export interface ChildServer {
 
 /**
  * Starts a server in its own process (so it does not share a CPU core's event loop with the load
- * generator) and waits for its READY line. `args` run under `node --import tsx`.
+ * generator) and waits for its READY line. `args` run under `node --import tsx`, or under its ES
+ * module hooks alone with `esmOnly` (its CommonJS hook breaks koa's `require('generator-function')`).
  */
 export async function startChildServer(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; esmOnly?: boolean } = {},
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, ['--import', options.esmOnly ? 'tsx/esm' : 'tsx', ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

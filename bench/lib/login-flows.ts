@@ -133,7 +133,12 @@ function oidcHop(url: URL, sim: string): string {
  */
 export function oidcFlow(
   targets: FlowTargets,
-  options: { rp: oidc.Configuration; redirectUri: string },
+  options: {
+    rp: oidc.Configuration;
+    redirectUri: string;
+    /** Names the person in `login_hint`: for a provider that logs the hint in without WeChat. */
+    loginHint?: boolean;
+  },
   observe: HopObserver = unobserved,
 ) {
   const { pools, sim } = targets;
@@ -149,6 +154,7 @@ export function oidcFlow(
       code_challenge_method: 'S256',
       state,
       nonce,
+      ...(options.loginHint ? { login_hint: openid } : {}),
     });
     const jar = new Jar();
     for (let hop = 0; !url.href.startsWith(redirectUri); hop++) {

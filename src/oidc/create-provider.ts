@@ -203,6 +203,11 @@ export function createProvider(options: ProviderOptions): Provider {
   const provider = new Provider(issuer, configuration);
   provider.use(async (ctx, next) => {
     await next();
+    if (isMissingBearer(ctx as KoaContextWithOIDC)) {
+      // RFC 6750 3.1: a request without any token is answered 401 (oidc-provider says 400) with
+      // a bare `WWW-Authenticate: Bearer realm=…`, so a client knows to authenticate.
+      ctx.status = 401;
+    }
     const direct = directRedirects.get(ctx as KoaContextWithOIDC);
     if (direct && ctx.status === 303) {
       ctx.redirect(direct);
@@ -227,4 +232,14 @@ export function createProvider(options: ProviderOptions): Provider {
   const log = options.logger;
   provider.on('server_error', (_ctx, err: Error) => log.error({ err: err.message }, 'oidc server error'));
   return provider;
+}
+
+/** A userinfo request that carried no access token at all (not a bad one). */
+function isMissingBearer(ctx: KoaContextWithOIDC): boolean {
+  const body = ctx.body as { error_description?: unknown } | undefined;
+  return (
+    ctx.oidc?.route === 'userinfo' &&
+    ctx.status === 400 &&
+    body?.error_description === 'no access token provided'
+  );
 }

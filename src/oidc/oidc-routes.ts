@@ -64,6 +64,15 @@ export const oidcRoutes: FastifyPluginAsync<OidcRoutesOptions> = async (app, { o
     await callback(request.raw, reply.raw);
   };
   const methods = ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
+  // RFC 8414 3.1 (and its OpenID form): metadata at the host's root, the issuer's path appended,
+  // for clients that discover an OAuth server rather than an OpenID provider.
+  const issuerPath = issuer.pathname.replace(/\/+$/, '');
+  for (const wellKnown of ['oauth-authorization-server', 'openid-configuration']) {
+    app.get(`/.well-known/${wellKnown}${issuerPath}`, (request, reply) => {
+      request.raw.url = `${OIDC_PREFIX}/.well-known/openid-configuration`;
+      return handle(request, reply);
+    });
+  }
   app.route({ method: methods, url: OIDC_PREFIX, handler: handle });
   app.route({ method: methods, url: `${OIDC_PREFIX}/*`, handler: handle });
   await app.register(interactionRoutes, { oidc });

@@ -118,6 +118,17 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       const payload = JSON.parse(Buffer.from(body.id_token.split('.')[1]!, 'base64url').toString());
       expect(payload.iss).toBe(doc.issuer);
     });
+
+    it('serves the same metadata at the host root for RFC 8414 clients', async () => {
+      const oidc = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+      const { origin, pathname } = new URL(issuer);
+      for (const wellKnown of ['oauth-authorization-server', 'openid-configuration']) {
+        const res = await fetch(`${origin}/.well-known/${wellKnown}${pathname}`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual(oidc);
+      }
+      expect((await fetch(`${origin}/.well-known/oauth-authorization-server/other`)).status).toBe(404);
+    });
   });
 
   describe('userinfo (OpenID Connect Core 5.3)', () => {
@@ -142,11 +153,11 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
         subs.add(((await res.json()) as { sub: string }).sub);
       }
       expect(subs.size).toBe(1);
-      // RFC 6750 3: no token at all still names the scheme (oidc-provider answers 400, not the
-      // 401 of RFC 6750's example; docs/oidc.md, Interoperability).
-      const none = await fetch(url);
-      expect(none.status).toBe(400);
-      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+"$/);
+      // RFC 6750 3.1: no token at all is 401 with the scheme and realm, and no error code.
+      for (const none of [await fetch(url), await fetch(url, { method: 'POST' })]) {
+        expect(none.status).toBe(401);
+        expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+"$/);
+      }
       const unknown = await fetch(url, { headers: { authorization: 'Bearer not-a-token' } });
       expect(unknown.status).toBe(401);
       expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token"/);
