@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       }
     }
     for (const flow of BREAKDOWN > 0 ? flows : []) {
-      const meter = new HopMeter(hubPid, simPid);
+      const meter = new HopMeter(flow === 'bare' ? bare.child.pid : hubPid, simPid);
       const metered = logins(meter.observe)[flow];
       for (let i = 0; i < BREAKDOWN; i++) await metered(people[i % people.length]!);
       hops.push(...meter.rows(flow));
@@ -304,14 +304,14 @@ async function main(): Promise<void> {
       ...hops.map((h) => ({
         flow: h.flow,
         request: h.hop,
-        'hub µs': h.hubUs,
+        'hub (provider) µs': h.hubUs,
         'bench/RP µs': h.benchUs,
         'sim µs': h.simUs,
       })),
       ...[...new Set(hops.map((h) => h.flow))].map((flow) => ({
         flow,
         request: '(login)',
-        'hub µs': sum(flow, 'hubUs'),
+        'hub (provider) µs': sum(flow, 'hubUs'),
         'bench/RP µs': sum(flow, 'benchUs'),
         'sim µs': sum(flow, 'simUs'),
       })),

@@ -118,8 +118,8 @@ export function ticketFlow(
 function oidcHop(url: URL, sim: string): string {
   if (url.origin === sim) return 'consent (simulator)';
   const path = url.pathname;
-  if (/\/oidc\/auth$/.test(path)) return 'authorize';
-  if (/\/oidc\/auth\/[^/]+$/.test(path)) return 'resume';
+  if (/\/auth$/.test(path)) return 'authorize';
+  if (/\/auth\/[^/]+$/.test(path)) return 'resume';
   if (/\/interaction\/[^/]+\/wechat\//.test(path)) return 'wechat callback';
   if (/\/interaction\/[^/]+$/.test(path)) return 'interaction';
   return path;

@@ -15,6 +15,7 @@ import {
 } from '../gateway/hub/gateway-hub.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startTestSim, type TestSim } from '../support/sim.js';
+import { adminSession, HTML } from '../web/support/web-fixture.js';
 
 /**
  * WeChat (the simulator) pushing to accounts added at run time, over HTTP, on a fleet of two hubs
@@ -272,6 +273,13 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
     secrets.push(token);
     await api(a, 'POST', '/v1/admin/accounts', { appid, secret, callback: { token, mode: 'plain' } });
     await until(async () => (await urlCheck(b, appid, token)).status === 200, 5000, 'hub B to serve it');
+    // The dashboard's account page says whether pushes come to the hub, and in which mode.
+    const cookie = await adminSession(a);
+    const pushShown = async () =>
+      /data-push="(\w+)"/.exec(
+        (await a.app.inject({ url: `/admin/accounts/${appid}`, headers: { ...HTML, cookie } })).body,
+      )?.[1];
+    expect(await pushShown()).toBe('plain');
     const removed = await api(a, 'DELETE', `/v1/admin/accounts/${appid}/callback`);
     expect(removed.status, removed.text).toBe(200);
     expect(removed.json()).toMatchObject({
@@ -280,6 +288,7 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
     });
     await until(async () => (await urlCheck(b, appid, token)).status === 404, 5000, 'hub B to refuse it');
     expect(b.services.accounts.served(appid)).toBeDefined();
+    expect(await pushShown()).toBe('none');
   });
 
   it('no secret in any API answer, the metrics or any log line of this file', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresEventLog } from '../../src/gateway/log/postgres-event-log.js';
 import { PostgresStore } from '../../src/store/index.js';
-import { dropPostgresSchema, randomId, withPostgres } from '../store/helpers.js';
+import { dropPostgresSchema, eventually, randomId, withPostgres } from '../store/helpers.js';
 import { serviceUrl } from '../support/services.js';
 import { describeDurableEventLog, expectWakeAfter } from './durable-event-log.js';
 import { sampleEvent } from './event-log-contract.js';
@@ -194,6 +194,47 @@ if (url) {
       } finally {
         await log.close();
         await store.close();
+      }
+    });
+
+    it('tries a batch again when PostgreSQL aborts it in a deadlock with another hub on the unique index', async () => {
+      const { schema, log, close } = await freshLog();
+      try {
+        await withPostgres(url, async (other) => {
+          const [a, b] = [sampleEvent(), sampleEvent()];
+          const insert = (e: typeof a) =>
+            other.query(
+              `INSERT INTO "${schema}".gateway_events (id, appid, partition, event) VALUES ($1, $2, 4, $3)`,
+              [e.id, e.appid, JSON.stringify(e)],
+            );
+          // Another hub's batch of the same pushes in the other order: b inserted, not committed.
+          // Its deadlock_timeout is long, so the log's backend (1 s) is the one PostgreSQL aborts.
+          await other.query('BEGIN');
+          await other.query(`SET LOCAL deadlock_timeout = '20s'`);
+          await insert(b);
+          // The log's INSERT: a, then it waits for b.
+          const appended = Promise.all([log.append(a, 4), log.append(b, 4)]);
+          const waiting = await eventually(async () => {
+            const { rows } = await other.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+               WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+              [`%${schema}%unnest%`],
+            );
+            return rows[0]!.n > 0;
+          }, 5000);
+          expect(waiting).toBe(true);
+          // The other hub now waits for a: a deadlock. The log's statement is aborted (nothing of
+          // it written), which lets this insert through; the log tries again and waits for ours.
+          await insert(a);
+          await other.query('ROLLBACK');
+          expect(await appended).toEqual([
+            { duplicate: false, answer: null },
+            { duplicate: false, answer: null },
+          ]);
+          expect((await log.readPartition(4, null, 10)).map((e) => e.event.id)).toEqual([a.id, b.id]);
+        });
+      } finally {
+        await close();
       }
     });
 

@@ -15,6 +15,8 @@ export interface AccountReport {
   readonly appid: string;
   readonly name: string;
   readonly tokenMode: 'stable' | 'classic';
+  /** The push URL's mode (`/callback/:appid`), null when the hub does not receive its pushes. */
+  readonly pushMode: 'plain' | 'compatible' | 'safe' | null;
   readonly dailyBudget: number;
   readonly now: number;
   readonly status: AccountStatus;
@@ -82,6 +84,7 @@ export async function accountReport(
     appid,
     name: account.name ?? appid,
     tokenMode: account.tokenMode,
+    pushMode: account.callback?.mode ?? null,
     dailyBudget: account.dailyBudget,
     now,
     status: services.manager.status(appid),

@@ -95,6 +95,13 @@ function statusBadge(report: AccountReport): SafeHtml {
   return html`<span class="badge ok">${bi('正常', 'healthy')}</span>`;
 }
 
+/** Whether the hub receives the account's pushes, and in which of WeChat's modes (never its Token or key). */
+function pushLabel(report: AccountReport): SafeHtml {
+  return report.pushMode
+    ? html`<span data-push="${report.pushMode}">${bi('推送', 'pushes')}: ${report.pushMode}</span>`
+    : html`<span data-push="none">${bi('推送未接入', 'no push URL')}</span>`;
+}
+
 /** WeChat's daily limit of `/cgi-bin/stable_token` calls (shared/wechat-api.md §2). */
 const STABLE_DAILY_LIMIT = 500_000;
 /** WeChat's daily limit of `force_refresh: true` stable_token calls. */
@@ -163,7 +170,7 @@ function accountHead(report: AccountReport, link: boolean): SafeHtml {
     ? html`<a href="/admin/accounts/${report.appid}">${report.name}</a>`
     : html`${report.name}`;
   return html`<div class="account-head">${accountLogo(report.name, report.appid)}
-<div><h2>${title}</h2><div class="muted"><span class="mono">${report.appid}</span> · ${report.tokenMode} · ${statusBadge(report)}</div></div></div>`;
+<div><h2>${title}</h2><div class="muted"><span class="mono">${report.appid}</span> · ${report.tokenMode} · ${pushLabel(report)} · ${statusBadge(report)}</div></div></div>`;
 }
 
 /** `/admin`: a card per account. */
