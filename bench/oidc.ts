@@ -8,7 +8,10 @@
  * - ticket flow: `/oauth/:appid/login` → consent (X-Sim-User) → callback → `POST /v1/oauth/tickets/redeem`;
  * - OIDC: openid-client builds the authorization request (PKCE S256, state, nonce) → `/oidc/auth`
  *   → interaction → consent → the hub's WeChat callback → resume → the client's redirect URI →
- *   token endpoint (code + verifier, ID token signature and claims checked) → userinfo.
+ *   token endpoint (code + verifier, ID token signature and claims checked) → userinfo;
+ * - oidc-provider alone (bench/lib/bare-provider.ts, its own process): the same OIDC login against
+ *   the library with nothing around it (memory adapter, the `login_hint` logged in at once), for
+ *   the ceiling: a WeChat login through the library does both its work and the ticket flow's.
  *
  * The two alternate in rounds (ticket, OIDC, ticket, OIDC…), so drift of a shared VM falls on both;
  * the ratio is OIDC logins/s over ticket logins/s summed over the rounds (target ≥ 0.5). Each row
@@ -18,7 +21,7 @@
  * CPU to the hub, this process and the simulator (per-thread scheduler counters, in ns).
  *
  *   node --import tsx/esm bench/oidc.ts [--seconds 5] [--logins 1000] [--rounds 2] [--concurrency 16]
- *     [--only ticket|oidc] [--breakdown N] [--alg RS256|ES256]
+ *     [--only ticket|oidc|bare] [--breakdown N] [--alg RS256|ES256]
  *
  * A profile of the hub alone: `BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"`.
  * Prints tables and writes bench/results/oidc.json.
