@@ -20,6 +20,11 @@ export interface AccountAdminOptions {
   readonly clock: Clock;
   /** What to say when there is no key, instead of the standard hint (the CLI names its field). */
   readonly keyHint?: string;
+  /**
+   * The webhook subscribers a push URL's `reply` may name (the hub's, config-file and runtime);
+   * absent, the name is not checked here (a hub then logs an unknown one and uses the queues).
+   */
+  readonly webhookSubscribers?: () => ReadonlySet<string>;
   /** Called after each change is written (the hub applies it at once, not at the next poll). */
   readonly afterChange?: () => Promise<void>;
 }
@@ -48,6 +53,7 @@ export class AccountAdmin {
     const parsed = NewAccountBody.safeParse(input);
     if (!parsed.success) throw invalid(parsed.error.issues);
     const account = parsed.data;
+    this.#checkReply(account.callback);
     if (this.#options.configAppids().has(account.appid)) {
       throw new WxhubError(
         'WXHUB_ERR_ACCOUNT_EXISTS',
@@ -100,6 +106,7 @@ export class AccountAdmin {
     if (callback !== null) {
       const parsed = CallbackBody.safeParse(callback);
       if (!parsed.success) throw invalid(parsed.error.issues, 'callback');
+      this.#checkReply(parsed.data);
       sealedCallback = this.#box('setting a callback').sealCallback(appid, parsed.data);
     }
     return this.#update(appid, { sealedCallback });
@@ -138,6 +145,17 @@ export class AccountAdmin {
     if (!updated) throw unknown(appid);
     await this.#changed();
     return updated;
+  }
+
+  #checkReply(callback: { reply?: { subscriber: string } | undefined } | undefined): void {
+    const name = callback?.reply?.subscriber;
+    const known = this.#options.webhookSubscribers?.();
+    if (name !== undefined && known && !known.has(name)) {
+      throw new WxhubError(
+        'WXHUB_ERR_INVALID_ARGUMENT',
+        `callback.reply.subscriber: no webhook subscriber named ${name}`,
+      );
+    }
   }
 
   #writable(appid: string): void {

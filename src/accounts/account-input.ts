@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callbackServerSchema } from '../config/gateway-schema.js';
+import { callbackReplySchema, callbackServerSchema } from '../config/gateway-schema.js';
 import { APPID_HINT, returnTo, WECHAT_APPID } from '../config/schema.js';
 import { ENCODING_AES_KEY } from '../gateway/crypto/message-cipher.js';
 import { CALLBACK_TOKEN } from '../gateway/receive/callback-codec.js';
@@ -20,8 +20,8 @@ export const Appid = z
   .meta({ description: 'The AppID: wx and 16 hex digits.', examples: ['wx1234567890abcdef'] });
 
 /**
- * A runtime account's push URL settings, as WeChat's console (服务器配置) has them: the
- * configuration file's `callback` block without `reply`, validated by the same schema, with the
+ * A runtime account's push URL settings, as WeChat's console (服务器配置) has them, and the
+ * optional reply subscriber: the configuration file's `callback` block, validated by the same schema, with the
  * formats the codec checks when a hub builds a config-file account's (checked here, at input,
  * since a hub builds a runtime account's codec only when a push comes). The Token and the
  * EncodingAESKey are stored sealed and never shown again.
@@ -37,6 +37,7 @@ export const CallbackBody = callbackServerSchema
       .regex(ENCODING_AES_KEY, 'must be 43 characters of [A-Za-z0-9] (the EncodingAESKey)')
       .meta(encodingAESKey.unwrap().meta() ?? {})
       .optional(),
+    reply: callbackReplySchema.optional(),
   })
   .meta({
     description:

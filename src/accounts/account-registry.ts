@@ -1,4 +1,4 @@
-import type { CallbackServerConfig } from '../config/gateway-schema.js';
+import type { CallbackConfig } from '../config/gateway-schema.js';
 import type { AccountConfig } from '../config/index.js';
 import type { AccountKind, AccountRecord, Database } from '../db/index.js';
 import { isWxhubError, type WxhubError } from '../errors/index.js';
@@ -331,7 +331,7 @@ function fromConfig(account: AccountConfig): RegisteredAccount {
 function fromRecord(
   record: AccountRecord,
   secret: string,
-  callback: CallbackServerConfig | undefined,
+  callback: CallbackConfig | undefined,
 ): RegisteredAccount {
   return Object.freeze({
     appid: record.appid,

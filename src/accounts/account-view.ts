@@ -12,6 +12,10 @@ const CallbackState = z
     token: SetOrNot,
     encodingAESKey: SetOrNot,
     mode: z.enum(['plain', 'compatible', 'safe']).nullable(),
+    reply: z
+      .object({ subscriber: z.string(), deadlineMs: z.number().int(), lateReplyMs: z.number().int() })
+      .nullable()
+      .meta({ description: 'The webhook subscriber that answers pushes synchronously; null: none.' }),
   })
   .meta({
     id: 'AccountCallbackState',
@@ -79,6 +83,7 @@ export function accountView(
       token: account.callback ? 'set' : 'not set',
       encodingAESKey: account.callback?.encodingAESKey ? 'set' : 'not set',
       mode: account.callback?.mode ?? null,
+      reply: account.callback?.reply ? { ...account.callback.reply } : null,
     },
     token: status
       ? {

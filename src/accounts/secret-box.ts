@@ -1,4 +1,4 @@
-import type { CallbackServerConfig } from '../config/gateway-schema.js';
+import type { CallbackConfig } from '../config/gateway-schema.js';
 import type { Config } from '../config/index.js';
 import { WxhubError } from '../errors/index.js';
 import { parseEncryptionKey, sealedKeyId, TokenCipher } from '../oauth/token-cipher.js';
@@ -60,17 +60,20 @@ export class SecretBox {
     return this.#cipher.seal(secret, context(appid, 'appsecret'));
   }
 
-  /** Seals an account's push URL settings (its Token and EncodingAESKey are secrets). */
-  sealCallback(appid: string, callback: CallbackServerConfig): string {
-    const { token, encodingAESKey, mode } = callback;
-    return this.#cipher.seal(JSON.stringify({ token, encodingAESKey, mode }), context(appid, 'callback'));
+  /** Seals an account's push URL settings (its Token and EncodingAESKey are secrets) and its reply subscriber. */
+  sealCallback(appid: string, callback: CallbackConfig): string {
+    const { token, encodingAESKey, mode, reply } = callback;
+    return this.#cipher.seal(
+      JSON.stringify({ token, encodingAESKey, mode, reply }),
+      context(appid, 'callback'),
+    );
   }
 
   /**
    * The push URL settings of `appid`, checked again with the configuration's schema; errors as
    * `open`'s, and `WXHUB_ERR_SECRETS_KEY` for settings that open but do not validate.
    */
-  openCallback(appid: string, sealed: string): CallbackServerConfig {
+  openCallback(appid: string, sealed: string): CallbackConfig {
     const text = this.#open(appid, sealed, 'callback');
     let parsed: ReturnType<typeof CallbackBody.safeParse> | undefined;
     try {

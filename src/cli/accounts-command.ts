@@ -3,6 +3,7 @@ import { AccountAdmin, type CallbackInput, SecretBox } from '../accounts/index.j
 import type { Config } from '../config/index.js';
 import type { AccountRecord, Database } from '../db/index.js';
 import { WxhubError } from '../errors/index.js';
+import { storedSubscribers } from '../gateway/subscribers/runtime-subscribers.js';
 import { systemClock } from '../util/clock.js';
 import { UNSET_ENV } from './command-config.js';
 import { printTable, withDatabase } from './keys-command.js';
@@ -21,6 +22,8 @@ interface CallbackFlags {
   callbackToken?: string;
   callbackAesKey?: string;
   callbackMode?: string;
+  callbackReply?: string;
+  callbackReplyDeadline?: string;
 }
 
 /** The push URL settings as `set-callback` takes them. */
@@ -28,6 +31,8 @@ interface SetCallbackFlags extends ConfigFlag {
   token?: string;
   aesKey?: string;
   mode?: string;
+  reply?: string;
+  replyDeadline?: string;
 }
 
 interface AddFlags extends SecretFlags, CallbackFlags {
@@ -60,6 +65,9 @@ export function registerAccounts(program: Command): void {
   const aesKeyOption =
     'the EncodingAESKey (43 of [A-Za-z0-9]; compatible and safe mode); env:NAME reads it from the environment';
   const modeOption = 'plain, compatible or safe (default: safe)';
+  const replyOption =
+    'a webhook subscriber that answers the pushes synchronously (its reply goes back to WeChat; a late one as a customer-service message)';
+  const replyDeadlineOption = 'how long WeChat waits for that reply, ms (100-4800, default 4000)';
   /** A subcommand on one account: the appid as its argument or `--appid`, and `--config`. */
   const onAccount = (name: string, description: string) =>
     accounts
@@ -91,11 +99,19 @@ export function registerAccounts(program: Command): void {
     .option('--callback-token <token>', tokenOption)
     .option('--callback-aes-key <key>', aesKeyOption)
     .option('--callback-mode <mode>', modeOption)
+    .option('--callback-reply <subscriber>', replyOption)
+    .option('--callback-reply-deadline <ms>', replyDeadlineOption)
     .option('--config <file>', configOption)
     .action(async (given: string | undefined, flags: AddFlags) => {
       const appid = appidOf(given, flags);
       const callback = callbackOf(
-        { token: flags.callbackToken, aesKey: flags.callbackAesKey, mode: flags.callbackMode },
+        {
+          token: flags.callbackToken,
+          aesKey: flags.callbackAesKey,
+          mode: flags.callbackMode,
+          reply: flags.callbackReply,
+          replyDeadline: flags.callbackReplyDeadline,
+        },
         '--callback-',
       );
       await withAdmin(flags, async (admin) => {
@@ -182,6 +198,8 @@ export function registerAccounts(program: Command): void {
     .option('--token <token>', tokenOption)
     .option('--aes-key <key>', aesKeyOption)
     .option('--mode <mode>', modeOption)
+    .option('--reply <subscriber>', replyOption)
+    .option('--reply-deadline <ms>', replyDeadlineOption)
     .action(async (given: string | undefined, flags: SetCallbackFlags) => {
       const appid = appidOf(given, flags);
       const callback = callbackOf(flags, '--');
@@ -235,12 +253,18 @@ async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promis
   await withDatabase(flags, async (database: Database, config: Config) => {
     const configured = new Set(config.accounts.map((a) => a.appid));
     const unsetKey = config.secretsKey === UNSET_ENV;
+    // A reply may name a webhook subscriber of the file or one added at run time.
+    const webhooks = new Set([
+      ...config.subscribers.filter((s) => 'url' in s).map((s) => s.name),
+      ...(await storedSubscribers(database.settings)).filter((s) => s.kind === 'webhook').map((s) => s.name),
+    ]);
     const admin = new AccountAdmin({
       database,
       // An unset `env:` secretsKey: no key, and the error names the variable's field.
       secrets: unsetKey ? null : SecretBox.fromConfig(config),
       configAppids: () => configured,
       clock: systemClock,
+      webhookSubscribers: () => webhooks,
       ...(unsetKey && { keyHint: 'secretsKey: its environment variable is not set' }),
     });
     await run(admin);
@@ -289,23 +313,40 @@ async function readSecret(flags: SecretFlags): Promise<string> {
  * shell history show it.
  */
 function callbackOf(
-  flags: { token?: string | undefined; aesKey?: string | undefined; mode?: string | undefined },
+  flags: {
+    token?: string | undefined;
+    aesKey?: string | undefined;
+    mode?: string | undefined;
+    reply?: string | undefined;
+    replyDeadline?: string | undefined;
+  },
   prefix: '--' | '--callback-',
 ): CallbackInput | undefined {
   if (flags.token === undefined) {
-    if (flags.aesKey !== undefined || flags.mode !== undefined)
+    const other = [flags.aesKey, flags.mode, flags.reply, flags.replyDeadline].some((f) => f !== undefined);
+    if (other)
       throw new WxhubError(
         'WXHUB_ERR_INVALID_ARGUMENT',
-        `${prefix}token is required with ${prefix}aes-key and ${prefix}mode`,
+        `${prefix}token is required with ${prefix}aes-key, ${prefix}mode and ${prefix}reply`,
       );
     return undefined;
   }
+  if (flags.replyDeadline !== undefined && flags.reply === undefined)
+    throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', `${prefix}reply-deadline needs ${prefix}reply`);
   const token = fromEnv(flags.token, `${prefix}token`);
   const key = flags.aesKey === undefined ? undefined : fromEnv(flags.aesKey, `${prefix}aes-key`);
   return {
     token,
     ...(key !== undefined ? { encodingAESKey: key } : {}),
     ...(flags.mode !== undefined ? { mode: flags.mode as 'safe' } : {}),
+    ...(flags.reply !== undefined
+      ? {
+          reply: {
+            subscriber: flags.reply,
+            ...(flags.replyDeadline !== undefined ? { deadlineMs: Number(flags.replyDeadline) } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -47,20 +47,34 @@ function requireAesKey(
  */
 export const callbackServerSchema = z.strictObject(callbackServerFields).superRefine(requireAesKey);
 
+/** A webhook subscriber that answers an account's pushes synchronously (see docs/gateway.md). */
+export const callbackReplySchema = z
+  .strictObject({
+    subscriber: name.meta({ description: 'The name of a webhook subscriber.', examples: ['bot'] }),
+    /** WeChat gives up after 5 s; past this the reply goes out as a customer-service message. */
+    deadlineMs: z.number().int().min(100).max(4800).default(4000).meta({
+      description:
+        'How long WeChat waits for the reply, ms; a later one goes out as a customer-service message.',
+    }),
+    /** How long a late reply is still waited for, ms. */
+    lateReplyMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(600_000)
+      .default(60_000)
+      .meta({ description: 'How long a late reply is still waited for, ms.' }),
+  })
+  .meta({
+    description:
+      "A webhook subscriber that answers this account's pushes synchronously: its reply becomes WeChat's passive reply, or a customer-service message when late.",
+  });
+
 /** An account's server configuration, as entered in WeChat's console (shared/wechat-api.md §11). */
 export const callbackSchema = z
   .strictObject({
     ...callbackServerFields,
-    /** A subscriber that answers pushes of this account synchronously (see docs/gateway.md). */
-    reply: z
-      .strictObject({
-        subscriber: name,
-        /** WeChat gives up after 5 s; past this the reply goes out as a customer-service message. */
-        deadlineMs: z.number().int().min(100).max(4800).default(4000),
-        /** How long a late reply is still waited for, ms. */
-        lateReplyMs: z.number().int().min(1000).max(600_000).default(60_000),
-      })
-      .optional(),
+    reply: callbackReplySchema.optional(),
   })
   .superRefine(requireAesKey);
 

@@ -20,6 +20,11 @@ import type { CallbackRoutesOptions } from './receive/callback-routes.js';
 import type { PushEvent } from './receive/push-event.js';
 import { PushReceiver } from './receive/push-receiver.js';
 import { ReplySubscriber } from './reply/reply-subscriber.js';
+import {
+  type CallbackReply,
+  ReplySubscribers,
+  type WebhookSubscriberConfig,
+} from './reply/reply-subscribers.js';
 
 export interface GatewayOptions {
   /** The hub's accounts; those with a `callback` block get a push URL. */
@@ -30,6 +35,11 @@ export interface GatewayOptions {
    * accounts added at run time receive pushes). Default: those of `accounts`, built once.
    */
   readonly codec?: (appid: string) => CallbackCodec | undefined;
+  /**
+   * The reply settings of an account (`callback.reply`), looked up on every push like the codec.
+   * Default: those of `accounts`.
+   */
+  readonly reply?: (appid: string) => CallbackReply | undefined;
   readonly settings: GatewayConfig;
   /** Leases for the delivery workers: the hub's store, shared by the fleet. */
   readonly store: Store;
@@ -58,7 +68,9 @@ export class Gateway {
   readonly log: EventLog;
   /** Ordered partitions events are split into by openid. */
   readonly partitions: number;
-  readonly #replies: readonly ReplySubscriber[];
+  readonly #replies: ReplySubscribers;
+  /** Webhook subscribers added at run time, which a runtime account's reply may name. */
+  readonly #runtimeWebhooks = new Map<string, WebhookSubscriberConfig>();
   readonly #options: GatewayOptions;
   /** Names of the configured subscribers: fixed for the gateway's life. */
   readonly configured: ReadonlySet<string>;
@@ -73,12 +85,20 @@ export class Gateway {
     if (byName.size !== options.subscribers.length) {
       throw new WxhubError('WXHUB_ERR_INVALID_CONFIG', 'subscribers: every name must be unique');
     }
-    const replies = replySubscribers(options, byName, logger);
-    // A reply subscriber takes its accounts' pushes synchronously, so its queue leaves them out.
-    const answeredBy = new Map([...replies].map(([appid, reply]) => [appid, reply.name]));
-    const consumers = options.subscribers.map((s) => consumerFor(s, options, excluding(s.name, answeredBy)));
-    this.#replies = [...new Set(replies.values())];
+    checkConfiguredReplies(options.accounts, byName);
+    const configured = new Map(options.accounts.map((a) => [a.appid, a.callback?.reply]));
+    const replies = new ReplySubscribers({
+      replyOf: options.reply ?? ((appid) => configured.get(appid)),
+      webhookOf: (name) => {
+        const config = byName.get(name);
+        return config && 'url' in config ? config : this.#runtimeWebhooks.get(name);
+      },
+      create: (webhook, reply) => replySubscriber(webhook, reply, options, logger),
+      logger,
+    });
+    this.#replies = replies;
     this.#options = options;
+    const consumers = options.subscribers.map((s) => consumerFor(s, options, replies));
     this.configured = new Set(byName.keys());
     this.log = options.log;
     this.partitions = options.settings.partitions;
@@ -103,7 +123,7 @@ export class Gateway {
         this.workers.wake(partition);
         options.onEvent?.(event);
       },
-      answer: async (event) => (await replies.get(event.appid)?.answer(event)) ?? null,
+      answer: async (event) => (await replies.of(event.appid)?.answer(event)) ?? null,
     });
   }
 
@@ -126,7 +146,8 @@ export class Gateway {
     if (this.configured.has(config.name) || this.consumer(config.name)) {
       throw new WxhubError('WXHUB_ERR_SUBSCRIBER_EXISTS', config.name);
     }
-    this.workers.add(consumerFor(config, this.#options, []));
+    this.workers.add(consumerFor(config, this.#options, this.#replies));
+    if ('url' in config) this.#runtimeWebhooks.set(config.name, config);
   }
 
   /**
@@ -147,6 +168,8 @@ export class Gateway {
   async removeSubscriber(name: string): Promise<boolean> {
     if (this.configured.has(name)) throw new WxhubError('WXHUB_ERR_SUBSCRIBER_READ_ONLY', name);
     const consumer = await this.workers.remove(name);
+    this.#runtimeWebhooks.delete(name);
+    await this.#replies.forget(name);
     await consumer?.close?.();
     return consumer !== undefined;
   }
@@ -178,16 +201,17 @@ export class Gateway {
   /** Stops delivering (in-flight deliveries finish), waits for late replies, closes sinks. */
   async close(): Promise<void> {
     await this.workers.stop();
-    await Promise.all(this.#replies.map((r) => r.drain()));
+    await this.#replies.drain();
     await Promise.all(this.consumers.map((c) => c.close?.()));
   }
 }
 
-function consumerFor(config: SubscriberConfig, options: GatewayOptions, skip: readonly string[]): Consumer {
+function consumerFor(config: SubscriberConfig, options: GatewayOptions, replies: ReplySubscribers): Consumer {
   const filter: ConsumerFilter = {
     ...config.filter,
     ...(config.appids ? { appids: config.appids } : {}),
-    ...(skip.length > 0 ? { exceptAppids: skip } : {}),
+    // A reply subscriber takes its accounts' pushes synchronously, so its queue leaves them out.
+    answeredElsewhere: (appid) => replies.answers(config.name, appid),
   };
   if ('url' in config) return new WebhookConsumer({ ...config, filter }, options.clock, options.dispatcher);
   if ('amqp' in config)
@@ -195,49 +219,44 @@ function consumerFor(config: SubscriberConfig, options: GatewayOptions, skip: re
   return new NatsSink({ name: config.name, url: config.nats, subject: config.subject, filter });
 }
 
-/** The appids a subscriber answers synchronously: its queue skips them. */
-function excluding(name: string, answeredBy: ReadonlyMap<string, string>): string[] {
-  return [...answeredBy].filter(([, subscriber]) => subscriber === name).map(([appid]) => appid);
-}
-
-function replySubscribers(
-  options: GatewayOptions,
+/** A config-file account's reply must name a webhook subscriber of the file: refused at start otherwise. */
+function checkConfiguredReplies(
+  accounts: GatewayOptions['accounts'],
   byName: ReadonlyMap<string, SubscriberConfig>,
-  logger: Logger,
-): Map<string, ReplySubscriber> {
-  const replies = new Map<string, ReplySubscriber>();
-  const shared = new Map<string, ReplySubscriber>();
-  for (const { appid, callback } of options.accounts) {
-    const reply = callback?.reply;
-    if (!reply) continue;
-    const config = byName.get(reply.subscriber);
-    if (!config || !('url' in config)) {
+): void {
+  for (const { appid, callback } of accounts) {
+    const name = callback?.reply?.subscriber;
+    const config = name === undefined ? undefined : byName.get(name);
+    if (name !== undefined && !(config && 'url' in config)) {
       throw new WxhubError(
         'WXHUB_ERR_INVALID_CONFIG',
-        `accounts[${appid}].callback.reply.subscriber: no webhook subscriber named ${reply.subscriber}`,
+        `accounts[${appid}].callback.reply.subscriber: no webhook subscriber named ${name}`,
       );
     }
-    let subscriber = shared.get(`${config.name}\n${reply.deadlineMs}\n${reply.lateReplyMs}`);
-    if (!subscriber) {
-      subscriber = new ReplySubscriber({
-        webhook: new WebhookConsumer({ ...config, filter: {} }, options.clock, options.dispatcher),
-        deadlineMs: reply.deadlineMs,
-        lateReplyMs: reply.lateReplyMs,
-        sendCustomMessage: options.sendCustomMessage,
-        onFailure: (event, error) =>
-          options.log.addDeadLetter({
-            consumer: config.name,
-            event,
-            error,
-            attempts: 1,
-            at: options.clock.now(),
-          }),
-        clock: options.clock,
-        logger,
-      });
-      shared.set(`${config.name}\n${reply.deadlineMs}\n${reply.lateReplyMs}`, subscriber);
-    }
-    replies.set(appid, subscriber);
   }
-  return replies;
+}
+
+/** The synchronous side of a webhook subscriber, for the accounts whose reply names it. */
+function replySubscriber(
+  webhook: WebhookSubscriberConfig,
+  reply: CallbackReply,
+  options: GatewayOptions,
+  logger: Logger,
+): ReplySubscriber {
+  return new ReplySubscriber({
+    webhook: new WebhookConsumer({ ...webhook, filter: {} }, options.clock, options.dispatcher),
+    deadlineMs: reply.deadlineMs,
+    lateReplyMs: reply.lateReplyMs,
+    sendCustomMessage: options.sendCustomMessage,
+    onFailure: (event, error) =>
+      options.log.addDeadLetter({
+        consumer: webhook.name,
+        event,
+        error,
+        attempts: 1,
+        at: options.clock.now(),
+      }),
+    clock: options.clock,
+    logger,
+  });
 }

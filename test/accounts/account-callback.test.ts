@@ -41,6 +41,13 @@ describe('the callback settings of a runtime account', () => {
     expect(registry.get(A)?.callback?.token).toBe(TOKEN);
     await admin.setCallback(A, { token: 'Other123', mode: 'plain' });
     expect(registry.get(A)?.callback).toEqual({ token: 'Other123', mode: 'plain' });
+    // A reply subscriber, with WeChat's deadlines defaulted: sealed and served like the rest.
+    await admin.setCallback(A, { token: 'Other123', mode: 'plain', reply: { subscriber: 'crm' } });
+    expect(registry.get(A)?.callback?.reply).toEqual({
+      subscriber: 'crm',
+      deadlineMs: 4000,
+      lateReplyMs: 60_000,
+    });
     await admin.setCallback(A, null);
     expect(registry.get(A)?.callback).toBeUndefined();
     expect((await database.accounts.get(A))?.sealedCallback).toBeNull();
@@ -54,7 +61,11 @@ describe('the callback settings of a runtime account', () => {
       [{ token: TOKEN, mode: 'safe' }, /encodingAESKey: is required in safe mode/],
       [{ token: TOKEN, encodingAESKey: `${KEY}x`, mode: 'compatible' }, /encodingAESKey: must be 43/],
       [{ token: TOKEN, mode: 'secure' }, /mode/],
-      [{ token: TOKEN, mode: 'plain', reply: { subscriber: 'crm' } }, /reply/],
+      [
+        { token: TOKEN, mode: 'plain', reply: { subscriber: 'nobody' } },
+        /reply\.subscriber: no webhook subscriber named nobody/,
+      ],
+      [{ token: TOKEN, mode: 'plain', reply: { subscriber: 'crm', deadlineMs: 6000 } }, /reply\.deadlineMs/],
     ];
     for (const [input, message] of cases) {
       const err = await refusal(() => admin.setCallback(A, input as never));

@@ -34,6 +34,8 @@ describe('wxhub accounts', () => {
         secretsKey: 'env:TEST_SECRETS_KEY',
         wechat: { apiBase: 'http://127.0.0.1:9', openBase: 'http://127.0.0.1:9' },
         accounts: [{ appid: CONFIG_APPID, secret: 'env:WX_SECRET_A' }],
+        // A webhook subscriber a runtime account's reply may name (nothing is pushed here).
+        subscribers: [{ name: 'bot', url: 'http://127.0.0.1:9/hook', secret: `whsec_${'A'.repeat(32)}` }],
       }),
     );
     hub = await createHub({
@@ -202,6 +204,25 @@ describe('wxhub accounts', () => {
     const listed = await cli(['list']);
     expect(listed.stdout).toMatch(new RegExp(`${C}\\s+database\\s+official\\s+enabled\\s+stable\\s+plain`));
 
+    // A reply subscriber must be one of the hub's webhook subscribers.
+    const replyTo = (name: string, ...more: string[]) =>
+      cli(
+        ['set-callback', C, '--token', 'env:WX_CB_TOKEN', '--mode', 'plain', '--reply', name, ...more],
+        undefined,
+        secrets,
+      );
+    const nobody = await replyTo('nobody');
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain('callback.reply.subscriber: no webhook subscriber named nobody');
+    const bot = await replyTo('bot', '--reply-deadline', '3000');
+    expect(bot.code, bot.stderr).toBe(0);
+    await settle(() => hub.services.accounts.get(C)?.callback?.reply !== undefined);
+    expect(hub.services.accounts.get(C)?.callback?.reply).toEqual({
+      subscriber: 'bot',
+      deadlineMs: 3000,
+      lateReplyMs: 60_000,
+    });
+
     const bad = await cli(
       ['set-callback', C, '--token', 'env:WX_CB_TOKEN', '--mode', 'safe'],
       undefined,
@@ -213,7 +234,7 @@ describe('wxhub accounts', () => {
     const removed = await cli(['remove-callback', C]);
     expect(removed.code, removed.stderr).toBe(0);
     await settle(() => hub.services.accounts.get(C)?.callback === undefined);
-    for (const out of [added, plain, listed, bad, removed]) {
+    for (const out of [added, plain, listed, nobody, bot, bad, removed]) {
       expect(out.stdout + out.stderr).not.toContain(token);
       expect(out.stdout + out.stderr).not.toContain(key);
       expect(out.stdout + out.stderr).not.toContain('PlainToken9');

@@ -24,6 +24,8 @@ import { adminSession, HTML } from '../web/support/web-fixture.js';
 describe('accounts added at run time receive pushes at /callback/:appid', () => {
   let sim: TestSim;
   let crm: TestSubscriber;
+  /** A bot: answers each push with `reply: <its Content>`. */
+  let bot: TestSubscriber;
   let a: StartedHub;
   let b: StartedHub;
   let admin: string;
@@ -41,7 +43,7 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
         database: `sqlite:${join(dir, 'hub.db')}`,
         secretsKey: key,
         wechat: { apiBase: sim.url, openBase: sim.url, timeoutMs: 2000 },
-        subscribers: [webhook('crm', crm)],
+        subscribers: [webhook('crm', crm), webhook('bot', bot)],
       },
       port: 0,
       host: '127.0.0.1',
@@ -122,6 +124,10 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
   beforeAll(async () => {
     sim = await startTestSim();
     crm = await startSubscriber();
+    bot = await startSubscriber((event) => ({
+      status: 200,
+      body: JSON.stringify({ reply: { msgtype: 'text', content: `reply: ${String(event.fields.Content)}` } }),
+    }));
     a = await open();
     b = await open();
     admin = (await a.services.keys.create({ name: 'ops', appids: [], scopes: ['admin'] })).key;
@@ -131,6 +137,7 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
     await a?.close();
     await b?.close();
     await crm?.close();
+    await bot?.close();
   });
 
   it('safe mode: added on one hub, the other passes WeChat URL check, logs the push and delivers it', async () => {
@@ -144,7 +151,7 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
       callback: { token, encodingAESKey, mode: 'safe' },
     });
     expect(added.status, added.text).toBe(201);
-    expect(added.json().callback).toEqual({ token: 'set', encodingAESKey: 'set', mode: 'safe' });
+    expect(added.json().callback).toEqual({ token: 'set', encodingAESKey: 'set', mode: 'safe', reply: null });
 
     await pointWeChat(b, appid, { token, encodingAESKey, mode: 'safe' });
     const outcome = await push(appid, openid, 'hello, runtime account');
@@ -171,7 +178,12 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
     });
     const set = await api(b, 'PUT', `/v1/admin/accounts/${appid}/callback`, { token: second, mode: 'plain' });
     expect(set.status, set.text).toBe(200);
-    expect(set.json().callback).toEqual({ token: 'set', encodingAESKey: 'not set', mode: 'plain' });
+    expect(set.json().callback).toEqual({
+      token: 'set',
+      encodingAESKey: 'not set',
+      mode: 'plain',
+      reply: null,
+    });
 
     await pointWeChat(a, appid, { token: second, mode: 'plain' });
     expect((await urlCheck(a, appid, first)).status).toBe(403);
@@ -284,18 +296,63 @@ describe('accounts added at run time receive pushes at /callback/:appid', () => 
     expect(removed.status, removed.text).toBe(200);
     expect(removed.json()).toMatchObject({
       enabled: true,
-      callback: { token: 'not set', encodingAESKey: 'not set', mode: null },
+      callback: { token: 'not set', encodingAESKey: 'not set', mode: null, reply: null },
     });
     await until(async () => (await urlCheck(b, appid, token)).status === 404, 5000, 'hub B to refuse it');
     expect(b.services.accounts.served(appid)).toBeDefined();
     expect(await pushShown()).toBe('none');
   });
 
+  it('a reply subscriber set over the API answers in time; its queue skips those pushes until it is unset', async () => {
+    const { appid, secret, openid } = await newAccount();
+    const token = `Tok${randomBytes(6).toString('hex')}`;
+    secrets.push(token);
+    const unknown = await api(a, 'POST', '/v1/admin/accounts', {
+      appid,
+      secret,
+      callback: { token, mode: 'plain', reply: { subscriber: 'nobody' } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toMatch(/callback\.reply\.subscriber: no webhook subscriber named nobody/);
+    const added = await api(a, 'POST', '/v1/admin/accounts', {
+      appid,
+      secret,
+      callback: { token, mode: 'plain', reply: { subscriber: 'bot', deadlineMs: 3000 } },
+    });
+    expect(added.status, added.text).toBe(201);
+    expect(added.json().callback.reply).toEqual({ subscriber: 'bot', deadlineMs: 3000, lateReplyMs: 60_000 });
+
+    const botGot = () => bot.events().filter((e) => e.appid === appid);
+    await pointWeChat(b, appid, { token, mode: 'plain' });
+    const first = await push(appid, openid, 'ping');
+    expect(first.reply).toMatchObject({
+      msgType: 'text',
+      fields: { Content: 'reply: ping', ToUserName: openid },
+    });
+    await until(() => crm.events().some((e) => e.fields.Content === 'ping'), 10_000, 'the CRM delivery');
+    // The queues of both hubs have run past the push (the CRM has it): the bot had it once, in time.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(botGot().map((e) => e.fields.Content)).toEqual(['ping']);
+
+    // Without the reply, the bot gets the pushes like any subscriber, and WeChat no answer from it.
+    const unset = await api(b, 'PUT', `/v1/admin/accounts/${appid}/callback`, { token, mode: 'plain' });
+    expect(unset.json().callback.reply).toBeNull();
+    await until(
+      () => a.services.accounts.served(appid)?.callback?.reply === undefined,
+      5000,
+      'hub A to apply it',
+    );
+    const second = await push(appid, openid, 'pong');
+    expect(second.reply).toBeNull();
+    await until(() => botGot().length === 2, 10_000, 'the queued delivery to the bot');
+    expect(botGot().map((e) => e.fields.Content)).toEqual(['ping', 'pong']);
+  });
+
   it('no secret in any API answer, the metrics or any log line of this file', async () => {
     const list = await api(b, 'GET', '/v1/admin/accounts');
     expect(list.status).toBe(200);
     const states = list.json().accounts.map((x: { callback: unknown }) => x.callback);
-    expect(states).toContainEqual({ token: 'set', encodingAESKey: 'set', mode: 'safe' });
+    expect(states).toContainEqual({ token: 'set', encodingAESKey: 'set', mode: 'safe', reply: null });
     answers.push(await (await fetch(`${a.url}/metrics`)).text());
     expect(secrets.length).toBeGreaterThanOrEqual(10);
     expect(answers.filter((text) => secrets.some((s) => text.includes(s)))).toEqual([]);

@@ -60,6 +60,11 @@ function shownUrl(text: string): string {
  * Each configuration (its secret, a broker URL's password) is sealed with the hub's cipher; the
  * view beside it is what lists show.
  */
+/** The runtime subscribers in the database, oldest first, as lists show them (nothing to open). */
+export async function storedSubscribers(settings: SettingsTable): Promise<StoredSubscriber[]> {
+  return parseStored(await settings.get(SUBSCRIBERS_SETTING));
+}
+
 export class RuntimeSubscribers {
   readonly #settings: SettingsTable;
   readonly #sealer: SecretSealer;
@@ -72,8 +77,8 @@ export class RuntimeSubscribers {
   }
 
   /** Every runtime subscriber, oldest first. */
-  async list(): Promise<StoredSubscriber[]> {
-    return parseStored(await this.#settings.get(SUBSCRIBERS_SETTING));
+  list(): Promise<StoredSubscriber[]> {
+    return storedSubscribers(this.#settings);
   }
 
   /** The configuration of a stored subscriber, or null when it cannot be opened (another key). */

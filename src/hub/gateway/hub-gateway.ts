@@ -79,9 +79,10 @@ export function openHubGateway(options: HubGatewayOptions): HubGateway {
   const log = openEventLog(options.store, { retentionMs, clock });
   const events = new PushListeners(options.logger);
   const gateway = new Gateway({
-    // The config file's accounts: their codecs are checked at start and their reply subscribers built.
+    // The config file's accounts: their codecs and reply subscribers are checked at start.
     accounts: config.accounts,
     codec: accountCodecs(options.login.account, config.gateway.maxSkewSeconds, options.logger),
+    reply: (appid) => options.login.account(appid)?.callback?.reply,
     subscribers: config.subscribers,
     settings: config.gateway,
     store: options.store,

@@ -7,9 +7,13 @@ import { silentLogger } from '../../../src/util/logger.js';
 
 /**
  * A registry over an in-memory database with `configAccounts` as the file's, the admin that
- * writes it (applied at once, as on the hub that takes an API call), and the changes it told.
+ * writes it (applied at once, as on the hub that takes an API call, whose webhook subscribers are
+ * `webhookSubscribers`), and the changes it told.
  */
-export async function accountsWorld(configAccounts: readonly AccountConfig[] = []) {
+export async function accountsWorld(
+  configAccounts: readonly AccountConfig[] = [],
+  webhookSubscribers: readonly string[] = ['crm'],
+) {
   const database = new MemoryDatabase();
   const secrets = new SecretBox(randomBytes(32));
   const registry = await AccountRegistry.open({ database, configAccounts, secrets, logger: silentLogger });
@@ -18,6 +22,7 @@ export async function accountsWorld(configAccounts: readonly AccountConfig[] = [
     secrets,
     configAppids: () => registry.configAppids(),
     clock: systemClock,
+    webhookSubscribers: () => new Set(webhookSubscribers),
     afterChange: () => registry.sync(),
   });
   const changes: string[] = [];
