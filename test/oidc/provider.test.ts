@@ -29,6 +29,20 @@ describe('OpenID Connect provider: code flow with openid-client', () => {
     for (const key of jwks.keys) expect(key.d).toBeUndefined();
   });
 
+  it("is found by openid-client's RFC 8414 discovery too (algorithm 'oauth2')", async () => {
+    const oauth2 = await oidcClient.discovery(
+      new URL(issuer),
+      'rp',
+      SECRET,
+      oidcClient.ClientSecretBasic(SECRET),
+      {
+        algorithm: 'oauth2',
+        execute: [oidcClient.allowInsecureRequests],
+      },
+    );
+    expect(oauth2.serverMetadata()).toEqual(rp.serverMetadata());
+  });
+
   it('signs ID tokens RS256 by default, and ES256 for a client that asks', async () => {
     const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString());
     const jwks = (await (await fetch(rp.serverMetadata().jwks_uri!)).json()) as { keys: { kid: string }[] };
