@@ -42,8 +42,8 @@ function requireAesKey(
 }
 
 /**
- * The three console fields alone: what a runtime account carries (src/accounts), validated as
- * the configuration file's block is.
+ * The three console fields alone, validated as the configuration file's block is: what a runtime
+ * account's input builds on (src/accounts/account-input.ts adds the formats and `reply`).
  */
 export const callbackServerSchema = z.strictObject(callbackServerFields).superRefine(requireAesKey);
 
@@ -122,6 +122,5 @@ export const gatewaySchema = z
   .default({ partitions: 16, retentionDays: 3, maxSkewSeconds: 300, leaseTtlMs: 30_000 });
 
 export type CallbackConfig = z.output<typeof callbackSchema>;
-export type CallbackServerConfig = z.output<typeof callbackServerSchema>;
 export type SubscriberConfig = z.output<typeof subscriberSchema>;
 export type GatewayConfig = z.output<typeof gatewaySchema>;
