@@ -214,7 +214,10 @@ if (url) {
           await insert(b);
           // The log's INSERT: a, then it waits for b.
           const appended = Promise.all([log.append(a, 4), log.append(b, 4)]);
+          appended.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
           const waiting = await eventually(async () => {
+            // pg_stat_activity is read once per transaction unless its snapshot is cleared.
+            await other.query('SELECT pg_stat_clear_snapshot()');
             const { rows } = await other.query<{ n: number }>(
               `SELECT count(*)::int AS n FROM pg_stat_activity
                WHERE wait_event_type = 'Lock' AND query LIKE $1`,
