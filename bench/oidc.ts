@@ -13,7 +13,7 @@
  *   the library with nothing around it (memory adapter, the `login_hint` logged in at once), for
  *   the ceiling: a WeChat login through the library does both its work and the ticket flow's.
  *
- * The two alternate in rounds (ticket, OIDC, ticket, OIDC…), so drift of a shared VM falls on both;
+ * The flows alternate in rounds (ticket, OIDC, alone, ticket…), so drift of a shared VM falls on all;
  * the ratio is OIDC logins/s over ticket logins/s summed over the rounds (target ≥ 0.5). Each row
  * gives the CPU per login of each process: the hub, this one, the simulator.
  *
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
   const ratio = round(viaOidc.rps / ticket.rps, 2);
   const alone = total('bare');
   // A login through wxhub does a WeChat login (the ticket flow's part) and an OpenID Connect
-  // login (oidc-provider's part): with the machine's CPU the limit, at best 1 / (1/T + 1/B).
+  // login (oidc-provider's part): with the machine's CPU the limit, about 1 / (1/T + 1/B).
   const ceiling = alone.logins ? round(1 / (1 + ticket.rps / alone.rps), 2) : undefined;
   printTable(
     rows.map((r) => ({
