@@ -268,6 +268,12 @@ describe('OpenAPI document', () => {
     return added.appid;
   }
 
+  /** A route of `/v1/admin/accounts/{appid}…` called on an account added for it. */
+  const onRuntimeAccount = {
+    accepted: 200,
+    live: async () => ({ path: { appid: await runtimeAccount() } }),
+  };
+
   /** A follow-to-log-in started and claimed: its id and the claiming browser's cookie. */
   async function followLogin(): Promise<Partial<Request>> {
     const login = await hub.services.followLogin.start(appid, { continueUrl: '/after' });
@@ -344,27 +350,12 @@ describe('OpenAPI document', () => {
       accepted: 201,
       live: async () => ({ body: await sim.account() }),
     },
-    'DELETE /v1/admin/accounts/{appid}': {
-      accepted: 200,
-      live: async () => ({ path: { appid: await runtimeAccount() } }),
-    },
-    'PUT /v1/admin/accounts/{appid}/secret': {
-      accepted: 200,
-      live: async () => ({ path: { appid: await runtimeAccount() } }),
-    },
+    'DELETE /v1/admin/accounts/{appid}': onRuntimeAccount,
+    'PUT /v1/admin/accounts/{appid}/secret': onRuntimeAccount,
     'POST /v1/admin/accounts/{appid}/enable': { accepted: 200 },
-    'POST /v1/admin/accounts/{appid}/disable': {
-      accepted: 200,
-      live: async () => ({ path: { appid: await runtimeAccount() } }),
-    },
-    'PUT /v1/admin/accounts/{appid}/callback': {
-      accepted: 200,
-      live: async () => ({ path: { appid: await runtimeAccount() } }),
-    },
-    'DELETE /v1/admin/accounts/{appid}/callback': {
-      accepted: 200,
-      live: async () => ({ path: { appid: await runtimeAccount() } }),
-    },
+    'POST /v1/admin/accounts/{appid}/disable': onRuntimeAccount,
+    'PUT /v1/admin/accounts/{appid}/callback': onRuntimeAccount,
+    'DELETE /v1/admin/accounts/{appid}/callback': onRuntimeAccount,
     'GET /callback/{appid}': {
       accepted: 200,
       live: async () => ({ query: { ...signedQuery(), echostr: 'echo' } }),
