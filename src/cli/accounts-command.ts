@@ -61,13 +61,6 @@ export function registerAccounts(program: Command): void {
   const configOption =
     'configuration file naming the database (default: $WXHUB_CONFIG, else ./wxhub.config.json)';
   const secretEnvOption = 'read the AppSecret from this environment variable (default: read it from stdin)';
-  const tokenOption = "the push URL's Token (3-32 of [A-Za-z0-9]); env:NAME reads it from the environment";
-  const aesKeyOption =
-    'the EncodingAESKey (43 of [A-Za-z0-9]; compatible and safe mode); env:NAME reads it from the environment';
-  const modeOption = 'plain, compatible or safe (default: safe)';
-  const replyOption =
-    'a webhook subscriber that answers the pushes synchronously (its reply goes back to WeChat; a late one as a customer-service message)';
-  const replyDeadlineOption = 'how long WeChat waits for that reply, ms (100-4800, default 4000)';
   /** A subcommand on one account: the appid as its argument or `--appid`, and `--config`. */
   const onAccount = (name: string, description: string) =>
     accounts
@@ -77,7 +70,7 @@ export function registerAccounts(program: Command): void {
       .option('--appid <appid>', 'the AppID, as a flag')
       .option('--config <file>', configOption);
 
-  accounts
+  const add = accounts
     .command('add')
     .description('Add an account; running hubs serve it within 5 s')
     .argument('[appid]', 'the AppID: wx and 16 hex digits (or --appid)')
@@ -96,43 +89,38 @@ export function registerAccounts(program: Command): void {
       collect,
     )
     .option('--disabled', 'store it without serving it (enable it later)')
-    .option('--callback-token <token>', tokenOption)
-    .option('--callback-aes-key <key>', aesKeyOption)
-    .option('--callback-mode <mode>', modeOption)
-    .option('--callback-reply <subscriber>', replyOption)
-    .option('--callback-reply-deadline <ms>', replyDeadlineOption)
-    .option('--config <file>', configOption)
-    .action(async (given: string | undefined, flags: AddFlags) => {
-      const appid = appidOf(given, flags);
-      const callback = callbackOf(
-        {
-          token: flags.callbackToken,
-          aesKey: flags.callbackAesKey,
-          mode: flags.callbackMode,
-          reply: flags.callbackReply,
-          replyDeadline: flags.callbackReplyDeadline,
-        },
-        '--callback-',
-      );
-      await withAdmin(flags, async (admin) => {
-        const secret = await readSecret(flags);
-        const record = await admin.add({
-          appid,
-          secret,
-          name: flags.name,
-          kind: flags.kind as 'official',
-          token_mode: flags.tokenMode as 'stable',
-          return_to: flags.returnTo ?? [],
-          enabled: !flags.disabled,
-          ...(callback ? { callback } : {}),
-        });
-        const state = record.enabled ? 'running hubs serve it within 5 s' : 'disabled: enable it to serve it';
-        const push = callback ? `, pushes at /callback/${record.appid} (${callback.mode ?? 'safe'})` : '';
-        process.stdout.write(
-          `Added account ${record.appid} (${record.kind}, ${record.tokenMode}${push}); ${state}\n`,
-        );
+    .option('--config <file>', configOption);
+  withCallbackOptions(add, '--callback-').action(async (given: string | undefined, flags: AddFlags) => {
+    const appid = appidOf(given, flags);
+    const callback = callbackOf(
+      {
+        token: flags.callbackToken,
+        aesKey: flags.callbackAesKey,
+        mode: flags.callbackMode,
+        reply: flags.callbackReply,
+        replyDeadline: flags.callbackReplyDeadline,
+      },
+      '--callback-',
+    );
+    await withAdmin(flags, async (admin) => {
+      const secret = await readSecret(flags);
+      const record = await admin.add({
+        appid,
+        secret,
+        name: flags.name,
+        kind: flags.kind as 'official',
+        token_mode: flags.tokenMode as 'stable',
+        return_to: flags.returnTo ?? [],
+        enabled: !flags.disabled,
+        ...(callback ? { callback } : {}),
       });
+      const state = record.enabled ? 'running hubs serve it within 5 s' : 'disabled: enable it to serve it';
+      const push = callback ? `, pushes at /callback/${record.appid} (${callback.mode ?? 'safe'})` : '';
+      process.stdout.write(
+        `Added account ${record.appid} (${record.kind}, ${record.tokenMode}${push}); ${state}\n`,
+      );
     });
+  });
 
   accounts
     .command('list')
@@ -191,26 +179,23 @@ export function registerAccounts(program: Command): void {
       });
     });
 
-  onAccount(
-    'set-callback',
-    "Set a runtime account's push URL settings (WeChat's 服务器配置); running hubs answer /callback/APPID with them within 5 s",
-  )
-    .option('--token <token>', tokenOption)
-    .option('--aes-key <key>', aesKeyOption)
-    .option('--mode <mode>', modeOption)
-    .option('--reply <subscriber>', replyOption)
-    .option('--reply-deadline <ms>', replyDeadlineOption)
-    .action(async (given: string | undefined, flags: SetCallbackFlags) => {
-      const appid = appidOf(given, flags);
-      const callback = callbackOf(flags, '--');
-      if (!callback) throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', '--token is required');
-      await withAdmin(flags, async (admin) => {
-        await admin.setCallback(appid, callback);
-        process.stdout.write(
-          `Set the push URL of ${appid} (${callback.mode ?? 'safe'}); running hubs answer /callback/${appid} within 5 s\n`,
-        );
-      });
+  withCallbackOptions(
+    onAccount(
+      'set-callback',
+      "Set a runtime account's push URL settings (WeChat's 服务器配置); running hubs answer /callback/APPID with them within 5 s",
+    ),
+    '--',
+  ).action(async (given: string | undefined, flags: SetCallbackFlags) => {
+    const appid = appidOf(given, flags);
+    const callback = callbackOf(flags, '--');
+    if (!callback) throw new WxhubError('WXHUB_ERR_INVALID_ARGUMENT', '--token is required');
+    await withAdmin(flags, async (admin) => {
+      await admin.setCallback(appid, callback);
+      process.stdout.write(
+        `Set the push URL of ${appid} (${callback.mode ?? 'safe'}); running hubs answer /callback/${appid} within 5 s\n`,
+      );
     });
+  });
 
   onAccount(
     'remove-callback',
@@ -247,6 +232,28 @@ export function registerAccounts(program: Command): void {
       });
     },
   );
+}
+
+/** The push URL options: `--token`, `--aes-key`, … (or, on `add`, `--callback-token`, …). */
+function withCallbackOptions(command: Command, prefix: '--' | '--callback-'): Command {
+  return command
+    .option(
+      `${prefix}token <token>`,
+      "the push URL's Token (3-32 of [A-Za-z0-9]); env:NAME reads it from the environment",
+    )
+    .option(
+      `${prefix}aes-key <key>`,
+      'the EncodingAESKey (43 of [A-Za-z0-9]; compatible and safe mode); env:NAME reads it from the environment',
+    )
+    .option(`${prefix}mode <mode>`, 'plain, compatible or safe (default: safe)')
+    .option(
+      `${prefix}reply <subscriber>`,
+      'a webhook subscriber that answers the pushes synchronously (its reply goes back to WeChat; a late one as a customer-service message)',
+    )
+    .option(
+      `${prefix}reply-deadline <ms>`,
+      'how long WeChat waits for that reply, ms (100-4800, default 4000)',
+    );
 }
 
 async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promise<void>): Promise<void> {
