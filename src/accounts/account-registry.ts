@@ -246,15 +246,30 @@ export class AccountRegistry {
     try {
       if (!this.#secrets)
         throw missingSecretsKey(`runtime account ${record.appid} cannot be opened without the secrets key`);
-      const { sealedCallback } = record;
-      const callback = sealedCallback ? this.#secrets.openCallback(record.appid, sealedCallback) : undefined;
-      result = fromRecord(record, this.#secrets.open(record.appid, record.sealedSecret), callback);
+      const secret = this.#secrets.open(record.appid, record.sealedSecret);
+      result = fromRecord(record, secret, this.#openCallback(record));
     } catch (err) {
       if (!isWxhubError(err)) throw err;
       result = err;
     }
     this.#decoded.set(record.appid, { stamp, result });
     return result;
+  }
+
+  /**
+   * A row's push URL settings. Ones that do not open (sealed by another version, say) cost the
+   * account its pushes only, as a codec that does not build does: logged once per row version
+   * (`#decode` caches), the token and login still served.
+   */
+  #openCallback(record: AccountRecord): CallbackConfig | undefined {
+    if (!record.sealedCallback) return undefined;
+    try {
+      return this.#secrets!.openCallback(record.appid, record.sealedCallback);
+    } catch (err) {
+      if (!isWxhubError(err)) throw err;
+      this.#logger.error({ appid: record.appid, code: err.code }, `callback not served: ${err.message}`);
+      return undefined;
+    }
   }
 
   /** Builds the current set from the config accounts and `records`, and tells what changed. */

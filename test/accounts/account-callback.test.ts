@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/accounts/index.js';
+import { AccountRegistry, SecretBox } from '../../src/accounts/index.js';
 import { parseConfig } from '../../src/config/index.js';
+import { MemoryDatabase } from '../../src/db/index.js';
 import { isWxhubError } from '../../src/errors/index.js';
+import { captureLogs } from '../support/log-capture.js';
 import { accountsWorld, storedRow } from './support/accounts-world.js';
 
 const A = 'wx00000000000000a1';
@@ -101,6 +103,26 @@ describe('the callback settings of a runtime account', () => {
     expect(err.message).toMatch(/configuration file/);
     const unknown = await refusal(() => admin.setCallback(A, { token: TOKEN, mode: 'plain' }));
     expect(isWxhubError(unknown, 'WXHUB_ERR_UNKNOWN_ACCOUNT')).toBe(true);
+  });
+
+  it('a stored callback that does not open costs the account its pushes only, logged once', async () => {
+    const database = new MemoryDatabase();
+    const secrets = new SecretBox(randomBytes(32));
+    // Settings another version wrote, say: the row's callback does not validate here.
+    await database.accounts.insert(
+      storedRow(A, secrets.seal(A, SECRET), { sealedCallback: secrets.seal(A, 'not callback settings') }),
+    );
+    const logs = captureLogs('error');
+    const registry = await AccountRegistry.open({
+      database,
+      configAccounts: [],
+      secrets,
+      logger: logs.logger,
+    });
+    expect(registry.served(A)?.secret).toBe(SECRET);
+    expect(registry.served(A)?.callback).toBeUndefined();
+    await registry.sync();
+    expect(logs.lines.filter((l) => l.includes('callback not served'))).toHaveLength(1);
   });
 });
 
