@@ -17,8 +17,7 @@ export class SealedSetting<T> {
 
   /** The stored value, created with `create()` when there is none yet. */
   async getOrCreate(create: () => T): Promise<T> {
-    const stored = await this.database.settings.putIfAbsent(this.name, this.#seal(create()));
-    return this.#open(stored);
+    return this.#open(await this.#storedOrCreated(create));
   }
 
   /** The stored value, or null when there is none. */
@@ -35,10 +34,19 @@ export class SealedSetting<T> {
   /** Applies `change` to the stored value with compare-and-set (retried when another hub raced); resolves the new value. */
   async update(create: () => T, change: (current: T) => T): Promise<T> {
     for (;;) {
-      const before = await this.database.settings.putIfAbsent(this.name, this.#seal(create()));
+      const before = await this.#storedOrCreated(create);
       const next = change(this.#open(before));
       if (await this.database.settings.compareAndSet(this.name, before, this.#seal(next))) return next;
     }
+  }
+
+  /**
+   * The sealed row, written from `create()` only when there is none: creating may be costly (key
+   * pairs are generated on the event loop), so a row that exists is read, never made again.
+   */
+  async #storedOrCreated(create: () => T): Promise<string> {
+    const stored = await this.database.settings.get(this.name);
+    return stored ?? this.database.settings.putIfAbsent(this.name, this.#seal(create()));
   }
 
   #seal(value: T): string {
