@@ -20,6 +20,7 @@ describe('parsePushXml, in one pass', () => {
       '<xml><A><B>1</A></B></xml>',
       '<xml><A>1</A>',
       '<xml><A>&foo;</A></xml>',
+      '<xml><A>&nbsp;&copy;</A></xml>',
       '<xml><A>1</A></xml><xml><A>2</A></xml>',
       '<xml><A>1</A></xml>junk',
       '<xml><A>a < b</A></xml>',

@@ -51,7 +51,9 @@ export function textField(fields: PushFields, name: string): string | undefined 
 }
 
 function readTree(body: string): { name: string; value: string | PushFields } {
-  const parser = sax.parser(true, { trim: false, normalize: false, position: true });
+  // strictEntities: XML's five entities only (sax knows HTML's otherwise); @types/sax lacks it.
+  const options = { trim: false, normalize: false, position: true, strictEntities: true };
+  const parser = sax.parser(true, options);
   const open: Open[] = [];
   let root: { name: string; value: string | PushFields } | undefined;
   parser.onerror = (err) => {
