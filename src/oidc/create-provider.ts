@@ -234,12 +234,14 @@ export function createProvider(options: ProviderOptions): Provider {
   return provider;
 }
 
-/** A userinfo request that carried no access token at all (not a bad one). */
+/**
+ * A userinfo request that carried no access token at all (not a bad one): oidc-provider then
+ * names the scheme and realm alone, without `error=` (its body may be JSON or an HTML page).
+ */
 function isMissingBearer(ctx: KoaContextWithOIDC): boolean {
-  const body = ctx.body as { error_description?: unknown } | undefined;
   return (
     ctx.oidc?.route === 'userinfo' &&
     ctx.status === 400 &&
-    body?.error_description === 'no access token provided'
+    /^Bearer realm="[^"]*"$/.test(ctx.response.get('WWW-Authenticate'))
   );
 }

@@ -154,7 +154,12 @@ describe('OpenID Connect provider: what a standards-minded relying party checks'
       }
       expect(subs.size).toBe(1);
       // RFC 6750 3.1: no token at all is 401 with the scheme and realm, and no error code.
-      for (const none of [await fetch(url), await fetch(url, { method: 'POST' })]) {
+      const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+      for (const none of [
+        await fetch(url),
+        await fetch(url, { method: 'POST' }),
+        await fetch(url, { headers: html }),
+      ]) {
         expect(none.status).toBe(401);
         expect(none.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+"$/);
       }
