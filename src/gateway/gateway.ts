@@ -94,6 +94,7 @@ export class Gateway {
         return config && 'url' in config ? config : this.#runtimeWebhooks.get(name);
       },
       create: (webhook, reply) => replySubscriber(webhook, reply, options, logger),
+      now: () => options.clock.now(),
       logger,
     });
     this.#replies = replies;
@@ -169,7 +170,7 @@ export class Gateway {
     if (this.configured.has(name)) throw new WxhubError('WXHUB_ERR_SUBSCRIBER_READ_ONLY', name);
     const consumer = await this.workers.remove(name);
     this.#runtimeWebhooks.delete(name);
-    await this.#replies.forget(name);
+    this.#replies.forget(name);
     await consumer?.close?.();
     return consumer !== undefined;
   }
@@ -211,7 +212,7 @@ function consumerFor(config: SubscriberConfig, options: GatewayOptions, replies:
     ...config.filter,
     ...(config.appids ? { appids: config.appids } : {}),
     // A reply subscriber takes its accounts' pushes synchronously, so its queue leaves them out.
-    answeredElsewhere: (appid) => replies.answers(config.name, appid),
+    answeredElsewhere: (event) => replies.answered(config.name, event),
   };
   if ('url' in config) return new WebhookConsumer({ ...config, filter }, options.clock, options.dispatcher);
   if ('amqp' in config)

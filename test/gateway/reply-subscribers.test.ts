@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { PushEvent } from '../../src/gateway/receive/push-event.js';
 import type { ReplySubscriber } from '../../src/gateway/reply/reply-subscriber.js';
 import {
   type CallbackReply,
+  REPLY_SETTLE_MS,
   ReplySubscribers,
   type WebhookSubscriberConfig,
 } from '../../src/gateway/reply/reply-subscribers.js';
@@ -13,6 +15,7 @@ function world() {
   const webhooks = new Map<string, WebhookSubscriberConfig>();
   const created: { name: string; drained: number }[] = [];
   const logs = captureLogs('warn');
+  const clock = { now: 1_767_222_000_000 };
   const subscribers = new ReplySubscribers({
     replyOf: (appid) => replies.get(appid),
     webhookOf: (name) => webhooks.get(name),
@@ -26,6 +29,7 @@ function world() {
         },
       } as unknown as ReplySubscriber;
     },
+    now: () => clock.now,
     logger: logs.logger,
   });
   const webhook = (name: string): WebhookSubscriberConfig => ({
@@ -34,7 +38,10 @@ function world() {
     secret: 'whsec_x',
     filter: {},
   });
-  return { replies, webhooks, created, logs, subscribers, webhook };
+  /** A push of `appid` WeChat sent `ago` ms before the hub's now. */
+  const push = (appid: string, ago = 0) =>
+    ({ appid, create_time: Math.floor((clock.now - ago) / 1000) }) as PushEvent;
+  return { replies, webhooks, created, logs, subscribers, webhook, clock, push };
 }
 
 const reply = (subscriber: string, deadlineMs = 4000): CallbackReply => ({
@@ -56,11 +63,31 @@ describe('ReplySubscribers', () => {
     expect(w.subscribers.of('wxb')).toBe(a);
     expect(w.subscribers.of('wxc')).not.toBe(a);
     expect(w.created).toHaveLength(2);
-    expect(w.subscribers.answers('bot', 'wxa')).toBe(true);
-    expect(w.subscribers.answers('crm', 'wxa')).toBe(false);
     w.replies.delete('wxa');
     expect(w.subscribers.of('wxa')).toBeUndefined();
-    expect(w.subscribers.answers('bot', 'wxa')).toBe(false);
+  });
+
+  it("skips a push in the subscriber's queue only when it answered the account well before WeChat sent it", () => {
+    const w = world();
+    w.webhooks.set('bot', w.webhook('bot'));
+    // Pushed while no reply was set, still queued when one is: the queue delivers it (not lost).
+    const before = w.push('wxa');
+    expect(w.subscribers.of('wxa')).toBeUndefined();
+    w.clock.now += 1000;
+    w.replies.set('wxa', reply('bot'));
+    expect(w.subscribers.answered('bot', before)).toBe(false);
+    // Right after the change another hub may not have it yet: the queue delivers too.
+    w.clock.now += REPLY_SETTLE_MS - 1000;
+    expect(w.subscribers.answered('bot', w.push('wxa'))).toBe(false);
+    w.clock.now += 1000;
+    expect(w.subscribers.answered('bot', w.push('wxa'))).toBe(true);
+    expect(w.subscribers.answered('crm', w.push('wxa'))).toBe(false);
+    // An account first seen with its reply (at start, say): taken as set long ago.
+    w.replies.set('wxb', reply('bot'));
+    expect(w.subscribers.answered('bot', w.push('wxb'))).toBe(true);
+    // Unset: every push goes through the queue again, those answered before too (same id).
+    w.replies.delete('wxa');
+    expect(w.subscribers.answered('bot', w.push('wxa', 60_000))).toBe(false);
   });
 
   it('leaves an account whose reply names no webhook subscriber to the queues, logging it once', () => {
@@ -68,14 +95,14 @@ describe('ReplySubscribers', () => {
     w.replies.set('wxa', reply('gone'));
     expect(w.subscribers.of('wxa')).toBeUndefined();
     expect(w.subscribers.of('wxa')).toBeUndefined();
-    expect(w.subscribers.answers('gone', 'wxa')).toBe(false);
+    expect(w.subscribers.answered('gone', w.push('wxa', -REPLY_SETTLE_MS))).toBe(false);
     expect(w.logs.lines.filter((l) => /not a webhook subscriber/.test(l))).toHaveLength(1);
     // Added later (a runtime subscriber): taken from the next push on.
     w.webhooks.set('gone', w.webhook('gone'));
     expect(w.subscribers.of('wxa')?.name).toBe('gone');
   });
 
-  it('forgets a removed subscriber (draining its late replies) and drains every one on close', async () => {
+  it('forgets a removed subscriber at once, and drains its late replies with the others on close', async () => {
     const w = world();
     w.webhooks.set('bot', w.webhook('bot'));
     w.webhooks.set('crm', w.webhook('crm'));
@@ -83,11 +110,8 @@ describe('ReplySubscribers', () => {
     w.replies.set('wxb', reply('crm'));
     const first = w.subscribers.of('wxa');
     w.subscribers.of('wxb');
-    await w.subscribers.forget('bot');
-    expect(w.created.map((c) => [c.name, c.drained])).toEqual([
-      ['bot', 1],
-      ['crm', 0],
-    ]);
+    w.subscribers.forget('bot');
+    expect(w.created.map((c) => c.drained)).toEqual([0, 0]);
     w.webhooks.delete('bot');
     expect(w.subscribers.of('wxa')).toBeUndefined();
     w.webhooks.set('bot', w.webhook('bot'));

@@ -3,8 +3,8 @@ import type { PushEvent } from '../receive/push-event.js';
 /** Which pushes a consumer wants; an absent list means every value. */
 export interface ConsumerFilter {
   readonly appids?: readonly string[];
-  /** True for an account whose pushes reach this consumer another way (it is their reply subscriber). */
-  readonly answeredElsewhere?: (appid: string) => boolean;
+  /** True for an event that reached this consumer another way (it was its reply subscriber). */
+  readonly answeredElsewhere?: (event: PushEvent) => boolean;
   /** `MsgType` values: `text`, `image`, ..., `event`. */
   readonly msgTypes?: readonly string[];
   /**
@@ -30,7 +30,7 @@ export interface Consumer {
 /** True when `event` passes `filter`. */
 export function accepts(filter: ConsumerFilter, event: PushEvent): boolean {
   if (filter.appids && !filter.appids.includes(event.appid)) return false;
-  if (filter.answeredElsewhere?.(event.appid)) return false;
+  if (filter.answeredElsewhere?.(event)) return false;
   if (filter.msgTypes && !filter.msgTypes.includes(event.msg_type)) return false;
   if (!filter.events) return true;
   if (event.type !== 'event') return filter.msgTypes !== undefined;
