@@ -54,17 +54,17 @@ function shownUrl(text: string): string {
   }
 }
 
+/** The runtime subscribers in the database, oldest first, as lists show them (nothing to open). */
+export async function storedSubscribers(settings: SettingsTable): Promise<StoredSubscriber[]> {
+  return parseStored(await settings.get(SUBSCRIBERS_SETTING));
+}
+
 /**
  * Subscribers registered at runtime (`/v1/admin/subscribers`), kept for the whole fleet in one
  * database setting as JSON, written with compare-and-set so two hubs adding at once both land.
  * Each configuration (its secret, a broker URL's password) is sealed with the hub's cipher; the
  * view beside it is what lists show.
  */
-/** The runtime subscribers in the database, oldest first, as lists show them (nothing to open). */
-export async function storedSubscribers(settings: SettingsTable): Promise<StoredSubscriber[]> {
-  return parseStored(await settings.get(SUBSCRIBERS_SETTING));
-}
-
 export class RuntimeSubscribers {
   readonly #settings: SettingsTable;
   readonly #sealer: SecretSealer;
