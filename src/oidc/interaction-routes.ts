@@ -10,7 +10,7 @@ import { INTERACTION_PATH } from './create-provider.js';
 import { bindFollowLogin } from './follow-binding.js';
 import { openInWeChatPage } from './oidc-pages.js';
 import type { OidcService } from './oidc-service.js';
-import { loginRouteFor, pendingTtlMs, wechatAuthorizeUrl } from './wechat-start.js';
+import { isKnownUserConsent, loginRouteFor, pendingTtlMs, wechatAuthorizeUrl } from './wechat-start.js';
 
 type Details = Awaited<ReturnType<ReturnType<OidcService['provider']>['interactionDetails']>>;
 
@@ -121,8 +121,8 @@ export const interactionRoutes: FastifyPluginAsync<{ oidc: OidcService }> = asyn
     const client = await oidc.provider().Client.find(String(found.params.client_id));
     const metadata = client as unknown as { appid?: string; website_appid?: string } | undefined;
     if (!metadata?.appid) return lost(request, reply, 'the client is no longer registered');
-    if (found.prompt.name !== 'login' && found.session?.accountId)
-      return finish(request, reply, await grant(found, found.session.accountId));
+    if (isKnownUserConsent(found))
+      return finish(request, reply, await grant(found, found.session!.accountId!));
 
     const route = loginRouteFor(oidc, request.headers['user-agent'], metadata)!;
     reply.header('cache-control', 'no-store');

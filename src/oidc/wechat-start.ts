@@ -92,6 +92,14 @@ export async function wechatAuthorizeUrl(
  * login): the browser then skips a request. Null for every other case (a consent for a known
  * user, follow-to-log-in, the "open in WeChat" page), which the page answers.
  */
+/** A login the person already has a session for, asked only to consent: granted without WeChat. */
+export function isKnownUserConsent(pending: {
+  readonly prompt: { readonly name: string };
+  readonly session?: { readonly accountId?: string | undefined } | undefined;
+}): boolean {
+  return pending.prompt.name !== 'login' && Boolean(pending.session?.accountId);
+}
+
 export async function directWeChatUrl(
   deps: WeChatStartDeps,
   pending: PendingLogin & {
@@ -101,7 +109,7 @@ export async function directWeChatUrl(
   userAgent: string | undefined,
   client: ClientWeChat | undefined,
 ): Promise<string | null> {
-  if (pending.prompt.name !== 'login' && pending.session?.accountId) return null;
+  if (isKnownUserConsent(pending)) return null;
   const route = loginRouteFor(deps, userAgent, client);
   if (route?.kind !== 'web-authorization' && route?.kind !== 'website-qr') return null;
   return wechatAuthorizeUrl(deps, pending, route);

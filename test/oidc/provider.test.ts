@@ -21,7 +21,7 @@ describe('OpenID Connect provider: code flow with openid-client', () => {
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
     expect(meta.response_types_supported).toEqual(['code']);
-    expect([...meta.id_token_signing_alg_values_supported!].sort()).toEqual(['ES256', 'RS256']);
+    expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256']);
     const jwks = (await (await fetch(meta.jwks_uri!)).json()) as { keys: Record<string, unknown>[] };
     expect(jwks.keys).toHaveLength(2);
     expect(jwks.keys[0]!).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
