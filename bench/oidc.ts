@@ -149,7 +149,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 async function main(): Promise<void> {
   if (flags.serve === 'bare-provider')
-    return serveBareProvider(Number(flags.port), { clientId: 'bench', redirectUri: REDIRECT_URI });
+    return serveBareProvider(Number(flags.port), { clientId: 'bench', redirectUri: REDIRECT_URI, alg: ALG });
   const { server, control } = await startSimChild();
   const simPid = server.child.pid;
   const sim = server.url.replace(/\/+$/, '');
@@ -216,12 +216,19 @@ async function main(): Promise<void> {
       { execute: [oidc.allowInsecureRequests] },
     );
     const barePort = await freePort();
-    bare = await startChildServer([SELF, '--serve', 'bare-provider', '--port', String(barePort)], {
-      esmOnly: true,
-    });
-    const bareRp = await oidc.discovery(new URL(bare.url), 'bench', {}, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    bare = await startChildServer(
+      [SELF, '--serve', 'bare-provider', '--port', String(barePort), '--alg', ALG],
+      { esmOnly: true },
+    );
+    const bareRp = await oidc.discovery(
+      new URL(bare.url),
+      'bench',
+      { id_token_signed_response_alg: ALG },
+      oidc.None(),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
     const logins = (observe?: HopObserver) => ({
       ticket: ticketFlow(targets, { appid, key: hub!.key, returnTo: RETURN_TO }, observe),
       oidc: oidcFlow(targets, { rp, redirectUri: REDIRECT_URI }, observe),

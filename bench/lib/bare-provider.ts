@@ -5,14 +5,21 @@ import { announceAndWait } from './child-server.js';
 
 /**
  * Child mode: oidc-provider alone on node:http, as its own documentation sets it up: the default
- * in-memory adapter, one public client, an RS256 key, and an interaction that logs in the
- * `login_hint` at once (no page, no WeChat, no database). Serves at `port`; its issuer is
+ * in-memory adapter, one public client, a signing key, and an interaction that logs in the
+ * `login_hint` at once (no page, no WeChat, no database), signing ID tokens as the hub's client
+ * is told to (`--alg`). Serves at `port`; its issuer is
  * `http://127.0.0.1:port`. What one OpenID Connect login costs with nothing around the library:
  * the floor under any provider built on it (bench/oidc.ts's third flow).
  */
-export async function serveBareProvider(port: number, client: { clientId: string; redirectUri: string }) {
+export async function serveBareProvider(
+  port: number,
+  client: { clientId: string; redirectUri: string; alg: 'RS256' | 'ES256' },
+) {
   const issuer = `http://127.0.0.1:${port}`;
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } =
+    client.alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -21,9 +28,10 @@ export async function serveBareProvider(port: number, client: { clientId: string
         token_endpoint_auth_method: 'none',
         response_types: ['code'],
         grant_types: ['authorization_code'],
+        id_token_signed_response_alg: client.alg,
       },
     ],
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'bare', alg: 'RS256', use: 'sig' }] },
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'bare', alg: client.alg, use: 'sig' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: { openid: ['sub', 'openid'], profile: ['nickname'] },
     conformIdTokenClaims: false,
