@@ -21,10 +21,11 @@ export interface AccountAdminOptions {
   /** What to say when there is no key, instead of the standard hint (the CLI names its field). */
   readonly keyHint?: string;
   /**
-   * The webhook subscribers a push URL's `reply` may name (the hub's, config-file and runtime);
-   * absent, the name is not checked here (a hub then logs an unknown one and uses the queues).
+   * Whether a push URL's `reply` may name `name`: one of the hub's webhook subscribers,
+   * config-file or runtime. Absent, the name is not checked here (a hub then logs an unknown one
+   * and uses the queues).
    */
-  readonly webhookSubscribers?: () => ReadonlySet<string>;
+  readonly isWebhookSubscriber?: (name: string) => boolean | Promise<boolean>;
   /** Called after each change is written (the hub applies it at once, not at the next poll). */
   readonly afterChange?: () => Promise<void>;
 }
@@ -53,7 +54,7 @@ export class AccountAdmin {
     const parsed = NewAccountBody.safeParse(input);
     if (!parsed.success) throw invalid(parsed.error.issues);
     const account = parsed.data;
-    this.#checkReply(account.callback);
+    await this.#checkReply(account.callback);
     if (this.#options.configAppids().has(account.appid)) {
       throw new WxhubError(
         'WXHUB_ERR_ACCOUNT_EXISTS',
@@ -106,7 +107,7 @@ export class AccountAdmin {
     if (callback !== null) {
       const parsed = CallbackBody.safeParse(callback);
       if (!parsed.success) throw invalid(parsed.error.issues, 'callback');
-      this.#checkReply(parsed.data);
+      await this.#checkReply(parsed.data);
       sealedCallback = this.#box('setting a callback').sealCallback(appid, parsed.data);
     }
     return this.#update(appid, { sealedCallback });
@@ -147,10 +148,10 @@ export class AccountAdmin {
     return updated;
   }
 
-  #checkReply(callback: { reply?: { subscriber: string } | undefined } | undefined): void {
+  async #checkReply(callback: { reply?: { subscriber: string } | undefined } | undefined): Promise<void> {
     const name = callback?.reply?.subscriber;
-    const known = this.#options.webhookSubscribers?.();
-    if (name !== undefined && known && !known.has(name)) {
+    const { isWebhookSubscriber } = this.#options;
+    if (name !== undefined && isWebhookSubscriber && !(await isWebhookSubscriber(name))) {
       throw new WxhubError(
         'WXHUB_ERR_INVALID_ARGUMENT',
         `callback.reply.subscriber: no webhook subscriber named ${name}`,

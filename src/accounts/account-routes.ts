@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { WxhubError } from '../errors/index.js';
 import { WebhookConsumer } from '../gateway/deliver/webhook-consumer.js';
-import type { Gateway } from '../gateway/gateway.js';
 import type { HubServices } from '../hub/hub-services.js';
 import { errorResponses, jsonBodiesOnly, jsonResponse, keyGate } from '../server/index.js';
 import { AccountAdmin } from './account-admin.js';
@@ -22,21 +21,16 @@ const WHEN = {
 
 /** The AccountAdmin of a hub: its changes apply on this hub at once (the others poll). */
 export function hubAccountAdmin(
-  hub: Pick<HubServices, 'database' | 'accounts' | 'clock'> & Partial<Pick<HubServices, 'gateway'>>,
+  hub: Pick<HubServices, 'database' | 'accounts' | 'clock' | 'gateway'>,
 ): AccountAdmin {
   return new AccountAdmin({
     database: hub.database,
     secrets: hub.accounts.secrets,
     configAppids: () => hub.accounts.configAppids(),
     clock: hub.clock,
-    ...(hub.gateway ? { webhookSubscribers: webhookNames(hub.gateway.gateway) } : {}),
+    isWebhookSubscriber: (name) => hub.gateway.gateway.consumer(name) instanceof WebhookConsumer,
     afterChange: () => hub.accounts.sync(),
   });
-}
-
-/** The names of a gateway's webhook subscribers, which a runtime account's reply may name. */
-function webhookNames(gateway: Gateway): () => ReadonlySet<string> {
-  return () => new Set(gateway.consumers.filter((c) => c instanceof WebhookConsumer).map((c) => c.name));
 }
 
 /**

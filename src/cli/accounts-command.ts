@@ -260,18 +260,16 @@ async function withAdmin(flags: ConfigFlag, run: (admin: AccountAdmin) => Promis
   await withDatabase(flags, async (database: Database, config: Config) => {
     const configured = new Set(config.accounts.map((a) => a.appid));
     const unsetKey = config.secretsKey === UNSET_ENV;
-    // A reply may name a webhook subscriber of the file or one added at run time.
-    const webhooks = new Set([
-      ...config.subscribers.filter((s) => 'url' in s).map((s) => s.name),
-      ...(await storedSubscribers(database.settings)).filter((s) => s.kind === 'webhook').map((s) => s.name),
-    ]);
     const admin = new AccountAdmin({
       database,
       // An unset `env:` secretsKey: no key, and the error names the variable's field.
       secrets: unsetKey ? null : SecretBox.fromConfig(config),
       configAppids: () => configured,
       clock: systemClock,
-      webhookSubscribers: () => webhooks,
+      // A reply may name a webhook subscriber of the file or one added at run time.
+      isWebhookSubscriber: async (name) =>
+        config.subscribers.some((s) => s.name === name && 'url' in s) ||
+        (await storedSubscribers(database.settings)).some((s) => s.name === name && s.kind === 'webhook'),
       ...(unsetKey && { keyHint: 'secretsKey: its environment variable is not set' }),
     });
     await run(admin);

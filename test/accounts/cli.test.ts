@@ -222,6 +222,16 @@ describe('wxhub accounts', () => {
       deadlineMs: 3000,
       lateReplyMs: 60_000,
     });
+    // Or one added at run time (the CLI reads the database's list).
+    await hub.services.gateway.subscribers.add({
+      name: 'rtbot',
+      url: 'http://127.0.0.1:9/rt',
+      secret: `whsec_${'B'.repeat(32)}`,
+      filter: {},
+    });
+    const runtimeBot = await replyTo('rtbot');
+    expect(runtimeBot.code, runtimeBot.stderr).toBe(0);
+    await settle(() => hub.services.accounts.get(C)?.callback?.reply?.subscriber === 'rtbot');
 
     const bad = await cli(
       ['set-callback', C, '--token', 'env:WX_CB_TOKEN', '--mode', 'safe'],
@@ -234,7 +244,7 @@ describe('wxhub accounts', () => {
     const removed = await cli(['remove-callback', C]);
     expect(removed.code, removed.stderr).toBe(0);
     await settle(() => hub.services.accounts.get(C)?.callback === undefined);
-    for (const out of [added, plain, listed, nobody, bot, bad, removed]) {
+    for (const out of [added, plain, listed, nobody, bot, runtimeBot, bad, removed]) {
       expect(out.stdout + out.stderr).not.toContain(token);
       expect(out.stdout + out.stderr).not.toContain(key);
       expect(out.stdout + out.stderr).not.toContain('PlainToken9');

@@ -22,7 +22,7 @@ export async function accountsWorld(
     secrets,
     configAppids: () => registry.configAppids(),
     clock: systemClock,
-    webhookSubscribers: () => new Set(webhookSubscribers),
+    isWebhookSubscriber: (name) => webhookSubscribers.includes(name),
     afterChange: () => registry.sync(),
   });
   const changes: string[] = [];
