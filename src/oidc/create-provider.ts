@@ -10,7 +10,6 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { clientAccounts, findAccount, SCOPE_CLAIMS } from './account-claims.js';
-import { skipAcrChecksWithoutAcr } from './acr-checks.js';
 import {
   clientMetadata,
   type OidcClientConfig,
@@ -70,8 +69,12 @@ export interface ProviderOptions {
  */
 function loginPolicy(database: Database) {
   const policy = interactionPolicy.base();
-  skipAcrChecksWithoutAcr(policy.get('login')!);
-  policy.get('login')!.checks.add(
+  // The claims parameter is off, so ctx.oidc.claims stays {} and oidc-provider's checks of an
+  // essential `acr` never prompt; they would throw and catch a TypeError on every authorization.
+  const login = policy.get('login')!;
+  for (const reason of ['essential_acrs', 'essential_acr'])
+    if (login.checks.get(reason)) login.checks.remove(reason);
+  login.checks.add(
     new interactionPolicy.Check(
       'wechat_account',
       "the session's user has not logged in on this client's WeChat account",

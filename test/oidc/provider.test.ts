@@ -22,6 +22,8 @@ describe('OpenID Connect provider: code flow with openid-client', () => {
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
     expect(meta.response_types_supported).toEqual(['code']);
     expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256']);
+    // The login policy drops oidc-provider's essential-acr checks on this premise (create-provider.ts).
+    expect(meta.claims_parameter_supported).toBe(false);
     const jwks = (await (await fetch(meta.jwks_uri!)).json()) as { keys: Record<string, unknown>[] };
     expect(jwks.keys).toHaveLength(2);
     expect(jwks.keys[0]!).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
